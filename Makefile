@@ -1,0 +1,42 @@
+# showrunner — every entry point. `make preview` and `make test` are the two that matter.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STACK ?= staging
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv preview test test-unit test-policy test-integration bench-preview
+
+help:
+	@echo "make preview [STACK=staging|prod]   offline preview of a stack (no cloud, no CLI)"
+	@echo "make test                           every test tier (unit, policy, integration)"
+	@echo "make bench-preview                  preview timing figures"
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+preview: venv
+	$(BIN)/showrunner preview --stack $(STACK)
+
+# The tiers. Each area adds its integration targets through mk/*.mk (INTEGRATION_TARGETS).
+INTEGRATION_TARGETS :=
+-include mk/*.mk
+
+test: test-unit test-policy test-integration
+
+test-unit: venv
+	$(BIN)/python -m pytest tests/unit -q
+
+test-policy: venv
+	@if [ -d tests/policy ]; then $(BIN)/python -m pytest tests/policy -q; else echo "test-policy: no policy tests yet"; fi
+
+test-integration: venv $(INTEGRATION_TARGETS)
+
+bench-preview: venv
+	$(BIN)/python bench/preview.py

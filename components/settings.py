@@ -1,0 +1,630 @@
+"""The typed, validated configuration of one stack: what Chef's attribute hashes were in 2015.
+
+`load_settings` takes this project's config values (already deep-merged over the project
+defaults by `stackconfig`) and returns a `Settings` object, or raises `ConfigError` carrying every
+problem at once, one line each, named by its full path:
+
+    showrunner:services.django.ports[1]: "80:abc" is not HOST:CONTAINER
+
+Each section entry is validated on its own, so one broken service does not hide the problems of
+the others, and the checks that span entries (fleets that exist, host ports, route priorities,
+secrets that are set) run over everything that parsed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+NAMESPACE = "showrunner"
+PIPELINE_IMAGES = ("base", "www", "micro")
+
+
+class ConfigError(Exception):
+    """Every problem found in a stack's configuration, one line each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _fail(kind: str, message: str, **context: Any):
+    raise PydanticCustomError(kind, message, context)
+
+
+# --- value checks, each a pure function used as a pydantic AfterValidator -------------------
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_INSTANCE_TYPE = re.compile(r"^(?P<family>[a-z]+)(?P<gen>\d+)(?P<attrs>[a-z-]*)\.(?P<size>nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_REPOSITORY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(/[a-z0-9]+([._/-][a-z0-9]+)*)+$")
+_ISO_WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
+_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9._~/*?-]*$")
+_HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.-]+$")
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
+_SSM_NAME = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
+
+
+def name(value: str) -> str:
+    if not _NAME.match(value):
+        _fail("name", '"{value}" is not a name (lower-case letters, digits and dashes, 2-32 long)', value=value)
+    return value
+
+
+def port(value: str) -> str:
+    parts = value.split(":")
+    if len(parts) != 2 or not all(p.isdigit() and 1 <= int(p) <= 65535 for p in parts):
+        _fail("port", '"{value}" is not HOST:CONTAINER (two port numbers 1-65535)', value=value)
+    return value
+
+
+def volume(value: str) -> str:
+    parts = value.split(":")
+    ok = len(parts) in (2, 3) and all(p.startswith("/") and ".." not in p.split("/") for p in parts[:2])
+    if not ok or (len(parts) == 3 and parts[2] != "ro"):
+        _fail("volume", '"{value}" is not HOST:CONTAINER[:ro] with absolute paths', value=value)
+    return value
+
+
+def env_name(value: str) -> str:
+    if not _ENV_NAME.match(value):
+        _fail("env_name", '"{value}" is not an environment variable name', value=value)
+    return value
+
+
+def env_value(value: str) -> str:
+    if value == "":
+        _fail(
+            "empty_env",
+            "is empty; an empty value starts the container broken (2015: an empty SECRET_KEY). "
+            "Give a value, or move it to `secrets`",
+        )
+    return value
+
+
+_CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
+CRON_ALIASES = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *"}
+
+
+def _cron_field_ok(text: str, low: int, high: int) -> bool:
+    for item in text.split(","):
+        base, _, step = item.partition("/")
+        if step and not (step.isdigit() and int(step) > 0):
+            return False
+        if base == "*":
+            continue
+        lo, _, hi = base.partition("-")
+        bounds = [lo] + ([hi] if hi else [])
+        if not all(b.isdigit() and low <= int(b) <= high for b in bounds):
+            return False
+        if hi and int(lo) > int(hi):
+            return False
+    return True
+
+
+def cron_schedule(value: str) -> str:
+    """Five-field cron (`m h dom mon dow`) or an alias such as `@daily`: what 2015's crontab used."""
+    expanded = CRON_ALIASES.get(value, value)
+    fields = expanded.split()
+    if len(fields) != 5 or not all(_cron_field_ok(f, lo, hi) for f, (_, lo, hi) in zip(fields, _CRON_FIELDS)):
+        _fail(
+            "schedule",
+            '"{value}" is not a cron schedule (five fields "m h dom mon dow", or @hourly/@daily/@weekly/@monthly)',
+            value=value,
+        )
+    return value
+
+
+def aws_cron(value: str) -> str:
+    """An EventBridge/Image Builder `cron(m h dom mon dow year)` expression."""
+    match = re.match(r"^cron\((.+)\)$", value)
+    if not match or len(match.group(1).split()) != 6:
+        _fail("aws_cron", '"{value}" is not an AWS cron expression like "cron(0 4 ? * sun *)"', value=value)
+    return value
+
+
+def instance_type(value: str) -> str:
+    match = _INSTANCE_TYPE.match(value)
+    if not match:
+        _fail("instance_type", '"{value}" is not an EC2 instance type like "c7i.large"', value=value)
+    if "g" in match.group("attrs") or match.group("family") == "a":
+        _fail(
+            "instance_arch",
+            '"{value}" is an arm64 (Graviton) type, but the golden AMI is built for x86_64',
+            value=value,
+        )
+    return value
+
+
+def cidr(value: str) -> str:
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        _fail("cidr", '"{value}" is not an IPv4 CIDR block like "10.20.0.0/16"', value=value)
+    if not 16 <= network.prefixlen <= 24:
+        _fail("cidr_size", '"{value}" must be between /16 and /24 to hold the subnets', value=value)
+    return value
+
+
+def http_path(value: str) -> str:
+    if not value.startswith("/") or " " in value:
+        _fail("http_path", '"{value}" is not an absolute URL path', value=value)
+    return value
+
+
+def path_pattern(value: str) -> str:
+    if not _PATH_PATTERN.match(value):
+        _fail("path_pattern", '"{value}" is not a path pattern like "/api/*"', value=value)
+    return value
+
+
+def host_pattern(value: str) -> str:
+    if not _HOST_PATTERN.match(value):
+        _fail("host_pattern", '"{value}" is not a host header pattern like "www.example.com"', value=value)
+    return value
+
+
+def image_ref(value: str) -> str:
+    if value not in PIPELINE_IMAGES and not _REPOSITORY.match(value):
+        _fail(
+            "image",
+            '"{value}" is neither a pipeline image (base, www, micro) nor a repository like "public.ecr.aws/org/name"',
+            value=value,
+        )
+    return value
+
+
+def image_tag(value: str) -> str:
+    if value.startswith("sha256:"):
+        if not _DIGEST.match(value):
+            _fail("digest", '"{value}" is not a sha256 digest (sha256: and 64 hex digits)', value=value)
+    elif not _TAG.match(value):
+        _fail("tag", '"{value}" is not an image tag or sha256: digest', value=value)
+    return value
+
+
+def iso_week(value: str) -> str:
+    if not _ISO_WEEK.match(value):
+        _fail("iso_week", '"{value}" is not an ISO week like "2026-W48"', value=value)
+    return value
+
+
+def acm_arn(value: str) -> str:
+    if not _ACM_ARN.match(value):
+        _fail("acm_arn", '"{value}" is not an ACM certificate ARN', value=value)
+    return value
+
+
+def ssm_name(value: str) -> str:
+    if not _SSM_NAME.match(value):
+        _fail("ssm_name", '"{value}" is not an SSM parameter path like "/aws/service/..."', value=value)
+    return value
+
+
+Name = Annotated[str, AfterValidator(name)]
+Port = Annotated[str, AfterValidator(port)]
+Volume = Annotated[str, AfterValidator(volume)]
+EnvName = Annotated[str, AfterValidator(env_name)]
+EnvValue = Annotated[str, AfterValidator(env_value)]
+CronSchedule = Annotated[str, AfterValidator(cron_schedule)]
+AwsCron = Annotated[str, AfterValidator(aws_cron)]
+InstanceType = Annotated[str, AfterValidator(instance_type)]
+Cidr = Annotated[str, AfterValidator(cidr)]
+HttpPath = Annotated[str, AfterValidator(http_path)]
+PathPattern = Annotated[str, AfterValidator(path_pattern)]
+HostPattern = Annotated[str, AfterValidator(host_pattern)]
+ImageRef = Annotated[str, AfterValidator(image_ref)]
+ImageTag = Annotated[str, AfterValidator(image_tag)]
+IsoWeek = Annotated[str, AfterValidator(iso_week)]
+AcmArn = Annotated[str, AfterValidator(acm_arn)]
+SsmName = Annotated[str, AfterValidator(ssm_name)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# --- services: the 2015 LWRP attributes and what replaced the `cron` boolean -----------------
+
+
+class Route(_Strict):
+    """How the load balancer reaches a web service (it replaces an nginx upstream)."""
+
+    paths: list[PathPattern] = Field(default_factory=list, max_length=5)
+    hosts: list[HostPattern] = Field(default_factory=list, max_length=5)
+    priority: int = Field(ge=1, le=50000)
+
+    @model_validator(mode="after")
+    def _some_condition(self) -> "Route":
+        if not self.paths and not self.hosts:
+            _fail("route_empty", "needs `paths` or `hosts` (or both)")
+        return self
+
+
+class Service(_Strict):
+    command: str = Field(min_length=1)
+    env: dict[EnvName, EnvValue] = Field(default_factory=dict)
+    ports: list[Port] = Field(default_factory=list)
+    volumes: list[Volume] = Field(default_factory=lambda: ["/var/log/containers:/var/log"])
+    rm: bool = False
+    image: ImageRef
+    tag: ImageTag | None = None
+    type: Literal["web", "worker", "cron"]
+    schedule: CronSchedule | None = None
+    fleet: Name
+    route: Route | None = None
+    health: HttpPath = "/healthz"
+    secrets: list[EnvName] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _type_rules(self) -> "Service":
+        if self.type == "cron" and self.schedule is None:
+            _fail("schedule_missing", "a cron service needs `schedule`")
+        if self.type != "cron" and self.schedule is not None:
+            _fail("schedule_refused", "`schedule` is only for type cron, not {type}", type=self.type)
+        if self.type != "web" and self.route is not None:
+            _fail("route_refused", "`route` is only for type web, not {type}", type=self.type)
+        if self.image not in PIPELINE_IMAGES and (self.tag is None or not self.tag.startswith("sha256:")):
+            _fail(
+                "external_unpinned",
+                "external image {image} must be pinned: set `tag` to its sha256: digest",
+                image=self.image,
+            )
+        both = sorted(set(self.env) & set(self.secrets))
+        if both:
+            _fail("env_and_secret", "{names} is both in `env` and `secrets`; keep it in `secrets` only", names=", ".join(both))
+        return self
+
+    @property
+    def host_ports(self) -> list[int]:
+        return [int(p.split(":")[0]) for p in self.ports]
+
+    @property
+    def container_port(self) -> int | None:
+        return int(self.ports[0].split(":")[1]) if self.ports else None
+
+
+# --- fleets: the Auto Scaling groups ---------------------------------------------------------
+
+
+class Scaling(_Strict):
+    """Target tracking: ALB requests per target (web fleets) and average CPU."""
+
+    requests_per_target: int | None = Field(default=None, ge=1)
+    cpu_percent: float = Field(default=50.0, gt=0, le=100)
+
+
+class ScheduledCapacity(_Strict):
+    """A recurring capacity change for the weekly peaks (times in `time_zone`)."""
+
+    recurrence: CronSchedule
+    min_size: int = Field(ge=0)
+    max_size: int = Field(ge=0)
+    desired_capacity: int | None = Field(default=None, ge=0)
+    time_zone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "ScheduledCapacity":
+        _check_bounds(self.min_size, self.max_size, self.desired_capacity)
+        return self
+
+
+class Spot(_Strict):
+    on_demand_base_capacity: int = Field(default=0, ge=0)
+    on_demand_percentage_above_base: int = Field(default=0, ge=0, le=100)
+
+
+class WarmPool(_Strict):
+    min_size: int = Field(default=0, ge=0)
+    max_group_prepared_capacity: int | None = Field(default=None, ge=0)
+    pool_state: Literal["Stopped", "Running", "Hibernated"] = "Stopped"
+
+
+def _check_bounds(min_size: int, max_size: int, desired: int | None) -> None:
+    if min_size > max_size:
+        _fail("min_gt_max", "min_size ({min}) must be <= max_size ({max})", min=min_size, max=max_size)
+    if desired is not None and not min_size <= desired <= max_size:
+        _fail(
+            "desired_out_of_range",
+            "desired_capacity ({desired}) must be between min_size ({min}) and max_size ({max})",
+            desired=desired,
+            min=min_size,
+            max=max_size,
+        )
+
+
+class Fleet(_Strict):
+    instance_types: list[InstanceType] = Field(min_length=1, max_length=20)
+    min_size: int = Field(ge=0)
+    max_size: int = Field(ge=1)
+    desired_capacity: int | None = Field(default=None, ge=0)
+    scaling: Scaling = Field(default_factory=Scaling)
+    scheduled: dict[Name, ScheduledCapacity] = Field(default_factory=dict)
+    spot: Spot | None = None
+    warm_pool: WarmPool | None = None
+    root_volume_gb: int = Field(default=16, ge=8, le=200)
+    data_volume_gb: int = Field(default=60, ge=20, le=2000)
+    health_check_grace_seconds: int = Field(default=180, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _rules(self) -> "Fleet":
+        _check_bounds(self.min_size, self.max_size, self.desired_capacity)
+        if self.spot is not None and self.warm_pool is not None:
+            _fail("spot_and_warm_pool", "`spot` and `warm_pool` cannot be combined (AWS refuses warm pools on mixed-instance groups); pick one")
+        return self
+
+
+# --- the other sections ------------------------------------------------------------------------
+
+
+class Images(_Strict):
+    """The image pipeline: ECR repositories and the weekly base rebuild."""
+
+    refresh_key: IsoWeek
+    keep_releases: int = Field(default=20, ge=1, le=1000)
+    untagged_expiry_days: int = Field(default=3, ge=1, le=365)
+
+
+class GoldenAmi(_Strict):
+    """The EC2 Image Builder pipeline that bakes fleet hosts."""
+
+    parent_image_parameter: SsmName = "/aws/service/debian/release/12/latest/amd64"
+    schedule: AwsCron = "cron(0 4 ? * sun *)"
+    build_instance_types: list[InstanceType] = Field(default_factory=lambda: ["m7i.large"], min_length=1)
+    root_volume_gb: int = Field(default=16, ge=8, le=200)
+
+
+class Network(_Strict):
+    """A new VPC (cidr, az_count, nat) or an existing one (vpc_id and subnet ids)."""
+
+    cidr: Cidr = "10.20.0.0/16"
+    az_count: int = Field(default=2, ge=2, le=6)
+    nat: Literal["none", "single", "per_az"] = "single"
+    vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$")
+    public_subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(default_factory=list)
+    private_subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _existing(self) -> "Network":
+        given = [self.vpc_id is not None, bool(self.public_subnet_ids), bool(self.private_subnet_ids)]
+        if any(given) and not all(given):
+            _fail("existing_vpc", "an existing VPC needs `vpc_id`, `public_subnet_ids` and `private_subnet_ids` together")
+        if self.vpc_id and (len(self.public_subnet_ids) < 2 or len(self.private_subnet_ids) < 2):
+            _fail("existing_subnets", "an existing VPC needs at least two public and two private subnets (two AZs)")
+        return self
+
+
+class LoadBalancer(_Strict):
+    certificate_arn: AcmArn
+    idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
+    deregistration_delay_seconds: int = Field(default=30, ge=0, le=3600)
+    slow_start_seconds: int = Field(default=30, ge=0, le=900)
+
+
+class Settings(_Strict):
+    """Everything one stack is made of. Built once by `load_settings`; never mutated."""
+
+    project: str
+    stack: str
+    environment: str
+    tags: dict[str, str]
+    services: dict[str, Service]
+    fleets: dict[str, Fleet]
+    images: Images
+    golden_ami: GoldenAmi
+    network: Network
+    load_balancer: LoadBalancer
+    secrets: dict[str, dict[str, SecretStr]]
+
+    def services_on(self, fleet: str) -> dict[str, Service]:
+        return {n: s for n, s in self.services.items() if s.fleet == fleet}
+
+
+# --- loading: parse each entry, then check across entries -----------------------------------
+
+_SECTIONS: dict[str, tuple[Any, bool]] = {
+    # key: (model or per-entry model, is a map of name → entry)
+    "services": (Service, True),
+    "fleets": (Fleet, True),
+    "images": (Images, False),
+    "golden_ami": (GoldenAmi, False),
+    "network": (Network, False),
+    "load_balancer": (LoadBalancer, False),
+    "tags": (dict[str, str], False),
+    "secrets": (dict[str, dict[str, str]], False),
+}
+_REQUIRED = ("services", "fleets", "images", "load_balancer")
+
+
+def path_of(*parts: str | int) -> str:
+    text = NAMESPACE
+    for i, part in enumerate(parts):
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += (":" if i == 0 else ".") + str(part)
+    return text
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return "a map" if isinstance(value, dict) else "a list"
+
+
+_TYPE_WORDS = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "dict_type": "a map",
+    "list_type": "a list",
+    "model_type": "a map",
+}
+
+
+def _message(error: dict) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a known key"
+    if kind in _TYPE_WORDS:
+        return f"expected {_TYPE_WORDS[kind]}, got {_describe(error['input'])}"
+    if kind == "literal_error":
+        return f"{_describe(error['input'])} is not one of {error['ctx']['expected']}"
+    if kind == "string_pattern_mismatch":
+        return f"{_describe(error['input'])} does not match {error['ctx']['pattern']}"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return f"{_describe(error['input'])} {error['msg'].replace('Input should be', 'must be')}"
+    if kind in ("too_short", "too_long"):
+        return error["msg"].replace("List should have", "must have").replace("Value should have", "must have")
+    return error["msg"].removeprefix("Value error, ")
+
+
+def _problems(error: ValidationError, prefix: tuple, redact: bool) -> list[str]:
+    lines = []
+    for item in error.errors():
+        loc = [part for part in item["loc"] if not (isinstance(part, str) and part.startswith(("function-", "json-or-python")))]
+        message = _message(item)
+        if redact and item["type"] in _TYPE_WORDS:
+            message = f"expected {_TYPE_WORDS[item['type']]}"  # never echo a secret value
+        lines.append(f"{path_of(*prefix, *loc)}: {message}")
+    return lines
+
+
+def _parse(model: Any, value: Any, prefix: tuple, problems: list[str]) -> Any:
+    try:
+        return TypeAdapter(model).validate_python(value)
+    except ValidationError as error:
+        problems.extend(_problems(error, prefix, redact=prefix[0] == "secrets"))
+        return None
+
+
+def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settings:
+    """Validate this project's config values as a whole; raise `ConfigError` with every problem."""
+    problems: list[str] = []
+    for key in sorted(set(values) - set(_SECTIONS)):
+        problems.append(f"{path_of(key)}: is not a known key (expected one of: {', '.join(sorted(_SECTIONS))})")
+    for key in _REQUIRED:
+        if key not in values:
+            problems.append(f"{path_of(key)}: is required")
+
+    parsed: dict[str, Any] = {}
+    for key, (model, is_map) in _SECTIONS.items():
+        if key not in values:
+            continue
+        value = values[key]
+        if is_map:
+            if not isinstance(value, dict):
+                problems.append(f"{path_of(key)}: expected a map of name → {model.__name__.lower()}, got {_describe(value)}")
+                continue
+            entries = {}
+            for entry_name in value:
+                if not _NAME.match(str(entry_name)):
+                    problems.append(f"{path_of(key, entry_name)}: {_describe(entry_name)} is not a name (lower-case letters, digits and dashes, 2-32 long)")
+                    continue
+                entry = _parse(model, value[entry_name], (key, entry_name), problems)
+                if entry is not None:
+                    entries[entry_name] = entry
+            parsed[key] = entries
+        else:
+            parsed[key] = _parse(model, value, (key,), problems)
+
+    services: dict[str, Service] = parsed.get("services") or {}
+    fleets: dict[str, Fleet] = parsed.get("fleets") or {}
+    secrets: dict[str, dict[str, str]] = parsed.get("secrets") or {}
+    problems.extend(_cross_checks(services, fleets, secrets, values, stack))
+
+    if problems:
+        raise ConfigError(problems)
+    return Settings(
+        project=project,
+        stack=stack,
+        environment=stack,
+        tags=parsed.get("tags") or {},
+        services=services,
+        fleets=fleets,
+        images=parsed["images"],
+        golden_ami=parsed.get("golden_ami") or GoldenAmi(),
+        network=parsed.get("network") or Network(),
+        load_balancer=parsed["load_balancer"],
+        secrets={svc: {k: SecretStr(v) for k, v in names.items()} for svc, names in secrets.items()},
+    )
+
+
+def _cross_checks(
+    services: dict[str, Service],
+    fleets: dict[str, Fleet],
+    secrets: dict[str, dict[str, str]],
+    values: dict[str, Any],
+    stack: str,
+) -> list[str]:
+    problems: list[str] = []
+    fleet_names_given = isinstance(values.get("fleets"), dict)
+    host_ports: dict[tuple[str, int], str] = {}
+    priorities: dict[int, str] = {}
+    for service_name, service in services.items():
+        if fleet_names_given and service.fleet not in values["fleets"]:
+            known = ", ".join(sorted(values["fleets"])) or "none"
+            problems.append(
+                f'{path_of("services", service_name, "fleet")}: fleet "{service.fleet}" is not defined in showrunner:fleets (defined: {known})'
+            )
+        for index, host_port in enumerate(service.host_ports):
+            other = host_ports.setdefault((service.fleet, host_port), service_name)
+            if other != service_name:
+                problems.append(
+                    f'{path_of("services", service_name, "ports", index)}: host port {host_port} on fleet "{service.fleet}" is already bound by service "{other}"'
+                )
+        if service.route is not None:
+            other = priorities.setdefault(service.route.priority, service_name)
+            if other != service_name:
+                problems.append(
+                    f'{path_of("services", service_name, "route", "priority")}: priority {service.route.priority} is already used by service "{other}"; listener rule priorities must be unique'
+                )
+        fleet = fleets.get(service.fleet)
+        if service.type == "cron" and fleet is not None and fleet.max_size > 1:
+            problems.append(
+                f'{path_of("services", service_name, "fleet")}: cron service runs on every host of fleet "{service.fleet}" '
+                f"(max_size {fleet.max_size}); run it on a fleet with max_size 1"
+            )
+        if service.type == "web" and service.route is not None and not service.ports:
+            problems.append(f'{path_of("services", service_name, "ports")}: a routed web service needs a port for its target group')
+        for index, secret in enumerate(service.secrets):
+            if secret not in secrets.get(service_name, {}):
+                problems.append(
+                    f'{path_of("services", service_name, "secrets", index)}: secret {secret} is not set in stack "{stack}"; '
+                    f"run: pulumi config set --secret --path 'showrunner:secrets.{service_name}.{secret}' <value>"
+                )
+    for service_name, names in secrets.items():
+        for secret in names:
+            if service_name not in services or secret not in services[service_name].secrets:
+                problems.append(
+                    f"{path_of('secrets', service_name, secret)}: is set but no service lists it in `secrets`; remove it or add it to showrunner:services.{service_name}.secrets"
+                )
+    for fleet_name in fleets:
+        if not any(s.fleet == fleet_name for s in services.values()):
+            problems.append(f'{path_of("fleets", fleet_name)}: no service runs on this fleet; remove it or assign a service')
+    return problems

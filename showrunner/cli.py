@@ -1,0 +1,72 @@
+"""`showrunner`: the offline tools around the Pulumi program.
+
+    showrunner preview [--stack NAME] [--config-file PATH] [--json PATH]
+
+Every failure is reported as short lines on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from components.settings import ConfigError
+from components.stackconfig import StackConfigError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class UsageError(Exception):
+    """Bad input to a command; the message is one line."""
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from showrunner import engine, preview
+
+    run = engine.run_stack(args.project_dir, args.stack, args.config_file)
+    sys.stdout.write(preview.render_tree(run))
+    if args.json:
+        Path(args.json).write_text(preview.dumps(preview.preview_document(run)))
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="showrunner", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--project-dir", type=Path, default=PROJECT_DIR, help="directory holding Pulumi.yaml (default: this checkout)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    preview = commands.add_parser("preview", help="render every resource a stack would create, offline")
+    preview.add_argument("--stack", default="staging", help="stack name (default: staging)")
+    preview.add_argument("--config-file", type=Path, help="stack file to read instead of Pulumi.<stack>.yaml")
+    preview.add_argument("--json", metavar="PATH", help="also write the `pulumi preview --json` shape to PATH")
+    preview.set_defaults(handler=_preview)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ConfigError as error:
+        print(f"error: invalid configuration for stack {getattr(args, 'stack', '?')} ({len(error.problems)} problems):", file=sys.stderr)
+        for line in error.problems:
+            print(f"  {line}", file=sys.stderr)
+        return 2
+    except (StackConfigError, UsageError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 — one line for the user, not a traceback
+        from showrunner.engine import OfflineRunError
+
+        if isinstance(error, OfflineRunError):
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

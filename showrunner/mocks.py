@@ -1,0 +1,289 @@
+"""Pulumi mocks that stand in for the engine and the AWS provider.
+
+They power both the unit tests and the offline preview, so they are deterministic (the same
+program and config always produce the same ids, ARNs and digests) and strict: a function token
+nobody mocked is recorded and fails the run, naming the token, instead of returning nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+# Physical-id prefixes AWS uses, so that preview output reads like the real thing.
+_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
+}
+
+
+_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_ASSET_SIGS = {"c44067f5952c0a294b673a41bacd8c17": "asset", "0def7320c3a5731c473e5ecbe6d01bc7": "archive"}
+_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+class Secret:
+    """A value the engine marked secret; it renders only as `[secret]`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "[secret]"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret)
+
+    def __hash__(self) -> int:
+        return hash("[secret]")
+
+
+SECRET = Secret()
+UNKNOWN = "[unknown]"
+
+
+def plain(value: Any) -> Any:
+    """Engine wire values → plain data: secrets become SECRET, unknowns UNKNOWN, references URNs."""
+    if isinstance(value, dict):
+        sig = value.get(_SIG)
+        if sig == _SECRET_SIG:
+            return SECRET
+        if sig == _RESOURCE_SIG:
+            return value.get("urn")
+        if sig in _ASSET_SIGS:
+            return {_ASSET_SIGS[sig]: value.get("path") or value.get("uri") or "[assets]"}
+        if sig == _OUTPUT_SIG:
+            if value.get("secret"):
+                return SECRET
+            return plain(value["value"]) if "value" in value else UNKNOWN
+        return {k: plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if value == _UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _wire(struct) -> Any:
+    return plain(json_format.MessageToDict(struct))
+
+
+class UnmockedFunctionError(Exception):
+    """A program called a provider function that the offline engine does not know."""
+
+
+def digest(*parts: Any) -> str:
+    """A stable hex digest of JSON-able parts."""
+    blob = json.dumps(parts, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _service_of(type_token: str) -> str:
+    module = type_token.split(":")[1].split("/")[0]
+    return {"index": "aws", "lb": "elasticloadbalancing", "vpc": "ec2", "cloudwatch": "cloudwatch"}.get(
+        module, module
+    )
+
+
+def _resource_outputs(type_token: str, name: str, inputs: dict) -> tuple[str, dict]:
+    """The id and computed outputs a provider would report for a new resource."""
+    short = digest(type_token, name)[:17]
+    resource_id = _ID_PREFIXES.get(type_token, "") + (short if type_token in _ID_PREFIXES else name)
+    physical_name = inputs.get("name") or f"{name}-{short[:7]}"
+    service = _service_of(type_token)
+    kind = type_token.split(":")[-1]
+    kind = kind[0].lower() + kind[1:]
+    outputs: dict[str, Any] = {
+        "arn": f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{kind}/{physical_name}",
+        "name": physical_name,
+    }
+
+    if type_token == "aws:ecr/repository:Repository":
+        outputs["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/{physical_name}"
+        outputs["registryId"] = ACCOUNT_ID
+    elif type_token == "docker:index/image:Image":
+        image_name = inputs.get("imageName", name)
+        repository = image_name.rsplit(":", 1)[0] if ":" in image_name.split("/")[-1] else image_name
+        outputs["repoDigest"] = f"{repository}@sha256:{digest(inputs)}"
+        outputs["imageName"] = image_name
+    elif type_token.startswith("aws:iam/"):
+        iam_kind = {"instanceProfile": "instance-profile", "openIdConnectProvider": "oidc-provider"}.get(kind, kind)
+        outputs["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:{iam_kind}/{physical_name}"
+        outputs["uniqueId"] = "AROA" + short.upper()
+    elif type_token == "aws:kms/key:Key":
+        key_id = f"{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"
+        resource_id = key_id
+        outputs["keyId"] = key_id
+        outputs["arn"] = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{key_id}"
+    elif type_token == "aws:ssm/parameter:Parameter":
+        outputs["arn"] = f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{physical_name}"
+    elif type_token.startswith("aws:lb/"):
+        outputs["arnSuffix"] = f"{kind}/{physical_name}/{short[:16]}"
+        if kind == "loadBalancer":
+            outputs["dnsName"] = f"{physical_name}-{short[:10]}.{REGION}.elb.amazonaws.com"
+            outputs["zoneId"] = "Z35SXDOTRQ7X7K"
+    elif type_token == "aws:ec2/launchTemplate:LaunchTemplate":
+        outputs["latestVersion"] = 1
+    elif type_token.startswith("aws:imagebuilder/"):
+        version = inputs.get("version", "1.0.0")
+        outputs["arn"] = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT_ID}:{kind.lower()}/{physical_name}/{version}"
+    return resource_id, outputs
+
+
+def _ami_id(*parts: str) -> str:
+    return "ami-" + digest(*parts)[:17]
+
+
+@dataclass
+class RecordedResource:
+    """One resource registration as the engine saw it: what `pulumi preview --json` reports."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict
+    protect: bool = False
+    retain_on_delete: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    dependencies: list[str] = field(default_factory=list)
+    replace_with: list[str] = field(default_factory=list)
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock monitor that also keeps inputs (secrets marked), parents, options and stack outputs."""
+
+    def __init__(self, mocks: "ShowrunnerMocks"):
+        super().__init__(mocks)
+        self.recorded: list[RecordedResource] = []
+        self.stack_outputs: dict[str, Any] = {}
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.recorded.append(
+                RecordedResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    custom=request.custom,
+                    inputs=_wire(request.object),
+                    protect=request.protect,
+                    retain_on_delete=request.retainOnDelete,
+                    ignore_changes=list(request.ignoreChanges),
+                    dependencies=sorted(request.dependencies),
+                    replace_with=list(request.replace_with),
+                )
+            )
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802
+        if "::pulumi:pulumi:Stack::" in request.urn:
+            self.stack_outputs = _wire(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+class ShowrunnerMocks(pulumi.runtime.Mocks):
+    """Deterministic answers for every resource and for the functions the program calls."""
+
+    def __init__(self, stack: str):
+        self.stack = stack
+        self.unmocked_calls: list[str] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        resource_id, computed = _resource_outputs(args.typ, args.name, args.inputs)
+        return resource_id, {**computed, **args.inputs, **_always_computed(args.typ, computed)}
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        handler = _FUNCTIONS.get(args.token)
+        if handler is None:
+            self.unmocked_calls.append(args.token)
+            raise UnmockedFunctionError(f"function {args.token} is not mocked by the offline engine")
+        return handler(args.args)
+
+
+def _always_computed(type_token: str, computed: dict) -> dict:
+    """Outputs that the provider computes even when the program passed an input of that name."""
+    if type_token == "docker:index/image:Image":
+        return {"repoDigest": computed["repoDigest"]}
+    return {}
+
+
+def _ssm_parameter(args: dict) -> dict:
+    name = args["name"]
+    return {
+        "id": name,
+        "name": name,
+        "arn": f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{name if name.startswith('/') else '/' + name}",
+        "type": "String",
+        "value": _ami_id(name),
+        "insecureValue": _ami_id(name),
+        "version": 1,
+        "withDecryption": args.get("withDecryption", True),
+    }
+
+
+_FUNCTIONS = {
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline-preview",
+        "userId": "AIDAOFFLINEPREVIEW",
+        "id": ACCOUNT_ID,
+    },
+    "aws:index/getRegion:getRegion": lambda a: {
+        "name": REGION,
+        "region": REGION,
+        "id": REGION,
+        "endpoint": f"ec2.{REGION}.amazonaws.com",
+        "description": "US East (N. Virginia)",
+    },
+    "aws:index/getPartition:getPartition": lambda a: {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "reverseDnsPrefix": "com.amazonaws",
+        "id": "aws",
+    },
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda a: {
+        "names": [f"{REGION}{z}" for z in "abcdef"],
+        "zoneIds": [f"use1-az{i}" for i in range(1, 7)],
+        "groupNames": [REGION],
+        "id": REGION,
+        "state": a.get("state", "available"),
+    },
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": lambda a: {
+        "id": REGION,
+        "userName": "AWS",
+        "password": "offline-preview-not-a-token",
+        "authorizationToken": "offline-preview-not-a-token",
+        "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com",
+        "expiresAt": "2000-01-01T00:00:00Z",
+    },
+    "aws:ssm/getParameter:getParameter": _ssm_parameter,
+}
+
+
+def mocked_function_tokens() -> list[str]:
+    return sorted(_FUNCTIONS)
