@@ -66,9 +66,13 @@ def name(value: str) -> str:
     return value
 
 
-def port(value: str) -> str:
+def _is_port(value: str) -> bool:
     parts = value.split(":")
-    if len(parts) != 2 or not all(p.isdigit() and 1 <= int(p) <= 65535 for p in parts):
+    return len(parts) == 2 and all(p.isdigit() and 1 <= int(p) <= 65535 for p in parts)
+
+
+def port(value: str) -> str:
+    if not _is_port(value):
         _fail("port", '"{value}" is not HOST:CONTAINER (two port numbers 1-65535)', value=value)
     return value
 
@@ -507,7 +511,7 @@ def _message(error: dict) -> str:
 def _problems(error: ValidationError, prefix: tuple, redact: bool) -> list[str]:
     lines = []
     for item in error.errors():
-        loc = [part for part in item["loc"] if not (isinstance(part, str) and part.startswith(("function-", "json-or-python")))]
+        loc = [part for part in item["loc"] if part != "[key]" and not (isinstance(part, str) and part.startswith(("function-", "json-or-python")))]
         message = _message(item)
         if redact and item["type"] in _TYPE_WORDS:
             message = f"expected {_TYPE_WORDS[item['type']]}"  # never echo a secret value
@@ -555,7 +559,8 @@ def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settin
 
     services: dict[str, Service] = parsed.get("services") or {}
     fleets: dict[str, Fleet] = parsed.get("fleets") or {}
-    secrets: dict[str, dict[str, str]] = parsed.get("secrets") or {}
+    # None when the section itself is malformed: then "not set" would only repeat that problem.
+    secrets: dict[str, dict[str, str]] | None = parsed.get("secrets", {})
     problems.extend(_cross_checks(services, fleets, secrets, values, stack))
 
     if problems:
@@ -571,14 +576,14 @@ def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settin
         golden_ami=parsed.get("golden_ami") or GoldenAmi(),
         network=parsed.get("network") or Network(),
         load_balancer=parsed["load_balancer"],
-        secrets={svc: {k: SecretStr(v) for k, v in names.items()} for svc, names in secrets.items()},
+        secrets={svc: {k: SecretStr(v) for k, v in names.items()} for svc, names in (secrets or {}).items()},
     )
 
 
 def _cross_checks(
     services: dict[str, Service],
     fleets: dict[str, Fleet],
-    secrets: dict[str, dict[str, str]],
+    secrets: dict[str, dict[str, str]] | None,
     values: dict[str, Any],
     stack: str,
 ) -> list[str]:
@@ -586,24 +591,36 @@ def _cross_checks(
     fleet_names_given = isinstance(values.get("fleets"), dict)
     host_ports: dict[tuple[str, int], str] = {}
     priorities: dict[int, str] = {}
-    for service_name, service in services.items():
-        if fleet_names_given and service.fleet not in values["fleets"]:
+    raw_services = values.get("services") if isinstance(values.get("services"), dict) else {}
+    # Checks across entries read the raw entries, so that a service with other problems still
+    # gets these reported in the same run.
+    for service_name, raw in raw_services.items():
+        if not isinstance(raw, dict):
+            continue
+        fleet_name = raw.get("fleet")
+        if fleet_names_given and isinstance(fleet_name, str) and fleet_name not in values["fleets"]:
             known = ", ".join(sorted(values["fleets"])) or "none"
             problems.append(
-                f'{path_of("services", service_name, "fleet")}: fleet "{service.fleet}" is not defined in showrunner:fleets (defined: {known})'
+                f'{path_of("services", service_name, "fleet")}: fleet "{fleet_name}" is not defined in showrunner:fleets (defined: {known})'
             )
-        for index, host_port in enumerate(service.host_ports):
-            other = host_ports.setdefault((service.fleet, host_port), service_name)
+        ports = raw.get("ports") if isinstance(raw.get("ports"), list) else []
+        for index, text in enumerate(ports):
+            if not (isinstance(text, str) and _is_port(text)):
+                continue  # reported by the schema
+            host_port = int(text.split(":")[0])
+            other = host_ports.setdefault((fleet_name, host_port), service_name)
             if other != service_name:
                 problems.append(
-                    f'{path_of("services", service_name, "ports", index)}: host port {host_port} on fleet "{service.fleet}" is already bound by service "{other}"'
+                    f'{path_of("services", service_name, "ports", index)}: host port {host_port} on fleet "{fleet_name}" is already bound by service "{other}"'
                 )
-        if service.route is not None:
-            other = priorities.setdefault(service.route.priority, service_name)
+        priority = raw.get("route", {}).get("priority") if isinstance(raw.get("route"), dict) else None
+        if isinstance(priority, int) and not isinstance(priority, bool):
+            other = priorities.setdefault(priority, service_name)
             if other != service_name:
                 problems.append(
-                    f'{path_of("services", service_name, "route", "priority")}: priority {service.route.priority} is already used by service "{other}"; listener rule priorities must be unique'
+                    f'{path_of("services", service_name, "route", "priority")}: priority {priority} is already used by service "{other}"; listener rule priorities must be unique'
                 )
+    for service_name, service in services.items():
         fleet = fleets.get(service.fleet)
         if service.type == "cron" and fleet is not None and fleet.max_size > 1:
             problems.append(
@@ -612,19 +629,21 @@ def _cross_checks(
             )
         if service.type == "web" and service.route is not None and not service.ports:
             problems.append(f'{path_of("services", service_name, "ports")}: a routed web service needs a port for its target group')
-        for index, secret in enumerate(service.secrets):
+        for index, secret in enumerate(service.secrets if secrets is not None else []):
             if secret not in secrets.get(service_name, {}):
                 problems.append(
                     f'{path_of("services", service_name, "secrets", index)}: secret {secret} is not set in stack "{stack}"; '
                     f"run: pulumi config set --secret --path 'showrunner:secrets.{service_name}.{secret}' <value>"
                 )
-    for service_name, names in secrets.items():
+    for service_name, names in (secrets or {}).items():
+        listed = raw_services.get(service_name, {}).get("secrets") if isinstance(raw_services.get(service_name), dict) else None
         for secret in names:
-            if service_name not in services or secret not in services[service_name].secrets:
+            if not isinstance(listed, list) or secret not in listed:
                 problems.append(
                     f"{path_of('secrets', service_name, secret)}: is set but no service lists it in `secrets`; remove it or add it to showrunner:services.{service_name}.secrets"
                 )
+    used_fleets = {raw.get("fleet") for raw in raw_services.values() if isinstance(raw, dict)}
     for fleet_name in fleets:
-        if not any(s.fleet == fleet_name for s in services.values()):
+        if fleet_name not in used_fleets:
             problems.append(f'{path_of("fleets", fleet_name)}: no service runs on this fleet; remove it or assign a service')
     return problems

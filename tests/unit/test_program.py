@@ -1,0 +1,60 @@
+"""The whole program, run offline on each real stack file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from showrunner import engine, preview
+from showrunner.mocks import SECRET
+from tests.conftest import PROJECT_DIR, STACKS, by_type, one
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_service_secret_becomes_a_securestring_under_the_stack_key(stack_run, stack):
+    run = stack_run(stack)
+    key = one(run, "aws:kms/key:Key", "secrets-key")
+    assert key.inputs["enableKeyRotation"] is True
+    parameters = {p.inputs["name"]: p.inputs for p in by_type(run, "aws:ssm/parameter:Parameter") if p.inputs.get("type") == "SecureString"}
+    expected = {
+        f"/showrunner/{stack}/{service}/{secret}"
+        for service, spec in run.settings.services.items()
+        for secret in spec.secrets
+    }
+    assert expected and expected <= set(parameters)
+    for name in expected:
+        assert parameters[name]["value"] is SECRET
+        assert parameters[name]["keyId"].startswith("arn:aws:kms:")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_preview_json_has_the_pulumi_preview_shape_and_no_ciphertext(stack_run, stack):
+    document = preview.preview_document(stack_run(stack))
+    text = preview.dumps(document)
+    assert document["changeSummary"] == {"create": len(document["steps"])}
+    stack_step, *steps = document["steps"]
+    assert stack_step["newState"]["type"] == "pulumi:pulumi:Stack"
+    for step in steps:
+        assert step["op"] == "create" and step["urn"] == step["newState"]["urn"]
+        assert {"type", "inputs", "parent"} <= set(step["newState"])
+    assert '"[secret]"' in text
+    stack_file = (PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()
+    ciphertexts = [line.split("secure:")[1].strip() for line in stack_file.splitlines() if "secure:" in line]
+    assert ciphertexts and not any(c in text for c in ciphertexts)
+
+
+def test_two_runs_write_byte_identical_json():
+    first = preview.dumps(preview.preview_document(engine.run_stack(PROJECT_DIR, "prod")))
+    second = preview.dumps(preview.preview_document(engine.run_stack(PROJECT_DIR, "prod")))
+    assert first == second
+
+
+def test_a_function_nobody_mocked_fails_the_run_and_names_it(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.staging.yaml").write_text((PROJECT_DIR / "Pulumi.staging.yaml").read_text())
+    (tmp_path / "__main__.py").write_text("import pulumi_aws as aws\naws.ec2.get_vpc(default=True)\n")
+    with pytest.raises(engine.OfflineRunError) as caught:
+        engine.run_stack(tmp_path, "staging")
+    assert "aws:ec2/getVpc:getVpc" in str(caught.value)
+    assert "does not mock" in str(caught.value)
