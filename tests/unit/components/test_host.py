@@ -1,0 +1,282 @@
+"""Host rendering: exact text of units and cloud-config, then the real linters on them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from components import host
+from components.host import HostRenderError, on_calendar, render_cloud_config, render_service_unit, render_timer_unit, render_units
+from components.settings import Service
+from showrunner.engine import load_stack
+
+PROJECT_DIR = Path(__file__).resolve().parents[3]
+DIGEST = "sha256:" + "1" * 64
+WWW = f"ecr.example/showrunner/www@{DIGEST}"
+
+DJANGO = Service(
+    command="/var/www/bin/start-django",
+    image="www",
+    type="web",
+    fleet="www",
+    ports=["8000:8000"],
+    env={"DJANGO_SETTINGS_MODULE": "www.settings", "ALLOWED_HOSTS": "www.showrunner.example"},
+    secrets=["SECRET_KEY"],
+    route={"paths": ["/*"], "priority": 1000},
+)
+CLEARSESSIONS = Service(
+    command="python -m django clearsessions",
+    image="www",
+    type="cron",
+    fleet="ops",
+    schedule="15 3 * * *",
+    rm=True,
+    env={"DJANGO_SETTINGS_MODULE": "www.settings"},
+)
+PULL = (
+    f'ExecStartPre=/bin/sh -c "/usr/bin/docker image inspect {WWW} >/dev/null 2>&1 '
+    f'|| exec /usr/bin/docker pull --quiet {WWW}"'
+)
+
+
+def test_web_service_unit_is_exact():
+    assert render_service_unit("django", DJANGO, WWW) == f"""\
+[Unit]
+Description=showrunner web service django
+Requires=docker.service
+After=docker.service network-online.target
+Wants=network-online.target
+StartLimitIntervalSec=30
+StartLimitBurst=5
+
+[Service]
+Type=exec
+Restart=always
+RestartSec=2
+EnvironmentFile=/etc/showrunner/host.env
+TimeoutStartSec=900
+TimeoutStopSec=45
+ExecStartPre=/usr/local/sbin/showrunner-disk-guard --min-free-mb 2048 --path /mnt/docker
+ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets django /run/showrunner/django.env
+{PULL}
+ExecStartPre=-/usr/bin/docker rm --force django
+ExecStart=/usr/bin/docker run --name django --env-file /run/showrunner/django.env --env ALLOWED_HOSTS=www.showrunner.example --env DJANGO_SETTINGS_MODULE=www.settings --publish 8000:8000 --volume /var/log/containers:/var/log {WWW} /var/www/bin/start-django
+ExecStop=/usr/bin/docker stop --time 30 django
+SyslogIdentifier=django
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def test_cron_service_is_a_oneshot_with_rm_and_a_timer():
+    assert render_service_unit("clearsessions", CLEARSESSIONS, WWW, min_free_mb=4096) == f"""\
+[Unit]
+Description=showrunner cron service clearsessions
+Requires=docker.service
+After=docker.service network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+EnvironmentFile=/etc/showrunner/host.env
+TimeoutStartSec=3600
+TimeoutStopSec=45
+ExecStartPre=/usr/local/sbin/showrunner-disk-guard --min-free-mb 4096 --path /mnt/docker
+ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets clearsessions /run/showrunner/clearsessions.env
+{PULL}
+ExecStartPre=-/usr/bin/docker rm --force clearsessions
+ExecStart=/usr/bin/docker run --name clearsessions --env-file /run/showrunner/clearsessions.env --env DJANGO_SETTINGS_MODULE=www.settings --volume /var/log/containers:/var/log --rm {WWW} python -m django clearsessions
+SyslogIdentifier=clearsessions
+"""
+    assert render_timer_unit("clearsessions", CLEARSESSIONS) == """\
+[Unit]
+Description=showrunner cron service clearsessions (15 3 * * *)
+
+[Timer]
+OnCalendar=*-*-* 03:15:00 UTC
+AccuracySec=1s
+Unit=showrunner-clearsessions.service
+
+[Install]
+WantedBy=timers.target
+"""
+
+
+def test_command_and_env_words_are_quoted_for_systemd():
+    service = Service(
+        command="""sh -c 'echo "$HOME" 100%'""",
+        image="www",
+        type="worker",
+        fleet="worker",
+        env={"GREETING": "hello world"},
+        volumes=[],
+    )
+    exec_start = next(line for line in render_service_unit("odd", service, WWW).splitlines() if line.startswith("ExecStart="))
+    assert exec_start == (
+        "ExecStart=/usr/bin/docker run --name odd --env-file /run/showrunner/odd.env "
+        f'--env "GREETING=hello world" {WWW} sh -c "echo \\"$$HOME\\" 100%%"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("schedule", "expected"),
+    [
+        ("15 3 * * *", ["*-*-* 03:15:00 UTC"]),
+        ("@daily", ["*-*-* 00:00:00 UTC"]),
+        ("@weekly", ["Sun *-*-* 00:00:00 UTC"]),
+        ("@hourly", ["*-*-* *:00:00 UTC"]),
+        ("@monthly", ["*-*-01 00:00:00 UTC"]),
+        ("*/15 * * * *", ["*-*-* *:00,15,30,45:00 UTC"]),
+        ("0 17 * * 5", ["Fri *-*-* 17:00:00 UTC"]),
+        ("0 0 * * 7", ["Sun *-*-* 00:00:00 UTC"]),
+        ("0 0 * * 0,6", ["Sat,Sun *-*-* 00:00:00 UTC"]),
+        ("30 8 * * 1-5", ["Mon..Fri *-*-* 08:30:00 UTC"]),
+        ("0 0 * * 1-7", ["*-*-* 00:00:00 UTC"]),
+        ("5-10/2 */6 * 1-3 *", ["*-01..03-* 00,06,12,18:05,07,09:00 UTC"]),
+        # cron ORs a restricted day-of-month with a restricted day-of-week; a timer ORs its lines.
+        ("0 9 1,15 * 1-5", ["*-*-01,15 09:00:00 UTC", "Mon..Fri *-*-* 09:00:00 UTC"]),
+    ],
+)
+def test_cron_schedule_becomes_on_calendar(schedule, expected):
+    assert on_calendar(schedule) == expected
+
+
+def test_on_calendar_agrees_with_systemd():
+    """systemd itself accepts every expression we emit."""
+    for schedule in ("15 3 * * *", "*/15 * * * *", "0 9 1,15 * 1-5", "5-10/2 */6 * 1-3 *", "0 0 * * 0,6"):
+        for expression in on_calendar(schedule):
+            result = subprocess.run(["systemd-analyze", "calendar", expression], capture_output=True, text=True)
+            assert result.returncode == 0, f"{expression}: {result.stderr}"
+
+
+def test_hosts_never_run_a_tag():
+    with pytest.raises(HostRenderError, match='service "django": image "ecr.example/showrunner/www:latest" is not repository@sha256'):
+        render_service_unit("django", DJANGO, "ecr.example/showrunner/www:latest")
+
+
+def test_a_service_without_a_digest_is_refused():
+    with pytest.raises(HostRenderError, match='service "django": no image digest was given'):
+        render_units({"django": DJANGO}, {})
+
+
+def test_cloud_config_is_exact_and_carries_no_secret():
+    text = render_cloud_config("staging", "us-east-1", {"clearsessions": CLEARSESSIONS, "django": DJANGO}, {"clearsessions": WWW, "django": WWW})
+    units = render_units({"clearsessions": CLEARSESSIONS, "django": DJANGO}, {"clearsessions": WWW, "django": WWW})
+    indented = {name: "".join(("    " + line if line else line) + "\n" for line in body.splitlines()) for name, body in units.items()}
+    assert text == (
+        "#cloud-config\n"
+        "write_files:\n"
+        "- path: /etc/showrunner/host.env\n"
+        "  owner: root:root\n"
+        "  permissions: '0644'\n"
+        "  content: |\n"
+        "    SHOWRUNNER_STACK=staging\n"
+        "    SHOWRUNNER_SSM_PREFIX=/showrunner/staging\n"
+        "    AWS_REGION=us-east-1\n"
+        "- path: /etc/systemd/system/showrunner-clearsessions.service\n"
+        "  owner: root:root\n"
+        "  permissions: '0644'\n"
+        "  content: |\n" + indented["showrunner-clearsessions.service"] + ""
+        "- path: /etc/systemd/system/showrunner-clearsessions.timer\n"
+        "  owner: root:root\n"
+        "  permissions: '0644'\n"
+        "  content: |\n" + indented["showrunner-clearsessions.timer"] + ""
+        "- path: /etc/systemd/system/showrunner-django.service\n"
+        "  owner: root:root\n"
+        "  permissions: '0644'\n"
+        "  content: |\n" + indented["showrunner-django.service"] + ""
+        "runcmd:\n"
+        "- [systemctl, daemon-reload]\n"
+        "- [systemctl, enable, --now, --no-block, showrunner-clearsessions.timer, showrunner-django.service]\n"
+    )
+    assert "SECRET_KEY" not in text
+
+
+def test_secrets_dir_override_is_only_there_when_asked():
+    assert host.host_env("prod", "eu-west-1") == "SHOWRUNNER_STACK=prod\nSHOWRUNNER_SSM_PREFIX=/showrunner/prod\nAWS_REGION=eu-west-1\n"
+    assert host.host_env("prod", "eu-west-1", secrets_dir="/srv/secrets").endswith("SHOWRUNNER_SECRETS_DIR=/srv/secrets\n")
+
+
+# --- the real linters, on what the real stacks render ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def linters():
+    """`systemd-analyze` and `cloud-init`; installed through apt when missing (CI runs as root)."""
+    if not (shutil.which("systemd-analyze") and shutil.which("cloud-init")):
+        subprocess.run([str(PROJECT_DIR / "tools" / "host-linters")], check=True)
+
+
+def _stack_units(stack: str) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Units and cloud-config per fleet of a real stack file, with stand-in digests."""
+    _, _, _, settings = load_stack(PROJECT_DIR, stack)
+    units, configs = {}, {}
+    for fleet in settings.fleets:
+        services = settings.services_on(fleet)
+        images = {name: f"ecr.example/showrunner/{s.image}@{DIGEST}" for name, s in services.items()}
+        units[fleet] = render_units(services, images)
+        configs[fleet] = render_cloud_config(stack, "us-east-1", services, images)
+    return units, configs
+
+
+def _host_root(tmp_path: Path) -> Path:
+    """A filesystem root holding the executables our units call and a docker.service, as the AMI has."""
+    root = tmp_path / "root"
+    for executable in ("usr/local/sbin/showrunner-disk-guard", "usr/local/sbin/showrunner-fetch-secrets", "usr/bin/docker", "usr/bin/sh"):
+        path = root / executable
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("#!/bin/sh\n")
+        path.chmod(0o755)
+    (root / "bin").symlink_to("usr/bin")
+    shutil.copytree("/usr/lib/systemd/system", root / "usr/lib/systemd/system", symlinks=True)
+    (root / "usr/lib/systemd/system/docker.service").write_text("[Unit]\nDescription=Docker\n[Service]\nExecStart=/usr/bin/docker\n")
+    (root / "etc/systemd/system").mkdir(parents=True)
+    return root
+
+
+def _verify(root: Path, units: dict[str, str]) -> subprocess.CompletedProcess:
+    for name, text in units.items():
+        (root / "etc/systemd/system" / name).write_text(text)
+    paths = [f"/etc/systemd/system/{name}" for name in units]
+    env = {**os.environ, "SYSTEMD_LOG_LEVEL": "warning"}
+    return subprocess.run(["systemd-analyze", "verify", "--man=no", f"--root={root}", *paths], capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_stack_units_pass_systemd_analyze_verify(linters, tmp_path, stack):
+    units, _ = _stack_units(stack)
+    for fleet, fleet_units in units.items():
+        root = _host_root(tmp_path / fleet)
+        result = _verify(root, fleet_units)
+        assert result.returncode == 0 and result.stderr == "", f"fleet {fleet}: {result.stderr}"
+
+
+def test_systemd_analyze_verify_catches_a_broken_unit(linters, tmp_path):
+    """Guards the check above: a unit calling a missing program fails verification."""
+    broken = render_service_unit("django", DJANGO, WWW).replace("/usr/local/sbin/showrunner-disk-guard", "/usr/local/sbin/missing-guard")
+    result = _verify(_host_root(tmp_path), {"showrunner-django.service": broken})
+    assert result.returncode != 0
+    assert "missing-guard is not executable" in result.stderr
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_stack_cloud_config_passes_cloud_init_schema(linters, tmp_path, stack):
+    _, configs = _stack_units(stack)
+    for fleet, text in configs.items():
+        path = tmp_path / f"{fleet}.yaml"
+        path.write_text(text)
+        result = subprocess.run(["cloud-init", "schema", "--config-file", str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, f"fleet {fleet}: {result.stdout}{result.stderr}"
+        assert "SECRET_KEY=" not in text and "placeholder" not in text
+
+
+def test_cloud_init_schema_catches_a_broken_config(linters, tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("#cloud-config\nwrite_files: /etc/showrunner/host.env\n")
+    result = subprocess.run(["cloud-init", "schema", "--config-file", str(path)], capture_output=True, text=True)
+    assert result.returncode != 0
