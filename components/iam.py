@@ -1,0 +1,109 @@
+"""IAM documents of a fleet's instance role, as pure functions of plain strings.
+
+One role per fleet, so that a host can read only the secrets of the services it runs. Nothing in
+here calls AWS; `Fleet` applies these documents to resolved ARNs and the tests compare them exactly.
+
+What a host may do, and nothing else:
+- pull images from this stack's ECR repositories (`GetAuthorizationToken` has no resource-level
+  permissions, so it is the one ECR action on "*");
+- read the SSM parameters under `/showrunner/<stack>/<service>/` of its own services, and decrypt
+  them with the secrets key only when SSM asks on its behalf (`kms:ViaService`);
+- write its logs to its fleet's log group and metrics to the stack's metric namespaces;
+- answer SSM Session Manager, the only way in (there is no SSH); those actions have no
+  resource-level permissions either.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+VERSION = "2012-10-17"
+
+ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+SSM_READ_ACTIONS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
+LOG_ACTIONS = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+SESSION_MANAGER_ACTIONS = [
+    "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+]
+
+
+def assume_role_policy(partition: str = "aws") -> dict:
+    """Only EC2 instances can take the role."""
+    service = "ec2.amazonaws.com.cn" if partition == "aws-cn" else "ec2.amazonaws.com"
+    return {
+        "Version": VERSION,
+        "Statement": [{"Sid": "Ec2Instances", "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    }
+
+
+def parameter_arns(partition: str, region: str, account: str, stack: str, services: Sequence[str]) -> list[str]:
+    """The path of each service (for GetParametersByPath) and every parameter under it."""
+    arns = []
+    for service in sorted(services):
+        base = f"arn:{partition}:ssm:{region}:{account}:parameter/showrunner/{stack}/{service}"
+        arns += [base, f"{base}/*"]
+    return arns
+
+
+def log_group_name(stack: str, fleet: str) -> str:
+    return f"/showrunner/{stack}/{fleet}"
+
+
+def instance_role_policy(
+    *,
+    partition: str,
+    region: str,
+    account: str,
+    stack: str,
+    fleet: str,
+    services: Sequence[str],
+    repository_arns: Sequence[str],
+    secrets_key_arn: str,
+    metric_namespaces: Sequence[str],
+) -> dict:
+    """The inline policy of one fleet's instance role. Statements with no resource are left out."""
+    statements: list[dict] = []
+    if repository_arns:
+        statements += [
+            {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            {"Sid": "EcrPullStackRepositories", "Effect": "Allow", "Action": ECR_PULL_ACTIONS, "Resource": sorted(set(repository_arns))},
+        ]
+    if services:
+        statements += [
+            {
+                "Sid": "ReadOwnServiceParameters",
+                "Effect": "Allow",
+                "Action": SSM_READ_ACTIONS,
+                "Resource": parameter_arns(partition, region, account, stack, services),
+            },
+            {
+                "Sid": "DecryptParametersThroughSsm",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": secrets_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
+            },
+        ]
+    log_group = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group_name(stack, fleet)}"
+    statements += [
+        {"Sid": "WriteFleetLogs", "Effect": "Allow", "Action": LOG_ACTIONS, "Resource": [log_group, f"{log_group}:log-stream:*"]},
+        {
+            "Sid": "PutStackMetrics",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": sorted(metric_namespaces)}},
+        },
+        {"Sid": "SessionManager", "Effect": "Allow", "Action": SESSION_MANAGER_ACTIONS, "Resource": "*"},
+    ]
+    return {"Version": VERSION, "Statement": statements}
+
+
+def to_json(document: dict) -> str:
+    """The exact text sent to IAM: keys in the order built, compact, stable."""
+    return json.dumps(document, separators=(",", ":"))

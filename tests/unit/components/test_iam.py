@@ -1,0 +1,124 @@
+"""Instance-role documents, compared exactly: every action and resource a host is granted."""
+
+from __future__ import annotations
+
+import json
+
+from components.iam import assume_role_policy, instance_role_policy, to_json
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-0000-0000-0000-000000000000"
+WWW_REPO = "arn:aws:ecr:us-east-1:123456789012:repository/showrunner-prod/www"
+MICRO_REPO = "arn:aws:ecr:us-east-1:123456789012:repository/showrunner-prod/micro"
+
+
+def _policy(**overrides):
+    args = dict(
+        partition="aws",
+        region="us-east-1",
+        account="123456789012",
+        stack="prod",
+        fleet="www",
+        services=["django"],
+        repository_arns=[WWW_REPO, MICRO_REPO, WWW_REPO],
+        secrets_key_arn=KEY,
+        metric_namespaces=["Showrunner", "CWAgent"],
+    )
+    return instance_role_policy(**{**args, **overrides})
+
+
+def test_instance_role_policy_is_exact():
+    assert _policy() == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            {
+                "Sid": "EcrPullStackRepositories",
+                "Effect": "Allow",
+                "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                "Resource": [MICRO_REPO, WWW_REPO],
+            },
+            {
+                "Sid": "ReadOwnServiceParameters",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+                "Resource": [
+                    "arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/django",
+                    "arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/django/*",
+                ],
+            },
+            {
+                "Sid": "DecryptParametersThroughSsm",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": KEY,
+                "Condition": {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}},
+            },
+            {
+                "Sid": "WriteFleetLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                "Resource": [
+                    "arn:aws:logs:us-east-1:123456789012:log-group:/showrunner/prod/www",
+                    "arn:aws:logs:us-east-1:123456789012:log-group:/showrunner/prod/www:log-stream:*",
+                ],
+            },
+            {
+                "Sid": "PutStackMetrics",
+                "Effect": "Allow",
+                "Action": "cloudwatch:PutMetricData",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"cloudwatch:namespace": ["CWAgent", "Showrunner"]}},
+            },
+            {
+                "Sid": "SessionManager",
+                "Effect": "Allow",
+                "Action": [
+                    "ssm:UpdateInstanceInformation",
+                    "ssmmessages:CreateControlChannel",
+                    "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel",
+                    "ssmmessages:OpenDataChannel",
+                ],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+def test_each_service_path_is_granted_and_no_wider_one():
+    statement = _policy(services=["celery", "clearsessions"])["Statement"][2]
+    assert statement["Resource"] == [
+        "arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/celery",
+        "arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/celery/*",
+        "arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/clearsessions",
+        "arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/clearsessions/*",
+    ]
+
+
+def test_nothing_is_granted_on_star_but_what_aws_cannot_scope():
+    star = {json.dumps(s["Action"]) for s in _policy()["Statement"] if s["Resource"] == "*"}
+    assert star == {
+        '"ecr:GetAuthorizationToken"',
+        '"cloudwatch:PutMetricData"',
+        json.dumps(
+            [
+                "ssm:UpdateInstanceInformation",
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ]
+        ),
+    }
+
+
+def test_a_fleet_without_repositories_or_services_gets_no_ecr_or_ssm_statement():
+    sids = [s["Sid"] for s in _policy(repository_arns=[], services=[])["Statement"]]
+    assert sids == ["WriteFleetLogs", "PutStackMetrics", "SessionManager"]
+
+
+def test_only_ec2_assumes_the_role():
+    assert to_json(assume_role_policy()) == (
+        '{"Version":"2012-10-17","Statement":[{"Sid":"Ec2Instances","Effect":"Allow",'
+        '"Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    )
