@@ -8,6 +8,7 @@ Every failure is reported as short lines on stderr and a non-zero exit, never a 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -68,5 +69,18 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
 
+def console() -> None:
+    """The `showrunner` console script.
+
+    The mock engine's worker threads each leave an asyncio loop behind; collected during
+    interpreter teardown they can print a spurious traceback. All output is flushed and the
+    process ends without that teardown.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

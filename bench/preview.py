@@ -1,0 +1,73 @@
+"""Offline preview timings, as an operator waits for them (the console script, end to end).
+
+Prints:
+  preview-prod-s: <median seconds of `showrunner preview --stack prod`>           target <= 3
+  preview-scaling-ratio-50-5: <median with 50 services / median with 5 services>  target <= 4
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+SHOWRUNNER = PROJECT_DIR / ".venv" / "bin" / "showrunner"
+RUNS = 5
+
+
+def timed(*args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([str(SHOWRUNNER), "preview", *args], check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def median_seconds(*args: str) -> float:
+    timed(*args)  # warm the file cache once
+    return statistics.median(timed(*args) for _ in range(RUNS))
+
+
+def generated_stack(total_services: int) -> dict:
+    """The staging stack plus routed micro services, each with a secret, up to `total_services`."""
+    stack = yaml.safe_load((PROJECT_DIR / "Pulumi.staging.yaml").read_text())
+    config = stack["config"]
+    defaults = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["config"]["services"]["value"]
+    extra = total_services - len(defaults)
+    assert extra >= 1, f"need more than the {len(defaults)} default services"
+    config["showrunner:fleets"]["micro"] = {"min_size": 1, "max_size": 4}
+    for i in range(extra):
+        name = f"svc-{i:02d}"
+        config["showrunner:services"][name] = {
+            "type": "web",
+            "image": "micro",
+            "command": "/micro",
+            "fleet": "micro",
+            "ports": [f"{9000 + i}:8080"],
+            "route": {"paths": [f"/api/{name}/*"], "priority": 100 + i},
+            "secrets": ["API_TOKEN"],
+        }
+        config["showrunner:secrets"][name] = {"API_TOKEN": {"secure": f"v1:YmVuY2g=:{name}"}}
+    return stack
+
+
+def main() -> int:
+    prod = median_seconds("--stack", "prod")
+    with tempfile.TemporaryDirectory() as tmp:
+        timings = {}
+        for count in (5, 50):
+            path = Path(tmp) / f"Pulumi.bench{count}.yaml"
+            path.write_text(yaml.safe_dump(generated_stack(count)))
+            timings[count] = median_seconds("--stack", f"bench{count}", "--config-file", str(path))
+    print(f"preview-prod-s: {prod:.2f}")
+    print(f"preview-scaling-ratio-50-5: {timings[50] / timings[5]:.2f}")
+    print(f"  (5 services: {timings[5]:.2f} s, 50 services: {timings[50]:.2f} s, median of {RUNS} runs each)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
