@@ -1,6 +1,8 @@
 """`showrunner`: the offline tools around the Pulumi program.
 
     showrunner preview [--stack NAME] [--config-file PATH] [--json PATH]
+    showrunner policy FILE... [--json OUT]
+    showrunner diff BASE.json HEAD.json [--markdown]
 
 Every failure is reported as short lines on stderr and a non-zero exit, never a traceback.
 """
@@ -25,11 +27,37 @@ class UsageError(Exception):
 def _preview(args: argparse.Namespace) -> int:
     from showrunner import engine, preview
 
+    from showrunner import policy
+
     run = engine.run_stack(args.project_dir, args.stack, args.config_file)
     sys.stdout.write(preview.render_tree(run))
+    document = preview.preview_document(run)
     if args.json:
-        Path(args.json).write_text(preview.dumps(preview.preview_document(run)))
+        Path(args.json).write_text(preview.dumps(document))
         print(f"\nwrote {args.json}")
+    report = policy.check_document(document)
+    print()
+    sys.stdout.write(policy.render(report))
+    return 1 if report.mandatory else 0
+
+
+def _policy(args: argparse.Namespace) -> int:
+    from showrunner import policy
+
+    try:
+        return policy.run(args.files, args.json)
+    except policy.DocumentError as error:
+        raise UsageError(str(error)) from None
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from showrunner import diff
+
+    try:
+        result = diff.diff_files(args.base, args.head)
+    except diff.DocumentError as error:
+        raise UsageError(str(error)) from None
+    sys.stdout.write(diff.render_markdown(result) if args.markdown else diff.render_text(result))
     return 0
 
 
@@ -45,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--config-file", type=Path, help="stack file to read instead of Pulumi.<stack>.yaml")
     preview.add_argument("--json", metavar="PATH", help="also write the `pulumi preview --json` shape to PATH")
     preview.set_defaults(handler=_preview)
+
+    policy = commands.add_parser("policy", help="run the CrossGuard pack's rules over preview or stack-export JSON")
+    policy.add_argument("files", nargs="+", type=Path, metavar="FILE", help="`pulumi preview --json`, `pulumi stack export` or offline preview JSON")
+    policy.add_argument("--json", type=Path, metavar="OUT", help="also write the violations as JSON to OUT")
+    policy.set_defaults(handler=_policy)
+
+    diff = commands.add_parser("diff", help="compare two offline previews property by property")
+    diff.add_argument("base", type=Path, metavar="BASE.json")
+    diff.add_argument("head", type=Path, metavar="HEAD.json")
+    diff.add_argument("--markdown", action="store_true", help="render for a pull-request comment (folded, under 65,536 characters)")
+    diff.set_defaults(handler=_diff)
     return parser
 
 

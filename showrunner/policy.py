@@ -1,0 +1,170 @@
+"""`showrunner policy`: the CrossGuard pack's rules, run offline over a JSON document.
+
+It reads three shapes and runs the same rules (`policies/rules.py`) the pack runs:
+
+- `pulumi preview --json` and the offline preview's JSON: `steps[].newState` (deleted resources
+  are not checked: they are going away);
+- `pulumi stack export`: `deployment.resources[]` (its secrets are objects carrying Pulumi's
+  secret signature, and are treated like `[secret]`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+RULES_FILE = Path(__file__).resolve().parent.parent / "policies" / "rules.py"
+_MODULE = "showrunner_policy_rules"
+
+
+class DocumentError(Exception):
+    """A file that is not one of the three JSON shapes; the message is one line."""
+
+
+def rules() -> ModuleType:
+    """The pack's rules module, imported by path (the pack directory is not a Python package)."""
+    module = sys.modules.get(_MODULE)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(_MODULE, RULES_FILE)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[_MODULE] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+def _state_resource(state: dict, where: str):
+    R = rules().Resource
+    if not isinstance(state, dict) or not isinstance(state.get("urn"), str) or not isinstance(state.get("type"), str):
+        raise DocumentError(f"{where}: expected an object with urn and type")
+    inputs = state.get("inputs") or {}
+    if not isinstance(inputs, dict):
+        raise DocumentError(f"{where}.inputs: expected an object")
+    return R(
+        type=state["type"],
+        urn=state["urn"],
+        name=state["urn"].rsplit("::", 1)[-1],
+        props=inputs,
+        protect=bool(state.get("protect", False)),
+        dependencies=tuple(d for d in state.get("dependencies") or [] if isinstance(d, str)),
+    )
+
+
+def _skip(type_token: str) -> bool:
+    return type_token == "pulumi:pulumi:Stack" or type_token.startswith("pulumi:providers:")
+
+
+def resources_of(document: Any, source: str = "document") -> list:
+    """The resources a document describes, whichever of the three shapes it has."""
+    if isinstance(document, dict) and isinstance(document.get("steps"), list):
+        found = []
+        for index, step in enumerate(document["steps"]):
+            if not isinstance(step, dict):
+                raise DocumentError(f"{source}: steps[{index}]: expected an object")
+            state = step.get("newState")
+            if state is None or step.get("op") in ("delete", "discard", "remove-pending-replace"):
+                continue
+            resource = _state_resource(state, f"{source}: steps[{index}].newState")
+            if not _skip(resource.type):
+                found.append(resource)
+        return found
+    deployment = document.get("deployment") if isinstance(document, dict) else None
+    if isinstance(deployment, dict) and isinstance(deployment.get("resources", []), list):
+        found = []
+        for index, state in enumerate(deployment.get("resources") or []):
+            if isinstance(state, dict) and state.get("delete"):
+                continue  # a resource pending deletion
+            resource = _state_resource(state, f"{source}: deployment.resources[{index}]")
+            if not _skip(resource.type):
+                found.append(resource)
+        return found
+    raise DocumentError(
+        f"{source}: not a `pulumi preview --json`, `pulumi stack export` or offline preview document "
+        "(expected `steps` or `deployment.resources`)"
+    )
+
+
+def load(path: Path) -> list:
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise DocumentError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DocumentError(f"{path}: not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+    return resources_of(document, str(path))
+
+
+@dataclass
+class Report:
+    violations: list
+    resources: int
+
+    @property
+    def mandatory(self) -> list:
+        return [v for v in self.violations if v.enforcement == "mandatory"]
+
+    @property
+    def advisory(self) -> list:
+        return [v for v in self.violations if v.enforcement != "mandatory"]
+
+
+def check(resources: list) -> Report:
+    return Report(violations=rules().evaluate(resources), resources=len(resources))
+
+
+def check_document(document: Any) -> Report:
+    return check(resources_of(document))
+
+
+def summary(report: Report) -> str:
+    r = rules()
+    urns = {v.urn for v in report.violations}
+    if not report.violations:
+        return f"Policies: {r.PACK_NAME} ({len(r.RULES)} policies) passed on {report.resources} resources\n"
+    return (
+        f"Policies: {r.PACK_NAME} ({len(r.RULES)} policies): {len(report.mandatory)} mandatory and "
+        f"{len(report.advisory)} advisory violations in {len(urns)} of {report.resources} resources\n"
+    )
+
+
+def render(report: Report, *, advisory: bool = True) -> str:
+    """Violations grouped by resource, mandatory first within each, then the summary line."""
+    lines: list[str] = []
+    by_urn: dict[str, list] = {}
+    for violation in report.violations:
+        if advisory or violation.enforcement == "mandatory":
+            by_urn.setdefault(violation.urn, []).append(violation)
+    for urn, violations in by_urn.items():
+        lines.append(urn)
+        for v in sorted(violations, key=lambda v: v.enforcement != "mandatory"):
+            lines.append(f"  [{v.enforcement}] {v.policy}: {v.message}")
+        lines.append("")
+    return "".join(line + "\n" for line in lines) + summary(report)
+
+
+def json_document(report: Report) -> dict:
+    return {
+        "violations": [
+            {"policyName": v.policy, "resourceUrn": v.urn, "message": v.message, "enforcementLevel": v.enforcement}
+            for v in report.violations
+        ]
+    }
+
+
+def run(files: list[Path], json_out: Path | None) -> int:
+    """`showrunner policy FILE… [--json OUT]`: 1 on any mandatory violation, 0 otherwise."""
+    resources = []
+    for path in files:
+        resources.extend(load(path))
+    report = check(resources)
+    sys.stdout.write(render(report))
+    if json_out is not None:
+        json_out.write_text(json.dumps(json_document(report), indent=2) + "\n")
+        print(f"wrote {json_out}")
+    return 1 if report.mandatory else 0

@@ -1,0 +1,233 @@
+"""Good and bad resources for every rule: each bad case must be caught, no good case flagged.
+
+A case is (id, resources, {urn-name: [policy names expected]}). Resources are built as a
+`pulumi preview --json` step's newState would carry them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+STACK = "staging"
+
+
+def urn(type_token: str, name: str, stack: str = STACK) -> str:
+    return f"urn:pulumi:{stack}::showrunner::{type_token}::{name}"
+
+
+def state(type_token: str, name: str, inputs: dict, *, stack: str = STACK, protect: bool = False, dependencies=(), tags: bool = True) -> dict:
+    """A newState; it carries the required tags unless `tags=False` or the inputs give their own."""
+    if tags and "tags" not in inputs:
+        inputs = {**inputs, "tags": TAGS}
+    out = {"type": type_token, "urn": urn(type_token, name, stack), "custom": True, "inputs": inputs}
+    if protect:
+        out["protect"] = True
+    if dependencies:
+        out["dependencies"] = list(dependencies)
+    return out
+
+
+TAGS = {"Environment": "staging", "Service": "test", "ManagedBy": "pulumi"}
+
+# 2015's Packer policy, as the talk showed it: the destructive actions only on instances tagged
+# name = "Packer Builder"; the non-destructive ones on *.
+PACKER_2015 = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "PackerSecurityGroupAccess",
+            "Action": [
+                "ec2:CreateSecurityGroup",
+                "ec2:DeleteSecurityGroup",
+                "ec2:DescribeSecurityGroups",
+                "ec2:AuthorizeSecurityGroupIngress",
+                "ec2:RevokeSecurityGroupIngress",
+            ],
+            "Effect": "Allow",
+            "Resource": ["*"],
+        },
+        {
+            "Sid": "PackerAMIAccess",
+            "Action": [
+                "ec2:CreateImage",
+                "ec2:RegisterImage",
+                "ec2:DeregisterImage",
+                "ec2:DescribeImages",
+                "ec2:CreateSnapshot",
+                "ec2:DescribeSnapshots",
+                "ec2:CreateTags",
+                "ec2:DescribeInstances",
+                "ec2:RunInstances",
+                "ec2:CreateVolume",
+                "ec2:AttachVolume",
+                "ec2:DescribeVolumes",
+                "ec2:DescribeRegions",
+                "ec2:DescribeTags",
+            ],
+            "Effect": "Allow",
+            "Resource": ["*"],
+        },
+        {
+            "Sid": "PackerInstanceAccess",
+            "Action": [
+                "ec2:StopInstances",
+                "ec2:TerminateInstances",
+                "ec2:DeleteSnapshot",
+                "ec2:DetachVolume",
+                "ec2:DeleteVolume",
+                "ec2:ModifyImageAttribute",
+            ],
+            "Effect": "Allow",
+            "Resource": ["*"],
+            "Condition": {"StringEquals": {"ec2:ResourceTag/name": "Packer Builder"}},
+        },
+    ],
+}
+PACKER_2015_UNTAGGED = {
+    **PACKER_2015,
+    "Statement": [
+        {k: v for k, v in s.items() if k != "Condition"} for s in PACKER_2015["Statement"]
+    ],
+}
+
+
+def doc(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action, resource="*", **extra) -> dict:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+POLICY = "aws:iam/policy:Policy"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACH = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+ECR = "aws:ecr/repository:Repository"
+BUCKET = "aws:s3/bucket:Bucket"
+PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+RDS = "aws:rds/instance:Instance"
+DDB = "aws:dynamodb/table:Table"
+LAMBDA = "aws:lambda/function:Function"
+
+EC2_TRUST = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+)
+GOOD_LT = {
+    "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 2},
+    "blockDeviceMappings": [
+        {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeSize": 16}},
+        {"deviceName": "/dev/xvdb", "ebs": {"encrypted": "true", "volumeSize": 60}},
+    ],
+    "tags": TAGS,
+}
+GOOD_ECR = {"imageScanningConfiguration": {"scanOnPush": True}, "imageTagMutability": "IMMUTABLE", "tags": TAGS}
+FULL_BLOCK = {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True}
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def role(name: str, **inputs) -> dict:
+    return state(ROLE, name, {"assumeRolePolicy": EC2_TRUST, "tags": TAGS, **inputs})
+
+
+CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
+    # --- iam-no-wildcard-admin
+    ("star-on-star", [state(POLICY, "p", {"policy": doc(allow("*"))})],
+     {"p": ["iam-no-wildcard-admin", "iam-destructive-ec2-tag-scoped", "iam-passrole-named", "iam-secret-reads-scoped"]}),
+    ("service-star-on-star", [state(POLICY, "p", {"policy": doc(allow(["s3:GetObject", "S3:*"]))})], {"p": ["iam-no-wildcard-admin"]}),
+    ("service-star-on-arn-wildcards", [state(POLICY, "p", {"policy": doc(allow("ecr:*", "arn:aws:*:*:*:*"))})], {"p": ["iam-no-wildcard-admin"]}),
+    ("service-star-on-named-repo", [state(POLICY, "p", {"policy": doc(allow("ecr:*", "arn:aws:ecr:us-east-1:123456789012:repository/www"))})], {}),
+    ("describe-star-on-star", [state(POLICY, "p", {"policy": doc(allow(["ec2:Describe*", "autoscaling:Describe*"]))})], {}),
+    ("deny-star-is-fine", [state(POLICY, "p", {"policy": doc({"Effect": "Deny", "Action": "*", "Resource": "*"})})], {}),
+    # --- iam-destructive-ec2-tag-scoped (2015's Packer rule)
+    ("packer-2015-passes", [state(POLICY, "packer", {"policy": json.dumps(PACKER_2015)})], {}),
+    ("packer-2015-untagged-twin-fails", [state(POLICY, "packer", {"policy": json.dumps(PACKER_2015_UNTAGGED)})], {"packer": ["iam-destructive-ec2-tag-scoped"]}),
+    ("packer-2015-as-object", [state(POLICY, "packer", {"policy": PACKER_2015})], {}),
+    ("terminate-lowercase-untagged", [state(POLICY, "p", {"policy": doc(allow("EC2:terminateinstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1"))})], {"p": ["iam-destructive-ec2-tag-scoped"]}),
+    ("delete-wildcard-untagged", [state(POLICY, "p", {"policy": doc(allow("ec2:Delete*", "arn:aws:ec2:*:*:volume/*"))})], {"p": ["iam-destructive-ec2-tag-scoped"]}),
+    ("question-mark-wildcard", [state(POLICY, "p", {"policy": doc(allow("ec2:?etachVolume", "arn:aws:ec2:*:*:volume/*"))})], {"p": ["iam-destructive-ec2-tag-scoped"]}),
+    ("delete-wildcard-aws-tag", [state(POLICY, "p", {"policy": doc(allow("ec2:Delete*", "*", Condition={"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi"}}))})], {}),
+    ("request-tag-is-not-resource-tag", [state(POLICY, "p", {"policy": doc(allow("ec2:TerminateInstances", "*", Condition={"StringEquals": {"aws:RequestTag/ManagedBy": "pulumi"}}))})], {"p": ["iam-destructive-ec2-tag-scoped"]}),
+    ("delete-security-group-not-destructive", [state(POLICY, "p", {"policy": doc(allow("ec2:DeleteSecurityGroup"))})], {}),
+    # --- iam-passrole-named
+    ("passrole-star", [state(ROLE_POLICY, "rp", {"role": "r", "policy": doc(allow("iam:PassRole"))})], {"rp": ["iam-passrole-named"]}),
+    ("passrole-wildcard-role", [state(ROLE_POLICY, "rp", {"role": "r", "policy": doc(allow("iam:Pass*", "arn:aws:iam::123456789012:role/*"))})], {"rp": ["iam-passrole-named"]}),
+    ("passrole-named", [state(ROLE_POLICY, "rp", {"role": "r", "policy": doc(allow("iam:PassRole", ["arn:aws:iam::123456789012:role/fleet-www-role", "arn:aws:iam::123456789012:role/golden/ami-build"]))})], {}),
+    ("iam-get-is-not-passrole", [state(ROLE_POLICY, "rp", {"role": "r", "policy": doc(allow("iam:Get*"))})], {}),
+    # --- iam-no-not-action
+    ("not-action-allow", [state(POLICY, "p", {"policy": doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})})], {"p": ["iam-no-not-action"]}),
+    ("not-resource-allow", [state(POLICY, "p", {"policy": doc({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::private/*"})})], {"p": ["iam-no-not-action"]}),
+    ("not-action-deny-is-fine", [state(POLICY, "p", {"policy": doc({"Effect": "Deny", "NotAction": "sts:*", "Resource": "*"})})], {}),
+    # --- iam-secret-reads-scoped
+    ("ssm-get-star", [state(POLICY, "p", {"policy": doc(allow("ssm:GetParameter*"))})], {"p": ["iam-secret-reads-scoped"]}),
+    ("ssm-get-wildcard-pattern", [state(POLICY, "p", {"policy": doc(allow("ssm:Get*"))})], {"p": ["iam-secret-reads-scoped"]}),
+    ("kms-decrypt-star", [state(POLICY, "p", {"policy": doc(allow(["kms:Decrypt", "kms:DescribeKey"]))})], {"p": ["iam-secret-reads-scoped"]}),
+    ("secretsmanager-star", [state(POLICY, "p", {"policy": doc(allow("secretsmanager:GetSecretValue"))})], {"p": ["iam-secret-reads-scoped"]}),
+    ("ssm-get-scoped-path", [state(POLICY, "p", {"policy": doc(allow("ssm:GetParameters", "arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/staging/django/*"))})], {}),
+    ("kms-decrypt-key-arn", [state(POLICY, "p", {"policy": doc(allow("kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"))})], {}),
+    # --- iam-no-admin-policy
+    ("attach-admin", [state(ATTACH, "a", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})], {"a": ["iam-no-admin-policy"]}),
+    ("attach-poweruser", [state(ATTACH, "a", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/PowerUserAccess"})], {"a": ["iam-no-admin-policy"]}),
+    ("role-managed-admin", [role("r", managedPolicyArns=["arn:aws:iam::aws:policy/AdministratorAccess"])], {"r": ["iam-no-admin-policy"]}),
+    ("attach-ssm-core", [state(ATTACH, "a", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"})], {}),
+    # --- iam-trust-not-open, inline policies on roles
+    ("trust-star", [role("r", assumeRolePolicy={"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}})], {"r": ["iam-trust-not-open"]}),
+    ("trust-aws-star", [role("r", assumeRolePolicy=json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::123456789012:root", "*"]}, "Action": "sts:AssumeRole"}]}))], {"r": ["iam-trust-not-open"]}),
+    ("trust-github-without-sub", [role("r", assumeRolePolicy=json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}}]}))], {"r": ["iam-trust-not-open"]}),
+    ("trust-ec2-service", [role("r")], {}),
+    ("role-inline-star", [role("r", inlinePolicies=[{"name": "ok", "policy": doc(allow("ec2:Describe*"))}, {"name": "bad", "policy": doc(allow("s3:*"))}])], {"r": ["iam-no-wildcard-admin"]}),
+    ("statement-as-object", [state(POLICY, "p", {"policy": json.dumps({"Statement": {"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}})})], {"p": ["iam-no-wildcard-admin"]}),
+    ("unreadable-document", [state(POLICY, "p", {"policy": "{not json"})], {"p": ["iam-policy-readable"]}),
+    ("unknown-document-skipped", [state(POLICY, "p", {"policy": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})], {}),
+    # --- hosts-launch-template-hardened
+    ("lt-good", [state(LT, "lt", GOOD_LT)], {}),
+    ("lt-imdsv1", [state(LT, "lt", {**GOOD_LT, "metadataOptions": {"httpTokens": "optional"}})], {"lt": ["hosts-launch-template-hardened"]}),
+    ("lt-no-metadata-options", [state(LT, "lt", {k: v for k, v in GOOD_LT.items() if k != "metadataOptions"})], {"lt": ["hosts-launch-template-hardened"]}),
+    ("lt-unencrypted-data-volume", [state(LT, "lt", {**GOOD_LT, "blockDeviceMappings": [GOOD_LT["blockDeviceMappings"][0], {"deviceName": "/dev/xvdb", "ebs": {"volumeSize": 60}}]})], {"lt": ["hosts-launch-template-hardened"]}),
+    ("lt-no-mappings", [state(LT, "lt", {**GOOD_LT, "blockDeviceMappings": []})], {"lt": ["hosts-launch-template-hardened"]}),
+    # --- hosts-no-open-ingress
+    ("sg-https-world", [state(SG, "alb", {"ingress": [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"], "ipv6CidrBlocks": ["::/0"]}, {"protocol": "tcp", "fromPort": 80, "toPort": 80, "cidrBlocks": ["0.0.0.0/0"]}], "tags": TAGS})], {}),
+    ("sg-ssh-world", [state(SG, "sg", {"ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}], "tags": TAGS})], {"sg": ["hosts-no-open-ingress"]}),
+    ("sg-ssh-private", [state(SG, "sg", {"ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["10.0.0.0/8"]}], "tags": TAGS})], {"sg": ["hosts-no-open-ingress"]}),
+    ("sg-range-world", [state(SG, "sg", {"ingress": [{"protocol": "tcp", "fromPort": 8000, "toPort": 8080, "cidrBlocks": ["0.0.0.0/0"]}], "tags": TAGS})], {"sg": ["hosts-no-open-ingress"]}),
+    ("ingress-rule-all-ipv6", [state(SG_INGRESS, "r", {"securityGroupId": "sg-1", "ipProtocol": "-1", "cidrIpv6": "::/0"})], {"r": ["hosts-no-open-ingress"]}),
+    ("ingress-rule-https-ipv6", [state(SG_INGRESS, "r", {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv6": "::/0"})], {}),
+    ("ingress-rule-from-alb-sg", [state(SG_INGRESS, "r", {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 8000, "toPort": 8000, "referencedSecurityGroupId": "sg-2"})], {}),
+    ("sg-rule-world-3306", [state(SG_RULE, "r", {"type": "ingress", "protocol": "tcp", "fromPort": 3306, "toPort": 3306, "cidrBlocks": ["0.0.0.0/0"], "securityGroupId": "sg-1"})], {"r": ["hosts-no-open-ingress"]}),
+    ("sg-rule-egress-world", [state(SG_RULE, "r", {"type": "egress", "protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"], "securityGroupId": "sg-1"})], {}),
+    # --- data-ecr-scan-immutable
+    ("ecr-good", [state(ECR, "repo", GOOD_ECR)], {}),
+    ("ecr-mutable", [state(ECR, "repo", {**GOOD_ECR, "imageTagMutability": "MUTABLE"})], {"repo": ["data-ecr-scan-immutable"]}),
+    ("ecr-default-no-scan", [state(ECR, "repo", {"tags": TAGS})], {"repo": ["data-ecr-scan-immutable", "data-ecr-scan-immutable"]}),
+    # --- data-s3-block-public (stack rule)
+    ("bucket-with-block", [state(BUCKET, "b", {"tags": TAGS}), state(PAB, "b-pab", {"bucket": "b", **FULL_BLOCK}, dependencies=[urn(BUCKET, "b")])], {}),
+    ("bucket-without-block", [state(BUCKET, "b", {"tags": TAGS})], {"b": ["data-s3-block-public"]}),
+    ("bucket-partial-block", [state(BUCKET, "b", {"tags": TAGS}), state(PAB, "b-pab", {"bucket": "b", **FULL_BLOCK, "restrictPublicBuckets": False}, dependencies=[urn(BUCKET, "b")])], {"b": ["data-s3-block-public"]}),
+    # --- data-prod-retained
+    ("rds-prod-unprotected", [state(RDS, "db", {"tags": TAGS}, stack="prod")], {"db": ["data-prod-retained"]}),
+    ("rds-prod-deletion-protection", [state(RDS, "db", {"deletionProtection": True, "tags": TAGS}, stack="prod")], {}),
+    ("dynamodb-prod-protect-option", [state(DDB, "t", {"tags": TAGS}, stack="prod", protect=True)], {}),
+    ("rds-staging-unprotected", [state(RDS, "db", {"tags": TAGS})], {}),
+    ("ecr-prod-force-delete", [state(ECR, "repo", {**GOOD_ECR, "forceDelete": True}, stack="prod")], {"repo": ["data-prod-retained"]}),
+    # --- secrets-no-plaintext
+    ("lt-userdata-secret-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#!/bin/sh\nexport SECRET_KEY=hunter2hunter2hunter2\n")})], {"lt": ["secrets-no-plaintext"]}),
+    ("lt-userdata-aws-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nwrite_files:\n- content: AKIAIOSFODNN7EXAMPLE\n")})], {"lt": ["secrets-no-plaintext"]}),
+    ("lt-userdata-private-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n")})], {"lt": ["secrets-no-plaintext"]}),
+    ("lt-userdata-references", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\n# SECRET_KEY comes from SSM\nSECRET_KEY_PARAMETER=/showrunner/prod/django/SECRET_KEY\nSECRET_KEY=$(cat /run/showrunner/django.env)\n")})], {}),
+    ("userdata-secret-placeholder", [state(LT, "lt", {**GOOD_LT, "userData": "[secret]"})], {}),
+    ("lambda-env-password", [state(LAMBDA, "fn", {"environment": {"variables": {"DB_PASSWORD": "correct-horse-battery", "LOG_LEVEL": "info"}}, "tags": TAGS})], {"fn": ["secrets-no-plaintext"]}),
+    ("lambda-env-secret-value", [state(LAMBDA, "fn", {"environment": {"variables": {"DB_PASSWORD": "[secret]", "DJANGO_SETTINGS_MODULE": "www.settings"}}, "tags": TAGS})], {}),
+    # --- tags-required (advisory)
+    ("kms-key-missing-service", [state("aws:kms/key:Key", "k", {"tags": {"Environment": "staging", "ManagedBy": "pulumi"}})], {"k": ["tags-required"]}),
+    ("vpc-no-tags", [state("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"}, tags=False)], {"vpc": ["tags-required"]}),
+    ("asg-list-tags", [state("aws:autoscaling/group:Group", "asg", {"tags": [{"key": k, "value": v, "propagateAtLaunch": True} for k, v in TAGS.items()]})], {}),
+    ("kms-alias-not-taggable", [state("aws:kms/alias:Alias", "a", {"name": "alias/x"}, tags=False)], {}),
+]
