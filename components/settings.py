@@ -364,12 +364,22 @@ class Fleet(_Strict):
     root_volume_gb: int = Field(default=16, ge=8, le=200)
     data_volume_gb: int = Field(default=60, ge=20, le=2000)
     health_check_grace_seconds: int = Field(default=180, ge=0, le=3600)
+    min_free_mb: int = Field(default=2048, ge=256, le=1_000_000)
+    """Free MiB the disk guard wants on /mnt/docker before a unit starts (2015: full-disk failed starts)."""
 
     @model_validator(mode="after")
     def _rules(self) -> "Fleet":
         _check_bounds(self.min_size, self.max_size, self.desired_capacity)
         if self.spot is not None and self.warm_pool is not None:
             _fail("spot_and_warm_pool", "`spot` and `warm_pool` cannot be combined (AWS refuses warm pools on mixed-instance groups); pick one")
+        if self.min_free_mb >= self.data_volume_gb * 1024:
+            _fail(
+                "min_free_too_big",
+                "min_free_mb ({min_free}) must be below the data volume ({size} GiB = {mib} MiB), or no container could ever start",
+                min_free=self.min_free_mb,
+                size=self.data_volume_gb,
+                mib=self.data_volume_gb * 1024,
+            )
         return self
 
 

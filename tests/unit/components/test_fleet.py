@@ -1,0 +1,171 @@
+"""Fleets under mocks: the instance role statement by statement, launch template, group, scaling."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from components import host
+from components.fleet import placeholder_image_digests, service_image
+from components.settings import Service
+from showrunner.mocks import SECRET
+from tests.conftest import by_type, one
+
+ACCOUNT = "123456789012"
+PREFIX = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/showrunner/prod"
+SESSION_MANAGER = [
+    "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+]
+
+
+def _policy(run, fleet: str) -> dict:
+    return json.loads(one(run, "aws:iam/rolePolicy:RolePolicy", f"{fleet}-role-policy").inputs["policy"])
+
+
+@pytest.mark.parametrize(
+    ("fleet", "services"),
+    [("www", ["django"]), ("micro", ["catalog"]), ("worker", ["celery"]), ("ops", ["clearsessions"])],
+)
+def test_instance_role_statements_resource_by_resource(stack_run, fleet, services):
+    run = stack_run("prod")
+    key_arn = run.outputs["secrets_key_arn"]
+    statements = {s["Sid"]: s for s in _policy(run, fleet)["Statement"]}
+    # Until ImagePipeline is wired, no repository ARN exists and no ECR statement is granted.
+    assert sorted(statements) == ["DecryptParametersThroughSsm", "PutStackMetrics", "ReadOwnServiceParameters", "SessionManager", "WriteFleetLogs"]
+    assert statements["ReadOwnServiceParameters"] == {
+        "Sid": "ReadOwnServiceParameters",
+        "Effect": "Allow",
+        "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+        "Resource": [r for s in services for r in (f"{PREFIX}/{s}", f"{PREFIX}/{s}/*")],
+    }
+    assert statements["DecryptParametersThroughSsm"] == {
+        "Sid": "DecryptParametersThroughSsm",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": key_arn,
+        "Condition": {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}},
+    }
+    log_group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/showrunner/prod/{fleet}"
+    assert statements["WriteFleetLogs"]["Resource"] == [log_group, f"{log_group}:log-stream:*"]
+    assert statements["WriteFleetLogs"]["Action"] == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    assert statements["PutStackMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": ["CWAgent", "Showrunner"]}}
+    assert statements["SessionManager"]["Action"] == SESSION_MANAGER
+    assert all(s["Effect"] == "Allow" for s in statements.values())
+    assert one(run, "aws:cloudwatch/logGroup:LogGroup", f"{fleet}-logs").inputs["name"] == f"/showrunner/prod/{fleet}"
+    trust = json.loads(one(run, "aws:iam/role:Role", f"{fleet}-role").inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
+    assert not by_type(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"), "no managed policy widens the role"
+
+
+def test_launch_template_requires_imdsv2_and_encrypts_both_volumes(stack_run):
+    run = stack_run("prod")
+    for template in by_type(run, "aws:ec2/launchTemplate:LaunchTemplate"):
+        inputs = template.inputs
+        assert inputs["metadataOptions"] == {
+            "httpEndpoint": "enabled",
+            "httpTokens": "required",
+            "httpPutResponseHopLimit": 1,
+            "instanceMetadataTags": "disabled",
+        }
+        devices = {m["deviceName"]: m["ebs"] for m in inputs["blockDeviceMappings"]}
+        assert sorted(devices) == ["/dev/xvda", "/dev/xvdb"]
+        assert all(ebs["encrypted"] == "true" and ebs["volumeType"] == "gp3" for ebs in devices.values())
+        assert devices["/dev/xvdb"]["volumeSize"] == 60
+        assert inputs["iamInstanceProfile"]["arn"].startswith(f"arn:aws:iam::{ACCOUNT}:instance-profile/")
+        assert inputs["imageId"].startswith("ami-")
+
+
+def test_user_data_is_the_rendered_cloud_config_without_secrets(stack_run):
+    run = stack_run("prod")
+    settings = run.settings
+    digests = placeholder_image_digests()
+    for fleet in settings.fleets:
+        services = settings.services_on(fleet)
+        user_data = base64.b64decode(one(run, "aws:ec2/launchTemplate:LaunchTemplate", f"{fleet}-lt").inputs["userData"]).decode()
+        expected = host.render_cloud_config("prod", "us-east-1", services, {n: service_image(s, digests) for n, s in services.items()})
+        assert user_data == expected
+        for values in settings.secrets.values():
+            for secret in values.values():
+                assert secret.get_secret_value() not in user_data
+
+
+def test_groups_refresh_roll_and_ignore_desired_capacity(stack_run):
+    run = stack_run("prod")
+    groups = {r.name: r for r in by_type(run, "aws:autoscaling/group:Group")}
+    assert sorted(groups) == ["micro-asg", "ops-asg", "worker-asg", "www-asg"]
+    for group in groups.values():
+        inputs = group.inputs
+        assert group.ignore_changes == ["desiredCapacity"]
+        assert inputs["healthCheckType"] == "ELB" and inputs["healthCheckGracePeriod"] == 180
+        assert inputs["instanceRefresh"] == {
+            "strategy": "Rolling",
+            "preferences": {
+                "minHealthyPercentage": 90,
+                "skipMatching": True,
+                "autoRollback": True,
+                "checkpointPercentages": [50, 100],
+                "checkpointDelay": "360",
+                "instanceWarmup": "180",
+            },
+        }
+        assert len(inputs["vpcZoneIdentifiers"]) == 3
+    www = groups["www-asg"].inputs
+    assert (www["minSize"], www["maxSize"], www["desiredCapacity"]) == (3, 60, 3)
+    assert www["mixedInstancesPolicy"]["launchTemplate"]["launchTemplateSpecification"]["version"] == "1"
+    assert www["mixedInstancesPolicy"]["instancesDistribution"]["onDemandPercentageAboveBaseCapacity"] == 100
+    worker = groups["worker-asg"].inputs["mixedInstancesPolicy"]["instancesDistribution"]
+    assert worker == {"onDemandBaseCapacity": 2, "onDemandPercentageAboveBaseCapacity": 0, "spotAllocationStrategy": "price-capacity-optimized"}
+    assert "warmPool" not in groups["worker-asg"].inputs
+    assert groups["ops-asg"].inputs["launchTemplate"]["version"] == "1"
+    assert len(groups["www-asg"].inputs["targetGroupArns"]) == 1
+    assert groups["worker-asg"].inputs.get("targetGroupArns", []) == []
+
+
+def test_scaling_policies_and_weekly_schedules(stack_run):
+    run = stack_run("prod")
+    policies = {r.name: r.inputs["targetTrackingConfiguration"] for r in by_type(run, "aws:autoscaling/policy:Policy")}
+    assert sorted(policies) == ["micro-cpu", "micro-requests-catalog", "ops-cpu", "worker-cpu", "www-cpu", "www-requests-django"]
+    assert policies["www-cpu"] == {"predefinedMetricSpecification": {"predefinedMetricType": "ASGAverageCPUUtilization"}, "targetValue": 60}
+    requests = policies["www-requests-django"]
+    assert requests["targetValue"] == 18000
+    assert requests["predefinedMetricSpecification"]["predefinedMetricType"] == "ALBRequestCountPerTarget"
+    assert requests["predefinedMetricSpecification"]["resourceLabel"].startswith("loadBalancer/web-alb")
+    assert "/targetGroup/web-django" in requests["predefinedMetricSpecification"]["resourceLabel"]
+    schedules = {r.name: r.inputs for r in by_type(run, "aws:autoscaling/schedule:Schedule")}
+    assert sorted(schedules) == ["micro-weekday-floor", "micro-weekend-peak", "www-weekday-floor", "www-weekend-peak"]
+    peak = schedules["www-weekend-peak"]
+    assert (peak["recurrence"], peak["minSize"], peak["maxSize"], peak["desiredCapacity"], peak["timeZone"]) == (
+        "0 17 * * 5", 20, 60, -1, "America/New_York"
+    )
+
+
+def test_a_terminate_hook_drains_every_group(stack_run):
+    run = stack_run("prod")
+    hooks = {r.name: r.inputs for r in by_type(run, "aws:autoscaling/lifecycleHook:LifecycleHook")}
+    assert sorted(hooks) == ["micro-drain", "ops-drain", "worker-drain", "www-drain"]
+    for hook in hooks.values():
+        assert hook["lifecycleTransition"] == "autoscaling:EC2_INSTANCE_TERMINATING"
+        assert hook["heartbeatTimeout"] == 60 + 30 + 30  # prod's deregistration delay, docker stop, margin
+        assert hook["defaultResult"] == "CONTINUE"
+
+
+def test_secure_string_values_are_redacted(stack_run):
+    run = stack_run("prod")
+    parameters = by_type(run, "aws:ssm/parameter:Parameter")
+    assert parameters and all(p.inputs["type"] == "SecureString" and p.inputs["value"] == SECRET for p in parameters)
+
+
+def test_service_image_prefers_a_pinned_digest():
+    digests = {"www": "r.example/www@sha256:" + "a" * 64}
+    pinned = Service(command="x", image="www", type="worker", fleet="worker", tag="sha256:" + "b" * 64)
+    assert service_image(pinned, digests) == "r.example/www@sha256:" + "b" * 64
+    unpinned = Service(command="x", image="www", type="worker", fleet="worker")
+    assert service_image(unpinned, digests) == digests["www"]
+    external = Service(command="x", image="public.ecr.aws/org/tool", type="worker", fleet="worker", tag="sha256:" + "c" * 64)
+    assert service_image(external, digests) == "public.ecr.aws/org/tool@sha256:" + "c" * 64

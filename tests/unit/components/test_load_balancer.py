@@ -1,0 +1,60 @@
+"""The load balancer under mocks: HTTPS with the certificate, redirect, 404, one rule per route."""
+
+from __future__ import annotations
+
+from tests.conftest import by_type, one
+
+
+def test_listeners(stack_run):
+    run = stack_run("prod")
+    https = one(run, "aws:lb/listener:Listener", "web-https").inputs
+    assert (https["port"], https["protocol"], https["sslPolicy"]) == (443, "HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    assert https["certificateArn"] == "arn:aws:acm:us-east-1:123456789012:certificate/9a1d7c3e-prod-0000-0000-000000000002"
+    assert https["defaultActions"] == [
+        {"type": "fixed-response", "fixedResponse": {"contentType": "text/plain", "messageBody": "not found", "statusCode": "404"}}
+    ]
+    http = one(run, "aws:lb/listener:Listener", "web-http").inputs
+    assert (http["port"], http["protocol"]) == (80, "HTTP")
+    assert http["defaultActions"] == [{"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}}]
+    alb = one(run, "aws:lb/loadBalancer:LoadBalancer", "web-alb").inputs
+    assert alb["loadBalancerType"] == "application" and alb["dropInvalidHeaderFields"] is True
+    assert len(alb["subnets"]) == 3
+
+
+def test_one_target_group_and_rule_per_routed_service(stack_run):
+    run = stack_run("prod")
+    groups = {r.name: r.inputs for r in by_type(run, "aws:lb/targetGroup:TargetGroup")}
+    assert sorted(groups) == ["web-catalog", "web-django"]
+    assert groups["web-django"]["port"] == 8000 and groups["web-catalog"]["port"] == 8080
+    for inputs in groups.values():
+        assert inputs["deregistrationDelay"] == 60  # prod's setting
+        assert inputs["slowStart"] == 30
+        assert inputs["loadBalancingAlgorithmType"] == "round_robin"
+        assert inputs["healthCheck"] == {
+            "enabled": True,
+            "path": "/healthz",
+            "port": "traffic-port",
+            "protocol": "HTTP",
+            "matcher": "200",
+            "interval": 10,
+            "timeout": 5,
+            "healthyThreshold": 2,
+            "unhealthyThreshold": 3,
+        }
+    rules = {r.name: r.inputs for r in by_type(run, "aws:lb/listenerRule:ListenerRule")}
+    assert rules["web-catalog"]["priority"] == 10
+    assert rules["web-catalog"]["conditions"] == [{"pathPattern": {"values": ["/api/catalog/*"]}}]
+    assert rules["web-django"]["priority"] == 1000
+    assert rules["web-django"]["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
+    assert rules["web-django"]["actions"][0]["type"] == "forward"
+
+
+def test_hosts_take_only_their_routed_ports_from_the_load_balancer(stack_run):
+    run = stack_run("prod")
+    alb_sg = one(run, "aws:ec2/securityGroup:SecurityGroup", "web-sg").urn
+    ingress = {r.name: r for r in by_type(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if not r.name.startswith("web-")}
+    assert sorted(ingress) == ["micro-sg-in-catalog", "www-sg-in-django"]
+    assert ingress["www-sg-in-django"].inputs["fromPort"] == ingress["www-sg-in-django"].inputs["toPort"] == 8000
+    assert ingress["micro-sg-in-catalog"].inputs["fromPort"] == 8080
+    for rule in ingress.values():
+        assert "cidrIpv4" not in rule.inputs and alb_sg in rule.dependencies
