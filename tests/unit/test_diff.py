@@ -1,0 +1,170 @@
+"""`showrunner diff`: property-level changes between two offline previews, as text and Markdown."""
+
+from __future__ import annotations
+
+import json
+
+from showrunner import cli, diff
+
+STACK = "urn:pulumi:staging::showrunner::pulumi:pulumi:Stack::showrunner-staging"
+
+
+def urn(type_token: str, name: str) -> str:
+    return f"urn:pulumi:staging::showrunner::{type_token}::{name}"
+
+
+def step(type_token: str, name: str, inputs: dict, **options) -> dict:
+    return {"op": "create", "urn": urn(type_token, name), "newState": {"type": type_token, "urn": urn(type_token, name), "inputs": inputs, **options}}
+
+
+def document(outputs: dict, *steps: dict) -> dict:
+    stack = {"op": "create", "urn": STACK, "newState": {"type": "pulumi:pulumi:Stack", "urn": STACK, "inputs": {}, "outputs": outputs}}
+    return {"steps": [stack, *steps], "changeSummary": {"create": len(steps) + 1}}
+
+
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+PARAM = "aws:ssm/parameter:Parameter"
+
+BASE = document(
+    {"vpc_id": "vpc-1"},
+    step(ROLE_POLICY, "deploy", {"role": "deploy", "policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}]})}),
+    step(SG, "hosts", {"ingress": [{"fromPort": 8000, "toPort": 8000, "protocol": "tcp"}], "tags": {"Service": "www"}}),
+    step(PARAM, "secret", {"type": "SecureString", "value": "[secret]"}),
+    step("aws:s3/bucket:Bucket", "logs", {"forceDestroy": False}),
+)
+HEAD = document(
+    {"vpc_id": "vpc-1", "alb_dns_name": "web.example"},
+    step(ROLE_POLICY, "deploy", {"role": "deploy", "policy": json.dumps({"Statement": [
+        {"Effect": "Allow", "Action": ["ec2:Describe*", "ec2:Delete*"], "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi"}}}]})}),
+    step(SG, "hosts", {"ingress": [{"fromPort": 8000, "toPort": 8080, "protocol": "tcp"}], "tags": {"Service": "www"}}, protect=True),
+    step(PARAM, "secret", {"type": "SecureString", "value": "[secret]"}),
+    step("aws:ecr/repository:Repository", "www", {"imageTagMutability": "IMMUTABLE", "imageScanningConfiguration": {"scanOnPush": True}}),
+)
+
+
+def _files(tmp_path, base=BASE, head=HEAD):
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    (tmp_path / "head.json").write_text(json.dumps(head))
+    return tmp_path / "base.json", tmp_path / "head.json"
+
+
+def test_text(tmp_path, capsys):
+    base, head = _files(tmp_path)
+    assert cli.main(["diff", str(base), str(head)]) == 0
+    assert capsys.readouterr().out == """\
+Diff of stack staging: 1 to create, 2 to update, 1 to delete, 1 unchanged, 1 output changed
+
++ aws:ecr:Repository www
+    imageScanningConfiguration: {"scanOnPush": true}
+    imageTagMutability: "IMMUTABLE"
+
+~ aws:ec2:SecurityGroup hosts
+    ingress[0].toPort: 8000 → 8080
+    [protect]: (none) → true
+
+~ aws:iam:RolePolicy deploy
+    policy{}.Statement[0].Action: "ec2:Describe*" → ["ec2:Describe*", "ec2:Delete*"]
+    policy{}.Statement[0].Condition: (none) → {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi"}}
+
+- aws:s3:Bucket logs
+
+Outputs:
+    alb_dns_name: (none) → "web.example"
+"""
+
+
+def test_markdown(tmp_path, capsys):
+    base, head = _files(tmp_path)
+    assert cli.main(["diff", str(base), str(head), "--markdown"]) == 0
+    assert capsys.readouterr().out == """\
+### Preview diff: `staging`
+
+**1 to create, 2 to update, 1 to delete, 1 unchanged, 1 output changed**
+
+<details><summary>Updated (2)</summary>
+
+**~ `hosts`** `aws:ec2/securityGroup:SecurityGroup`
+
+```diff
+  ingress[0].toPort
+- 8000
++ 8080
+  [protect]
++ true
+```
+
+**~ `deploy`** `aws:iam/rolePolicy:RolePolicy`
+
+```diff
+  policy{}.Statement[0].Action
+- "ec2:Describe*"
++ ["ec2:Describe*", "ec2:Delete*"]
+  policy{}.Statement[0].Condition
++ {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi"}}
+```
+</details>
+
+#### Created (1)
+
+**+ `www`** `aws:ecr/repository:Repository`
+
+```diff
++ imageScanningConfiguration: {"scanOnPush": true}
++ imageTagMutability: "IMMUTABLE"
+```
+
+#### Deleted (1)
+
+**- `logs`** `aws:s3/bucket:Bucket`
+
+#### Outputs (1)
+
+```diff
+  alb_dns_name
++ "web.example"
+```
+
+"""
+
+
+def test_secrets_stay_redacted_and_unchanged_secrets_are_not_changes():
+    base = document({}, step(PARAM, "p", {"value": "[secret]", "type": "String"}))
+    head = document({}, step(PARAM, "p", {"value": "[secret]", "type": "SecureString"}))
+    result = diff.diff(diff._load_document(base, "base"), diff._load_document(head, "head"))
+    assert [(c.path, c.old, c.new) for _, found in result.updated for c in found] == [("type", "String", "SecureString")]
+    assert diff.render_text(result) == (
+        'Diff of stack staging: 0 to create, 1 to update, 0 to delete, 0 unchanged\n\n~ aws:ssm:Parameter p\n    type: "String" → "SecureString"\n'
+    )
+    base = document({}, step(PARAM, "p", {"value": "[secret]"}))
+    head = document({}, step(PARAM, "p", {"value": "plain-now"}))
+    result = diff.diff(diff._load_document(base, "base"), diff._load_document(head, "head"))
+    assert diff.render_text(result).endswith('    value: "[secret]" → "plain-now"\n')
+
+
+def test_markdown_stays_under_the_comment_limit_and_says_what_it_left_out(tmp_path):
+    big = "x" * 250
+    head = document({}, *[step(SG, f"sg-{i:04d}", {f"description{j}": big for j in range(10)}) for i in range(400)])
+    result = diff.diff(diff._load_document(document({}), "base"), diff._load_document(head, "head"))
+    text = diff.render_markdown(result)
+    assert len(text) <= diff.COMMENT_LIMIT
+    assert text.startswith("### Preview diff: `staging`\n\n**400 to create, 0 to update, 0 to delete, 0 unchanged**\n\n<details>")
+    kept = text.count("**+ `sg-")
+    assert 0 < kept < 400
+    assert text.endswith(
+        f"_Left out to stay under GitHub's 65,536-character comment limit: {400 - kept} created. "
+        "Run `make diff BASE=<base ref> STACK=staging` for the full diff._\n"
+    )
+
+
+def test_no_changes(tmp_path, capsys):
+    base, head = _files(tmp_path, BASE, BASE)
+    assert cli.main(["diff", str(base), str(head), "--markdown"]) == 0
+    assert capsys.readouterr().out == "### Preview diff: `staging`\n\n**0 to create, 0 to update, 0 to delete, 4 unchanged**\n\nNo resource changes.\n"
+
+
+def test_bad_input_is_one_line(tmp_path, capsys):
+    base, head = _files(tmp_path)
+    head.write_text('{"deployment": {}}')
+    assert cli.main(["diff", str(base), str(head)]) == 2
+    assert capsys.readouterr().err == f"error: {head}: not an offline preview (`showrunner preview --json` writes `steps`)\n"
