@@ -58,9 +58,13 @@ def test_instance_role_statements_resource_by_resource(stack_run, fleet, service
     assert statements["SessionManager"]["Action"] == SESSION_MANAGER
     assert all(s["Effect"] == "Allow" for s in statements.values())
     assert one(run, "aws:cloudwatch/logGroup:LogGroup", f"{fleet}-logs").inputs["name"] == f"/showrunner/prod/{fleet}"
-    trust = json.loads(one(run, "aws:iam/role:Role", f"{fleet}-role").inputs["assumeRolePolicy"])
+    role = one(run, "aws:iam/role:Role", f"{fleet}-role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
-    assert not by_type(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"), "no managed policy widens the role"
+    attached = [a.name for a in by_type(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if role.urn in a.dependencies]
+    assert attached == [], "no managed policy widens the role"
+    inline = [p.name for p in by_type(run, "aws:iam/rolePolicy:RolePolicy") if role.urn in p.dependencies]
+    assert inline == [f"{fleet}-role-policy"]
 
 
 def test_launch_template_requires_imdsv2_and_encrypts_both_volumes(stack_run):
