@@ -6,14 +6,14 @@ Config → typed settings → components. Everything below is wiring; the work l
 from pathlib import Path
 
 import pulumi
-import pulumi_aws as aws
 
 from components.fleet import Fleet, FleetArgs, placeholder_image_digests
+from components.golden_ami import GoldenAmi, GoldenAmiArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
 from components.runtime import stack_settings
 from components.secrets import ServiceSecrets, ServiceSecretsArgs
-from components.tagging import stack_tags
+from components.tagging import merge_tags, stack_tags
 
 settings = stack_settings(Path(__file__).parent)
 tags = stack_tags(settings.tags, settings.environment)
@@ -35,14 +35,25 @@ load_balancer = LoadBalancer(
     ),
 )
 
-# Placeholders until ImagePipeline and GoldenAmi are wired here: Debian's parent AMI and
-# stand-in digests (hosts still run repo@sha256:..., never a tag).
-placeholder_ami_id = aws.ssm.get_parameter_output(name=settings.golden_ami.parent_image_parameter).value
+golden_ami = GoldenAmi(
+    "golden-ami",
+    GoldenAmiArgs(
+        stack=settings.stack,
+        settings=settings.golden_ami,
+        tags=merge_tags(tags, Service="golden-ami"),
+        subnet_id=network.private_subnet_ids.apply(lambda ids: ids[0]),
+    ),
+)
+
+# Placeholders until ImagePipeline is wired here: stand-in digests (hosts still run
+# repo@sha256:..., never a tag).
 image_digests = placeholder_image_digests()
 repository_arns: list = []
 
 fleets = {}
-for fleet_name, fleet_settings in sorted(settings.fleets.items()):
+# A stack's first deploy (golden_ami.bootstrap) has no AMI yet: no fleets until the pipeline made one.
+fleet_settings_by_name = {} if golden_ami.ami_id is None else settings.fleets
+for fleet_name, fleet_settings in sorted(fleet_settings_by_name.items()):
     services = settings.services_on(fleet_name)
     fleets[fleet_name] = Fleet(
         fleet_name,
@@ -50,7 +61,7 @@ for fleet_name, fleet_settings in sorted(settings.fleets.items()):
             stack=settings.stack,
             settings=fleet_settings,
             services=services,
-            ami_id=placeholder_ami_id,
+            ami_id=golden_ami.ami_id,
             image_digests=image_digests,
             repository_arns=repository_arns,
             secrets_key_arn=secrets.key_arn,
@@ -68,3 +79,7 @@ pulumi.export("secrets_key_arn", secrets.key_arn)
 pulumi.export("vpc_id", network.vpc_id)
 pulumi.export("load_balancer_dns_name", load_balancer.dns_name)
 pulumi.export("fleet_groups", {n: f.group_name for n, f in fleets.items()})
+pulumi.export("golden_ami_parameter", golden_ami.ami_parameter_name)
+pulumi.export("golden_ami_pipeline_arn", golden_ami.pipeline_arn)
+if golden_ami.ami_id is not None:
+    pulumi.export("golden_ami_id", golden_ami.ami_id)

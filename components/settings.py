@@ -401,6 +401,11 @@ class GoldenAmi(_Strict):
     schedule: AwsCron = "cron(0 4 ? * sun *)"
     build_instance_types: list[InstanceType] = Field(default_factory=lambda: ["m7i.large"], min_length=1)
     root_volume_gb: int = Field(default=16, ge=8, le=200)
+    log_retention_days: int = Field(default=90, ge=1, le=3650)
+    """Days the build logs stay in the log bucket."""
+    bootstrap: bool = False
+    """Default: false, the AMI id is read from the pipeline's SSM parameter. True only for a stack's
+    first deploy, before the pipeline has produced an AMI (see images/golden/README.md)."""
 
 
 class Network(_Strict):
