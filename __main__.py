@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pulumi
 
+from components.delivery import Delivery, DeliveryArgs
 from components.fleet import Fleet, FleetArgs, placeholder_image_digests
 from components.golden_ami import GoldenAmi, GoldenAmiArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
@@ -74,6 +75,20 @@ for fleet_name, fleet_settings in sorted(fleet_settings_by_name.items()):
             tags=tags,
         ),
     )
+
+if settings.delivery is not None:
+    delivery = Delivery(
+        "delivery",
+        DeliveryArgs(
+            stack=settings.stack,
+            settings=settings.delivery,
+            service_secrets_key_arn=secrets.key_arn,
+            pass_role_arns=[f.role_arn for _, f in sorted(fleets.items())],
+            tags=tags,
+        ),
+    )
+    pulumi.export("delivery_preview_role_arn", delivery.preview_role_arn)
+    pulumi.export("delivery_deploy_role_arn", delivery.deploy_role_arn)
 
 pulumi.export("secrets_key_arn", secrets.key_arn)
 pulumi.export("vpc_id", network.vpc_id)

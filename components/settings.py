@@ -435,6 +435,22 @@ class LoadBalancer(_Strict):
     slow_start_seconds: int = Field(default=30, ge=0, le=900)
 
 
+class Delivery(_Strict):
+    """GitHub Actions → AWS through OIDC: a read-only role for previews, a scoped one for deploys."""
+
+    github_repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    """`owner/name`: the only repository whose workflows may assume the roles."""
+    state_bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    """The S3 bucket of the Pulumi state backend (`pulumi login s3://<bucket>`)."""
+    secrets_provider_key_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
+    """The KMS key of the `awskms://` secrets provider. Default: none, the roles cannot decrypt stack secrets."""
+    oidc_provider_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
+    """An account has one GitHub OIDC provider. Default: this stack creates it; a second stack in the
+    same account names the first one's here."""
+    deploy_environment: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,255}$")
+    """The GitHub environment whose jobs may deploy. Default: the stack name (prod: required reviewers)."""
+
+
 class Settings(_Strict):
     """Everything one stack is made of. Built once by `load_settings`; never mutated."""
 
@@ -449,6 +465,7 @@ class Settings(_Strict):
     network: Network
     load_balancer: LoadBalancer
     secrets: dict[str, dict[str, SecretStr]]
+    delivery: Delivery | None = None
 
     def services_on(self, fleet: str) -> dict[str, Service]:
         return {n: s for n, s in self.services.items() if s.fleet == fleet}
@@ -464,6 +481,7 @@ _SECTIONS: dict[str, tuple[Any, bool]] = {
     "golden_ami": (GoldenAmi, False),
     "network": (Network, False),
     "load_balancer": (LoadBalancer, False),
+    "delivery": (Delivery, False),
     "tags": (dict[str, str], False),
     "secrets": (dict[str, dict[str, str]], False),
 }
@@ -591,6 +609,7 @@ def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settin
         golden_ami=parsed.get("golden_ami") or GoldenAmi(),
         network=parsed.get("network") or Network(),
         load_balancer=parsed["load_balancer"],
+        delivery=parsed.get("delivery"),
         secrets={svc: {k: SecretStr(v) for k, v in names.items()} for svc, names in (secrets or {}).items()},
     )
 

@@ -1,0 +1,125 @@
+"""Delivery IAM: exact documents, the resources a stack gets, and that they pass the policy pack."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components import delivery
+from components.settings import ConfigError, load_settings
+from showrunner import policy, preview
+from tests.conftest import by_type, one
+
+SCOPE = delivery.Scope(
+    account_id="123456789012",
+    region="us-east-1",
+    stack="prod",
+    state_bucket="showrunner-pulumi-state",
+    key_arns=("arn:aws:kms:us-east-1:123456789012:key/1111",),
+)
+
+
+def test_trust_policy_is_exact():
+    assert delivery.trust_policy("arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+                                 delivery.deploy_subjects("acme/showrunner", "prod")) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                    "StringLike": {"token.actions.githubusercontent.com:sub": ["repo:acme/showrunner:environment:prod"]},
+                },
+            }
+        ],
+    }
+    assert delivery.preview_subjects("acme/showrunner") == ["repo:acme/showrunner:pull_request", "repo:acme/showrunner:ref:refs/heads/main"]
+
+
+def test_preview_policy_is_exact():
+    assert delivery.preview_policy(SCOPE) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Read", "Effect": "Allow", "Action": list(delivery.READ_ACTIONS), "Resource": "*"},
+            {"Sid": "StateList", "Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": "arn:aws:s3:::showrunner-pulumi-state"},
+            {"Sid": "StateObjects", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::showrunner-pulumi-state/*"},
+            {"Sid": "StateLocks", "Effect": "Allow", "Action": ["s3:DeleteObject", "s3:PutObject"], "Resource": "arn:aws:s3:::showrunner-pulumi-state/.pulumi/locks/*"},
+            {"Sid": "StackParameters", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+             "Resource": ["arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/*", "arn:aws:ssm:us-east-1:123456789012:parameter/showrunner-golden-ami/prod/*"]},
+            {"Sid": "PublicParameters", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"], "Resource": "arn:aws:ssm:us-east-1::parameter/aws/service/*"},
+            {"Sid": "StackKeys", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": ["arn:aws:kms:us-east-1:123456789012:key/1111"]},
+        ],
+    }
+
+
+def test_preview_policy_changes_nothing():
+    actions = [a for s in delivery.preview_policy(SCOPE)["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    writes = [a for a in actions if not a.split(":")[1].startswith(("Describe", "Get", "List"))]
+    # The backend's lock file, and decrypting the stack's config secrets (which any preview does).
+    assert writes == ["s3:DeleteObject", "s3:PutObject", "kms:Decrypt"]
+
+
+def test_deploy_policy_statements():
+    own = ["arn:aws:iam::123456789012:role/delivery-preview", "arn:aws:iam::123456789012:role/delivery-deploy"]
+    document = delivery.deploy_policy(SCOPE, ["arn:aws:iam::123456789012:role/www-role"], own)
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    assert list(statements) == ["Read", "CreateTagged", "ManageTagged", "ManageTaggedIam", "PassNamedRoles", "ServiceLinkedRoles",
+                                "StateList", "StateObjects", "StackParameters", "PublicParameters", "StackKeys", "NoAdministrators", "NotItsOwnGrants"]
+    tag_scope = {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi", "aws:ResourceTag/Environment": "prod"}}
+    assert statements["ManageTagged"]["Condition"] == tag_scope
+    assert statements["ManageTaggedIam"]["Condition"] == tag_scope
+    assert statements["CreateTagged"]["Condition"] == {"StringEquals": {"aws:RequestTag/ManagedBy": "pulumi", "aws:RequestTag/Environment": "prod"}}
+    assert statements["PassNamedRoles"]["Resource"] == ["arn:aws:iam::123456789012:role/www-role"]
+    assert statements["NotItsOwnGrants"] == {"Sid": "NotItsOwnGrants", "Effect": "Deny", "Action": ["iam:*"], "Resource": own}
+    assert "PassNamedRoles" not in {s["Sid"] for s in delivery.deploy_policy(SCOPE, [], own)["Statement"]}
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_stack_gets_provider_and_two_roles_that_pass_the_pack(stack_run, stack):
+    run = stack_run(stack)
+    assert [r.name for r in by_type(run, "showrunner:delivery:Delivery")] == ["delivery"]
+    provider = one(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "delivery-github")
+    assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
+    assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+    deploy = one(run, "aws:iam/role:Role", "delivery-deploy")
+    trust = json.loads(deploy.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Condition"]["StringLike"] == {
+        "token.actions.githubusercontent.com:sub": [f"repo:showrunner-tv/showrunner:environment:{stack}"]}
+    preview_trust = json.loads(one(run, "aws:iam/role:Role", "delivery-preview").inputs["assumeRolePolicy"])
+    assert preview_trust["Statement"][0]["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"] == [
+        "repo:showrunner-tv/showrunner:pull_request", "repo:showrunner-tv/showrunner:ref:refs/heads/main"]
+
+    deploy_policy = json.loads(one(run, "aws:iam/rolePolicy:RolePolicy", "delivery-deploy-policy").inputs["policy"])
+    passed = next(s for s in deploy_policy["Statement"] if s["Sid"] == "PassNamedRoles")["Resource"]
+    fleet_roles = sorted(r.urn.rsplit("::", 1)[1] for r in by_type(run, "aws:iam/role:Role") if "fleet:Fleet" in r.urn)
+    assert len(passed) == len(fleet_roles) > 0
+    assert all(arn.startswith("arn:aws:iam::123456789012:role/") for arn in passed)
+
+    report = policy.check_document(preview.preview_document(run))
+    assert [v for v in report.violations if "delivery" in v.urn] == []
+
+
+BASE = {
+    "services": {"web": {"type": "worker", "image": "www", "command": "run", "fleet": "www"}},
+    "fleets": {"www": {"instance_types": ["t3.small"], "min_size": 1, "max_size": 1}},
+    "images": {"refresh_key": "2026-W01"},
+    "load_balancer": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"},
+}
+
+
+def test_delivery_settings_are_validated():
+    bad = {**BASE, "delivery": {"github_repository": "no-slash", "state_bucket": "Bad_Bucket", "oidc_provider_arn": "arn:aws:iam::1:oidc-provider/x"}}
+    with pytest.raises(ConfigError) as error:
+        load_settings(bad, project="showrunner", stack="prod")
+    assert error.value.problems == [
+        'showrunner:delivery.github_repository: "no-slash" does not match ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$',
+        'showrunner:delivery.state_bucket: "Bad_Bucket" does not match ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+        'showrunner:delivery.oidc_provider_arn: "arn:aws:iam::1:oidc-provider/x" does not match '
+        r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$",
+    ]
+    good = load_settings({**BASE, "delivery": {"github_repository": "acme/showrunner", "state_bucket": "acme-state"}}, project="showrunner", stack="prod")
+    assert good.delivery.deploy_environment is None and good.delivery.oidc_provider_arn is None
+    assert load_settings(BASE, project="showrunner", stack="prod").delivery is None
