@@ -1,0 +1,3 @@
+module showrunner/micro
+
+go 1.19
