@@ -8,8 +8,9 @@ from pathlib import Path
 import pulumi
 
 from components.delivery import Delivery, DeliveryArgs
-from components.fleet import Fleet, FleetArgs, placeholder_image_digests
+from components.fleet import Fleet, FleetArgs
 from components.golden_ami import GoldenAmi, GoldenAmiArgs
+from components.image_pipeline import ImagePipeline, ImagePipelineArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
 from components.runtime import stack_settings
@@ -46,10 +47,18 @@ golden_ami = GoldenAmi(
     ),
 )
 
-# Placeholders until ImagePipeline is wired here: stand-in digests (hosts still run
-# repo@sha256:..., never a tag).
-image_digests = placeholder_image_digests()
-repository_arns: list = []
+images = ImagePipeline(
+    "images",
+    ImagePipelineArgs(
+        project=settings.project,
+        stack=settings.stack,
+        settings=settings.images,
+        project_dir=Path(__file__).parent,
+        tags=tags,
+    ),
+)
+image_digests = images.digests
+repository_arns = [arn for _, arn in sorted(images.repository_arns.items())]
 
 fleets = {}
 # A stack's first deploy (golden_ami.bootstrap) has no AMI yet: no fleets until the pipeline made one.
@@ -91,6 +100,7 @@ if settings.delivery is not None:
     pulumi.export("delivery_deploy_role_arn", delivery.deploy_role_arn)
 
 pulumi.export("secrets_key_arn", secrets.key_arn)
+pulumi.export("image_digests", images.digests)
 pulumi.export("vpc_id", network.vpc_id)
 pulumi.export("load_balancer_dns_name", load_balancer.dns_name)
 pulumi.export("fleet_groups", {n: f.group_name for n, f in fleets.items()})

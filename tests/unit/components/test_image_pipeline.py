@@ -1,0 +1,162 @@
+"""ImagePipeline: pure builders by exact comparison, and the resources a stack registers under mocks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from components.image_pipeline import (
+    base_tag,
+    content_tag,
+    context_hash,
+    lifecycle_policy,
+    repository_name,
+)
+from showrunner.mocks import SECRET
+from tests.conftest import by_type, one
+
+IMAGE_TYPE = "docker:index/image:Image"
+REPO_TYPE = "aws:ecr/repository:Repository"
+
+
+def test_lifecycle_policy_expires_untagged_then_keeps_the_last_releases():
+    assert lifecycle_policy(keep_releases=20, untagged_expiry_days=3) == {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": "Expire untagged images 3 days after push",
+                "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 3},
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": "Keep the last 20 releases",
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
+                "action": {"type": "expire"},
+            },
+        ]
+    }
+
+
+def test_context_hash_follows_content_and_names_but_not_the_wheelhouse(tmp_path: Path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.py").write_text("print(1)\n")
+    first = context_hash(tmp_path)
+    assert len(first) == 64 and first == context_hash(tmp_path)
+
+    (tmp_path / "wheelhouse").mkdir()
+    (tmp_path / "wheelhouse" / "django-5.2-py3-none-any.whl").write_bytes(b"wheel")
+    (tmp_path / "app" / "__pycache__").mkdir()
+    (tmp_path / "app" / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"pyc")
+    assert context_hash(tmp_path) == first
+
+    (tmp_path / "app" / "main.py").write_text("print(2)\n")
+    changed = context_hash(tmp_path)
+    assert changed != first
+    (tmp_path / "app" / "main.py").rename(tmp_path / "app" / "other.py")
+    assert context_hash(tmp_path) not in (first, changed)
+
+
+def test_context_hash_refuses_an_empty_context(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="has no files"):
+        context_hash(tmp_path)
+
+
+def test_tags_are_stable_and_carry_the_refresh_key():
+    assert content_tag("abc") == "ba7816bf8f01cfea"  # sha256("abc")
+    assert content_tag("a", "b") != content_tag("ab")
+    assert base_tag("2026-W48", "abc") == "2026-W48-" + content_tag("abc")
+    assert base_tag("2026-W49", "abc") != base_tag("2026-W48", "abc")
+
+
+def test_repository_name():
+    assert repository_name("showrunner", "prod", "www") == "showrunner/prod/www"
+
+
+# --- the component, as a stack registers it ---------------------------------------------------
+
+
+@pytest.fixture(params=["staging", "prod"])
+def run(request, stack_run):
+    return stack_run(request.param)
+
+
+def test_one_immutable_scanned_encrypted_repository_per_image(run):
+    repositories = by_type(run, REPO_TYPE)
+    assert sorted(r.name for r in repositories) == ["images-base", "images-micro", "images-www"]
+    for image in ("base", "www", "micro"):
+        inputs = one(run, REPO_TYPE, f"images-{image}").inputs
+        assert inputs["name"] == f"showrunner/{run.stack}/{image}"
+        assert inputs["imageTagMutability"] == "IMMUTABLE"
+        assert inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+        assert inputs["encryptionConfigurations"] == [{"encryptionType": "KMS"}]
+        assert inputs["tags"]["Image"] == image
+        assert inputs["tags"]["Environment"] == run.stack
+
+
+def test_each_repository_has_the_configured_lifecycle_policy(run):
+    expected = lifecycle_policy(run.settings.images.keep_releases, run.settings.images.untagged_expiry_days)
+    policies = by_type(run, "aws:ecr/lifecyclePolicy:LifecyclePolicy")
+    assert sorted(p.name for p in policies) == ["images-base-lifecycle", "images-micro-lifecycle", "images-www-lifecycle"]
+    for image in ("base", "www", "micro"):
+        policy = one(run, "aws:ecr/lifecyclePolicy:LifecyclePolicy", f"images-{image}-lifecycle")
+        assert policy.inputs["repository"] == f"showrunner/{run.stack}/{image}"
+        assert json.loads(policy.inputs["policy"]) == expected
+
+
+def test_three_images_built_from_their_own_directories(run):
+    images = {r.name: r.inputs for r in by_type(run, IMAGE_TYPE)}
+    assert sorted(images) == ["images-base", "images-micro", "images-www", "images-www-test"]
+    for name, directory in [("images-base", "base"), ("images-www", "www"), ("images-www-test", "www"), ("images-micro", "micro")]:
+        build = images[name]["build"]
+        assert build["context"] == f"images/{directory}"
+        assert build["dockerfile"] == f"images/{directory}/Dockerfile"
+        assert build["platform"] == "linux/amd64"
+
+
+def test_www_is_built_on_the_base_images_digest(run):
+    base = one(run, IMAGE_TYPE, "images-base")
+    base_digest = run.outputs["image_digests"]["base"]
+    assert base_digest.startswith(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/{run.stack}/base@sha256:")
+    for name in ("images-www", "images-www-test"):
+        www = one(run, IMAGE_TYPE, name)
+        assert www.inputs["build"]["args"] == {"BASE_IMAGE": base_digest}
+        assert base.urn in www.dependencies
+
+
+def test_release_image_waits_for_the_test_stage_which_is_never_pushed(run):
+    test = one(run, IMAGE_TYPE, "images-www-test")
+    release = one(run, IMAGE_TYPE, "images-www")
+    assert test.inputs["build"]["target"] == "test"
+    assert test.inputs["skipPush"] is True
+    assert release.inputs["build"]["target"] == "release"
+    assert release.inputs["skipPush"] is False
+    assert test.urn in release.dependencies
+    assert release.inputs["imageName"] + "-test" == test.inputs["imageName"]
+
+
+def test_base_tag_carries_the_refresh_key_so_a_new_week_rebuilds_it(run):
+    base = one(run, IMAGE_TYPE, "images-base")
+    refresh_key = run.settings.images.refresh_key
+    assert base.inputs["build"]["args"] == {"REFRESH_KEY": refresh_key}
+    assert base.inputs["imageName"].startswith(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/{run.stack}/base:{refresh_key}-")
+
+
+def test_images_push_with_ecr_credentials_kept_secret(run):
+    for image in by_type(run, IMAGE_TYPE):
+        registry = image.inputs["registry"]
+        assert registry["server"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/")
+        assert registry["username"] == "AWS"
+        assert registry["password"] == SECRET
+
+
+def test_stack_exports_digests_never_tags(run):
+    digests = run.outputs["image_digests"]
+    assert sorted(digests) == ["base", "micro", "www"]
+    for image, reference in digests.items():
+        repository, _, digest = reference.partition("@sha256:")
+        assert repository == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/{run.stack}/{image}"
+        assert len(digest) == 64 and ":" not in repository.rsplit("/", 1)[1]
