@@ -1,0 +1,22 @@
+# The image pipeline on this machine: base → www (its tests run inside the image) → micro.
+# Upstream images are Debian 12 stand-ins from mmdebstrap (no public registry here); the tarballs,
+# wheelhouses and Docker's layer cache make a second run take seconds.
+.PHONY: images images-push integration-images bench-images
+
+images: venv
+	tools/docker-up
+	$(BIN)/python tools/build-images build
+
+# Pushes www and micro to Debian's docker-registry on 127.0.0.1:5000; digests in .cache/images/digests.json.
+images-push: venv
+	tools/docker-up
+	$(BIN)/python tools/build-images push
+
+integration-images: venv images-push
+	$(BIN)/python -m pytest tests/integration/images -q
+
+bench-images: venv
+	tools/docker-up
+	$(BIN)/python bench/images.py
+
+INTEGRATION_TARGETS += integration-images
