@@ -58,7 +58,6 @@ images = ImagePipeline(
     ),
 )
 image_digests = images.digests
-repository_arns = [arn for _, arn in sorted(images.repository_arns.items())]
 
 fleets = {}
 # A stack's first deploy (golden_ami.bootstrap) has no AMI yet: no fleets until the pipeline made one.
@@ -73,7 +72,8 @@ for fleet_name, fleet_settings in sorted(fleet_settings_by_name.items()):
             services=services,
             ami_id=golden_ami.ami_id,
             image_digests=image_digests,
-            repository_arns=repository_arns,
+            # Least privilege: pull only from the repositories of the images this fleet runs.
+            repository_arns=[images.repository_arns[i] for i in sorted({s.image for s in services.values()}) if i in images.repository_arns],
             secrets_key_arn=secrets.key_arn,
             vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids,

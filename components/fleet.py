@@ -14,7 +14,6 @@ never the host's.
 from __future__ import annotations
 
 import base64
-import hashlib
 from dataclasses import dataclass, field
 
 import pulumi
@@ -28,22 +27,10 @@ from components.tagging import merge_tags
 METADATA_HOP_LIMIT = 1
 ROOT_DEVICE = "/dev/xvda"  # the Debian AMI's root device name
 DATA_DEVICE = "/dev/xvdb"  # formatted with label docker-data on first boot, mounted at /mnt/docker
-METRIC_NAMESPACES = ("CWAgent", "Showrunner")
+METRIC_NAMESPACES = ("Showrunner/Host",)  # the golden image's showrunner-disk-usage; nothing else publishes
 LOG_RETENTION_DAYS = 30
 REFRESH_CHECKPOINTS = [50, 100]
 """Pause after half of the fleet is replaced, so alarms can trigger the auto-rollback."""
-
-PLACEHOLDER_REGISTRY = "placeholder.invalid/showrunner"
-"""Stands in for ECR until `ImagePipeline` is wired into `__main__.py`; hosts still get digests."""
-
-
-def placeholder_image_digests() -> dict[str, str]:
-    """`repo@sha256:…` per pipeline image, for wiring before the image pipeline exists."""
-    return {
-        image: f"{PLACEHOLDER_REGISTRY}/{image}@sha256:{hashlib.sha256(f'placeholder:{image}'.encode()).hexdigest()}"
-        for image in PIPELINE_IMAGES
-    }
-
 
 def service_image(service: Service, pipeline_digests: dict[str, str]) -> str:
     """The digest a host runs: the service's own pinned `tag` digest, else the pipeline's."""

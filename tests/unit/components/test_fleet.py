@@ -8,7 +8,7 @@ import json
 import pytest
 
 from components import host
-from components.fleet import placeholder_image_digests, service_image
+from components.fleet import service_image
 from components.settings import Service
 from showrunner.mocks import SECRET
 from tests.conftest import by_type, one
@@ -29,15 +29,25 @@ def _policy(run, fleet: str) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("fleet", "services"),
-    [("www", ["django"]), ("micro", ["catalog"]), ("worker", ["celery"]), ("ops", ["clearsessions"])],
+    ("fleet", "services", "image"),
+    [("www", ["django"], "www"), ("micro", ["catalog"], "micro"), ("worker", ["celery"], "www"), ("ops", ["clearsessions"], "www")],
 )
-def test_instance_role_statements_resource_by_resource(stack_run, fleet, services):
+def test_instance_role_statements_resource_by_resource(stack_run, fleet, services, image):
     run = stack_run("prod")
     key_arn = run.outputs["secrets_key_arn"]
     statements = {s["Sid"]: s for s in _policy(run, fleet)["Statement"]}
-    # Until ImagePipeline is wired, no repository ARN exists and no ECR statement is granted.
-    assert sorted(statements) == ["DecryptParametersThroughSsm", "PutStackMetrics", "ReadOwnServiceParameters", "SessionManager", "WriteFleetLogs"]
+    assert sorted(statements) == [
+        "DecryptParametersThroughSsm", "EcrLogin", "EcrPullStackRepositories", "PutStackMetrics",
+        "ReadOwnServiceParameters", "SessionManager", "WriteFleetLogs",
+    ]
+    # GetAuthorizationToken has no resource-level permissions; pulls are scoped to this fleet's image.
+    assert statements["EcrLogin"] == {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
+    assert statements["EcrPullStackRepositories"] == {
+        "Sid": "EcrPullStackRepositories",
+        "Effect": "Allow",
+        "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        "Resource": [f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/showrunner/prod/{image}"],
+    }
     assert statements["ReadOwnServiceParameters"] == {
         "Sid": "ReadOwnServiceParameters",
         "Effect": "Allow",
@@ -54,16 +64,16 @@ def test_instance_role_statements_resource_by_resource(stack_run, fleet, service
     log_group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/showrunner/prod/{fleet}"
     assert statements["WriteFleetLogs"]["Resource"] == [log_group, f"{log_group}:log-stream:*"]
     assert statements["WriteFleetLogs"]["Action"] == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
-    assert statements["PutStackMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": ["CWAgent", "Showrunner"]}}
+    assert statements["PutStackMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": ["Showrunner/Host"]}}
     assert statements["SessionManager"]["Action"] == SESSION_MANAGER
     assert all(s["Effect"] == "Allow" for s in statements.values())
     assert one(run, "aws:cloudwatch/logGroup:LogGroup", f"{fleet}-logs").inputs["name"] == f"/showrunner/prod/{fleet}"
     role = one(run, "aws:iam/role:Role", f"{fleet}-role")
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
-    attached = [a.name for a in by_type(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if role.urn in a.dependencies]
+    attached = [a.name for a in by_type(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.inputs["role"] == role.name]
     assert attached == [], "no managed policy widens the role"
-    inline = [p.name for p in by_type(run, "aws:iam/rolePolicy:RolePolicy") if role.urn in p.dependencies]
+    inline = [p.name for p in by_type(run, "aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == role.name]
     assert inline == [f"{fleet}-role-policy"]
 
 
@@ -88,7 +98,7 @@ def test_launch_template_requires_imdsv2_and_encrypts_both_volumes(stack_run):
 def test_user_data_is_the_rendered_cloud_config_without_secrets(stack_run):
     run = stack_run("prod")
     settings = run.settings
-    digests = placeholder_image_digests()
+    digests = run.outputs["image_digests"]
     for fleet in settings.fleets:
         services = settings.services_on(fleet)
         user_data = base64.b64decode(one(run, "aws:ec2/launchTemplate:LaunchTemplate", f"{fleet}-lt").inputs["userData"]).decode()
