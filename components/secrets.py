@@ -44,7 +44,7 @@ class ServiceSecrets(pulumi.ComponentResource):
             description=f"showrunner {args.stack}: service secrets in SSM",
             enable_key_rotation=True,
             deletion_window_in_days=args.key_deletion_window_days,
-            tags=args.tags,
+            tags={**args.tags, "Service": "secrets"},
             opts=child,
         )
         aws.kms.Alias(
