@@ -92,6 +92,13 @@ def base_tag(refresh_key: str, base_context_hash: str) -> str:
     return f"{refresh_key}-{content_tag(base_context_hash)}"
 
 
+def repository_arn_of(reference: str) -> str:
+    """`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…` → the repository's ARN."""
+    registry, _, rest = reference.partition("/")
+    account, _, _, region, *_ = registry.split(".")
+    return f"arn:aws:ecr:{region}:{account}:repository/{rest.split('@', 1)[0]}"
+
+
 def repository_name(project: str, stack: str, image: str) -> str:
     return f"{project}/{stack}/{image}"
 
@@ -170,34 +177,46 @@ class ImagePipeline(pulumi.ComponentResource):
             opts=child,
         )
         # www is built on base's digest: a new base (new week, new packages) is a new www.
+        built: dict[str, pulumi.Output[str]] = {"base": base.repo_digest}
+        release = args.settings.release
+        if "www" not in release:
+            built["www"] = self._www(name, args, base, contexts["www"], build, image_name, registry)
+        if "micro" not in release:
+            built["micro"] = docker.Image(
+                f"{name}-micro",
+                image_name=image_name("micro", content_tag(contexts["micro"])),
+                build=build("micro"),
+                registry=registry("micro"),
+                opts=child,
+            ).repo_digest
+
+        # A promoted image runs the reference another stack built and tested; it is not rebuilt here.
+        self.digests = {**built, **{image: pulumi.Output.from_input(ref) for image, ref in release.items()}}
+        self.repository_arns = {
+            **{image: repo.arn for image, repo in repositories.items()},
+            **{image: pulumi.Output.from_input(repository_arn_of(ref)) for image, ref in release.items()},
+        }
+        self.repository_urls = {image: repo.repository_url for image, repo in repositories.items()}
+        self.register_outputs(
+            {"digests": self.digests, "repository_arns": self.repository_arns, "repository_urls": self.repository_urls}
+        )
+
+    def _www(self, name, args, base, context, build, image_name, registry) -> pulumi.Output[str]:
+        """The test stage, then the release image, which waits for it: 2015's py.test before push."""
         www_args = {"BASE_IMAGE": base.repo_digest}
-        www_tag = base.repo_digest.apply(lambda base_digest: content_tag(contexts["www"], base_digest))
+        www_tag = base.repo_digest.apply(lambda base_digest: content_tag(context, base_digest))
         www_test = docker.Image(
             f"{name}-www-test",
             image_name=image_name("www", pulumi.Output.concat(www_tag, "-test")),
             build=build("www", target="test", build_args=www_args),
             registry=registry("www"),
             skip_push=True,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        www = docker.Image(
+        return docker.Image(
             f"{name}-www",
             image_name=image_name("www", www_tag),
             build=build("www", target="release", build_args=www_args),
             registry=registry("www"),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[www_test]),
-        )
-        micro = docker.Image(
-            f"{name}-micro",
-            image_name=image_name("micro", content_tag(contexts["micro"])),
-            build=build("micro"),
-            registry=registry("micro"),
-            opts=child,
-        )
-
-        self.digests = {"base": base.repo_digest, "www": www.repo_digest, "micro": micro.repo_digest}
-        self.repository_arns = {image: repo.arn for image, repo in repositories.items()}
-        self.repository_urls = {image: repo.repository_url for image, repo in repositories.items()}
-        self.register_outputs(
-            {"digests": self.digests, "repository_arns": self.repository_arns, "repository_urls": self.repository_urls}
-        )
+        ).repo_digest

@@ -53,6 +53,7 @@ _INSTANCE_TYPE = re.compile(r"^(?P<family>[a-z]+)(?P<gen>\d+)(?P<attrs>[a-z-]*)\
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _REPOSITORY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(/[a-z0-9]+([._/-][a-z0-9]+)*)+$")
+_ECR_DIGEST_REF = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9]+([._/-][a-z0-9]+)*@sha256:[0-9a-f]{64}$")
 _ISO_WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
 _PATH_PATTERN = re.compile(r"^/[A-Za-z0-9._~/*?-]*$")
 _HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.-]+$")
@@ -202,6 +203,16 @@ def image_tag(value: str) -> str:
     return value
 
 
+def ecr_digest_ref(value: str) -> str:
+    if not _ECR_DIGEST_REF.match(value):
+        _fail(
+            "ecr_digest_ref",
+            '"{value}" is not an ECR image pinned by digest (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY@sha256:…)',
+            value=value,
+        )
+    return value
+
+
 def iso_week(value: str) -> str:
     if not _ISO_WEEK.match(value):
         _fail("iso_week", '"{value}" is not an ISO week like "2026-W48"', value=value)
@@ -235,6 +246,7 @@ HostPattern = Annotated[str, AfterValidator(host_pattern)]
 ImageRef = Annotated[str, AfterValidator(image_ref)]
 ImageTag = Annotated[str, AfterValidator(image_tag)]
 IsoWeek = Annotated[str, AfterValidator(iso_week)]
+EcrDigestRef = Annotated[str, AfterValidator(ecr_digest_ref)]
 AcmArn = Annotated[str, AfterValidator(acm_arn)]
 SsmName = Annotated[str, AfterValidator(ssm_name)]
 
@@ -392,6 +404,8 @@ class Images(_Strict):
     refresh_key: IsoWeek
     keep_releases: int = Field(default=20, ge=1, le=1000)
     untagged_expiry_days: int = Field(default=3, ge=1, le=365)
+    release: dict[Literal["www", "micro"], EcrDigestRef] = Field(default_factory=dict)
+    """Promotion: run exactly this reference (the one staging ran) instead of building the image here."""
 
 
 class GoldenAmi(_Strict):
