@@ -12,7 +12,10 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make preview [STACK=staging|prod]   offline preview of a stack (no cloud, no CLI)"
 	@echo "make test                           every test tier (unit, policy, integration)"
-	@echo "make bench-preview                  preview timing figures"
+	@echo "make images | images-push           build the three images locally | and push to a local registry"
+	@echo "make golden-image                   the golden-AMI stand-in from the component documents"
+	@echo "make diff BASE=<ref> [STACK=...]    offline preview diff of a git ref against the working tree"
+	@echo "make bench-preview | bench-images | bench-boot   benchmarks that print figures"
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements.lock pyproject.toml
