@@ -4,7 +4,8 @@ Both files are offline previews (`showrunner preview --json`, the `pulumi previe
 Resources are matched by URN: a URN only in HEAD is created, only in BASE deleted, in both with
 different inputs or options updated. An input that is a JSON document (an IAM policy, a container
 definition) is compared inside, so a reviewer sees `policy{}.Statement[2].Condition`, not two
-walls of JSON. Values the engine marked secret are `[secret]` on both sides and stay that way.
+walls of JSON; base64 `#cloud-config` user data is decoded and compared the same way, and a
+multi-line text value (a unit file) shows only its changed lines. Values the engine marked secret are `[secret]` on both sides and stay that way.
 
 The Markdown form is for a pull-request comment: the summary first, long sections folded, and
 never more than GitHub's 65,536 characters (it says what it left out).
@@ -12,13 +13,20 @@ never more than GitHub's 65,536 characters (it says what it left out).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import difflib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 COMMENT_LIMIT = 65536
 MISSING = object()
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _OPTIONS = ("protect", "retainOnDelete", "ignoreChanges", "replaceWith")
 _TEXT_VALUE_WIDTH = 120
 _MARKDOWN_VALUE_WIDTH = 300
@@ -94,14 +102,37 @@ def _load_document(document: Any, path: str) -> tuple[str, dict[str, Resource], 
 
 
 def _as_document(value: Any) -> Any:
-    """A string holding a JSON object or list, parsed; anything else, MISSING."""
+    """A string holding a JSON object or list, or base64 `#cloud-config` user data, parsed;
+    anything else, MISSING."""
     if isinstance(value, str) and value[:1] in "{[":
         try:
             parsed = json.loads(value)
         except json.JSONDecodeError:
             return MISSING
         return parsed if isinstance(parsed, (dict, list)) else MISSING
+    if isinstance(value, str) and len(value) >= 16 and _BASE64.fullmatch(value):
+        try:
+            text = base64.b64decode(value, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return MISSING
+        if text.startswith("#cloud-config"):
+            try:
+                parsed = yaml.safe_load(text)
+            except yaml.YAMLError:
+                return MISSING
+            return parsed if isinstance(parsed, dict) else MISSING
     return MISSING
+
+
+def _is_text_change(change: Change) -> bool:
+    """Both sides multi-line text (a unit file, a script): shown as the lines that changed."""
+    return isinstance(change.old, str) and isinstance(change.new, str) and ("\n" in change.old or "\n" in change.new)
+
+
+def _changed_lines(change: Change) -> list[str]:
+    """`- old line` / `+ new line` for each changed line of a text value."""
+    lines = difflib.unified_diff(change.old.splitlines(), change.new.splitlines(), lineterm="", n=0)
+    return [line for line in lines if line[:1] in "-+" and not line.startswith(("---", "+++"))]
 
 
 def changes(old: Any, new: Any, path: str = "") -> list[Change]:
@@ -180,7 +211,11 @@ def render_text(result: Diff) -> str:
         lines += [f"    {c.path}: {show(c.new, _TEXT_VALUE_WIDTH)}" for c in _leaves(resource.inputs)]
     for resource, found in result.updated:
         lines += ["", f"~ {resource.short_type} {resource.name}"]
-        lines += [f"    {c.path}: {show(c.old, _TEXT_VALUE_WIDTH)} → {show(c.new, _TEXT_VALUE_WIDTH)}" for c in found]
+        for c in found:
+            if _is_text_change(c):
+                lines += [f"    {c.path}:"] + [f"      {line}" for line in _changed_lines(c)]
+            else:
+                lines.append(f"    {c.path}: {show(c.old, _TEXT_VALUE_WIDTH)} → {show(c.new, _TEXT_VALUE_WIDTH)}")
     for resource in result.deleted:
         lines += ["", f"- {resource.short_type} {resource.name}"]
     if result.outputs:
@@ -213,6 +248,9 @@ def _updated_body(found: list[Change]) -> list[str]:
     body = []
     for c in found:
         body.append(f"  {c.path}")
+        if _is_text_change(c):
+            body += [line[0] + " " + line[1:].replace("```", "`\u200b``") for line in _changed_lines(c)]
+            continue
         if c.old is not MISSING:
             body.append(f"- {_md(c.old)}")
         if c.new is not MISSING:

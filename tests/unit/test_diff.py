@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 from showrunner import cli, diff
@@ -168,3 +169,25 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     head.write_text('{"deployment": {}}')
     assert cli.main(["diff", str(base), str(head)]) == 2
     assert capsys.readouterr().err == f"error: {head}: not an offline preview (`showrunner preview --json` writes `steps`)\n"
+
+
+def _user_data(image: str) -> str:
+    unit = f"[Service]\nRestart=always\nExecStart=/usr/bin/docker run --name django {image} /var/www/bin/start-django\n"
+    text = "#cloud-config\n" + json.dumps({"write_files": [{"path": "/etc/systemd/system/showrunner-django.service", "content": unit}]})
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_user_data_is_decoded_and_a_unit_shows_only_its_changed_lines():
+    template = "aws:ec2/launchTemplate:LaunchTemplate"
+    base = document({}, step(template, "www-lt", {"userData": _user_data("repo/www@sha256:aaaa")}))
+    head = document({}, step(template, "www-lt", {"userData": _user_data("repo/www@sha256:bbbb")}))
+    result = diff.diff(diff._load_document(base, "base.json"), diff._load_document(head, "head.json"))
+    assert diff.render_text(result) == (
+        "Diff of stack staging: 0 to create, 1 to update, 0 to delete, 0 unchanged\n"
+        "\n"
+        "~ aws:ec2:LaunchTemplate www-lt\n"
+        "    userData{}.write_files[0].content:\n"
+        "      -ExecStart=/usr/bin/docker run --name django repo/www@sha256:aaaa /var/www/bin/start-django\n"
+        "      +ExecStart=/usr/bin/docker run --name django repo/www@sha256:bbbb /var/www/bin/start-django\n"
+    )
+    assert "```diff\n  userData{}.write_files[0].content\n- ExecStart=/usr/bin/docker run --name django repo/www@sha256:aaaa" in diff.render_markdown(result)
