@@ -3,6 +3,7 @@
 Config → typed settings → components. Everything below is wiring; the work lives in components/.
 """
 
+import dataclasses
 from pathlib import Path
 
 import pulumi
@@ -15,6 +16,7 @@ from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
 from components.runtime import stack_settings
 from components.secrets import ServiceSecrets, ServiceSecretsArgs
+from components.state import State, StateArgs
 from components.tagging import merge_tags, stack_tags
 
 settings = stack_settings(Path(__file__).parent)
@@ -26,6 +28,16 @@ secrets = ServiceSecrets(
 )
 
 network = Network("network", NetworkArgs(settings=settings.network, tags=tags))
+state = State(
+    "state",
+    StateArgs(
+        stack=settings.stack,
+        settings=settings.state,
+        vpc_id=network.vpc_id,
+        private_subnet_ids=network.private_subnet_ids,
+        tags=tags,
+    ),
+)
 load_balancer = LoadBalancer(
     "web",
     LoadBalancerArgs(
@@ -82,6 +94,9 @@ for fleet_name, fleet_settings in sorted(fleet_settings_by_name.items()):
             target_groups={n: tg for n, tg in load_balancer.target_groups.items() if n in services},
             drain_seconds=settings.load_balancer.deregistration_delay_seconds,
             tags=tags,
+            # Each fleet gets the endpoints, statements and security-group pairs of its services' `uses` only.
+            endpoints=state.endpoints,
+            store_security_group_ids=state.security_group_ids,
         ),
     )
 
@@ -102,6 +117,7 @@ if settings.delivery is not None:
 pulumi.export("secrets_key_arn", secrets.key_arn)
 pulumi.export("image_digests", images.digests)
 pulumi.export("vpc_id", network.vpc_id)
+pulumi.export("state_endpoints", state.endpoints.apply(dataclasses.asdict))
 pulumi.export("load_balancer_dns_name", load_balancer.dns_name)
 pulumi.export("fleet_groups", {n: f.group_name for n, f in fleets.items()})
 pulumi.export("golden_ami_parameter", golden_ami.ami_parameter_name)

@@ -7,8 +7,13 @@ and the pure builders' results into resources. See `components/fleet.md`.
 Instance metadata: IMDSv2 is required and the PUT response hop limit is **1**. Containers run on
 Docker's bridge network (`--publish`), one hop further than the host, so they cannot get a token and
 cannot borrow the instance role: only host processes (the secrets fetcher, the Docker engine's ECR
-login, the CloudWatch agent) use it. A service that needs AWS access gets its own credentials,
-never the host's.
+login, the CloudWatch agent) use it.
+
+The one exception is a fleet whose services use SQS queues or DynamoDB tables (`uses: [queues]`,
+`uses: [tables]`): Celery and boto3 in the container call those APIs with the fleet role's
+credentials, so that fleet's hop limit is **2**. Its role grants those queues and tables only,
+and no other fleet's hop limit changes. Stores reached over the VPC (MySQL, the cache) need no
+credentials: the database password comes through the secrets fetcher, like every secret.
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components import host, iam
+from components import host, iam, state
 from components.settings import PIPELINE_IMAGES, Service
 from components.settings import Fleet as FleetSettings
 from components.tagging import merge_tags
 
 METADATA_HOP_LIMIT = 1
+CONTAINER_METADATA_HOP_LIMIT = 2
+"""For fleets whose containers call AWS (queues, tables): the bridge network is one hop more."""
 ROOT_DEVICE = "/dev/xvda"  # the Debian AMI's root device name
 DATA_DEVICE = "/dev/xvdb"  # formatted with label docker-data on first boot, mounted at /mnt/docker
 METRIC_NAMESPACES = ("Showrunner/Host",)  # the golden image's showrunner-disk-usage; nothing else publishes
@@ -62,6 +69,14 @@ class FleetArgs:
     drain_seconds: int = 30
     """The target groups' deregistration delay: how long a terminating host keeps answering."""
     tags: dict[str, str] = field(default_factory=dict)
+    endpoints: pulumi.Input[state.Endpoints] | None = None
+    """The stack's stores (`State.endpoints`). Default: none; then no service may `use` a store."""
+    store_security_group_ids: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Store (mysql, cache) → its security group (`State.security_group_ids`); the fleet admits itself."""
+
+
+def metadata_hop_limit(uses: list[str]) -> int:
+    return CONTAINER_METADATA_HOP_LIMIT if state.AWS_API_STORES & set(uses) else METADATA_HOP_LIMIT
 
 
 class Fleet(pulumi.ComponentResource):
@@ -80,6 +95,10 @@ class Fleet(pulumi.ComponentResource):
         partition = aws.get_partition_output(opts=invoke).partition
         region = aws.get_region_output(opts=invoke).region
         account = aws.get_caller_identity_output(opts=invoke).account_id
+        uses = state.uses_of(args.services.values())
+        if uses and args.endpoints is None:
+            raise ValueError(f"fleet {name}: its services use {', '.join(uses)} but no endpoints were given")
+        endpoints = pulumi.Output.from_input(args.endpoints)
 
         # --- identity: one role per fleet, so a host reads only its own services' secrets ------
         role = aws.iam.Role(
@@ -89,7 +108,7 @@ class Fleet(pulumi.ComponentResource):
             tags=merge_tags(tags, f"{name}-role"),
             opts=child,
         )
-        policy = pulumi.Output.all(partition, region, account, args.secrets_key_arn, *args.repository_arns).apply(
+        policy = pulumi.Output.all(partition, region, account, args.secrets_key_arn, endpoints, *args.repository_arns).apply(
             lambda v: iam.to_json(
                 iam.instance_role_policy(
                     partition=v[0],
@@ -98,9 +117,10 @@ class Fleet(pulumi.ComponentResource):
                     stack=args.stack,
                     fleet=name,
                     services=sorted(args.services),
-                    repository_arns=v[4:],
+                    repository_arns=v[5:],
                     secrets_key_arn=v[3],
                     metric_namespaces=METRIC_NAMESPACES,
+                    store_statements=state.access_statements(uses, v[4]) if uses else [],
                 )
             )
         )
@@ -153,17 +173,32 @@ class Fleet(pulumi.ComponentResource):
                 opts=child,
             )
 
+        # --- stores: each admits this fleet on its port, and only if a service here uses it -------
+        for store, port in state.ingress_ports(uses).items():
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-sg-to-{store}",
+                security_group_id=args.store_security_group_ids[store],
+                referenced_security_group_id=group.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=f"{store} from fleet {name}",
+                opts=child,
+            )
+
         # --- launch template -------------------------------------------------------------------
         image_refs = {n: service_image(s, {}) for n, s in args.services.items() if s.image not in PIPELINE_IMAGES}
         needed = sorted({s.image for s in args.services.values() if s.image in PIPELINE_IMAGES})
         digests = pulumi.Output.all(**{image: args.image_digests[image] for image in needed})
-        self.user_data = pulumi.Output.all(digests, region).apply(
+        self.user_data = pulumi.Output.all(digests, region, endpoints).apply(
             lambda v: host.render_cloud_config(
                 args.stack,
                 v[1],
                 args.services,
                 {**image_refs, **{n: service_image(s, v[0]) for n, s in args.services.items() if s.image in PIPELINE_IMAGES}},
                 min_free_mb=settings.min_free_mb,
+                store_env={n: state.service_env(s.uses, v[2]) for n, s in args.services.items() if s.uses},
+                secret_refs={n: state.service_secret_refs(s.uses, v[2]) for n, s in args.services.items() if "mysql" in s.uses},
             )
         )
         mixed = settings.warm_pool is None and (settings.spot is not None or len(settings.instance_types) > 1)
@@ -177,7 +212,7 @@ class Fleet(pulumi.ComponentResource):
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
                 http_endpoint="enabled",
                 http_tokens="required",
-                http_put_response_hop_limit=METADATA_HOP_LIMIT,
+                http_put_response_hop_limit=metadata_hop_limit(uses),
                 instance_metadata_tags="disabled",
             ),
             block_device_mappings=[

@@ -10,10 +10,12 @@ user data and the tests compare it exactly, then run `systemd-analyze verify` an
 - a cron service is a oneshot `showrunner-<name>.service` started by `showrunner-<name>.timer`,
   whose `OnCalendar=` is the 5-field cron schedule translated;
 - before every start the unit checks free space on Docker's data root (2015's full-disk failures),
-  fetches the service's secrets from SSM into `/run/showrunner/<name>.env`, and pulls the image
-  by digest only when it is not already there.
+  fetches the service's secrets from SSM (and, for a service that uses MySQL, the password RDS
+  keeps in Secrets Manager) into `/run/showrunner/<name>.env`, and pulls the image by digest only
+  when it is not already there.
 
-Secrets never pass through these files: the units name the fetcher and the env file, nothing else.
+Secrets never pass through these files: the units name the fetcher, the env file and where a
+secret lives (an ARN), nothing else. The stores' endpoints (`store_env`) are plain `--env` values.
 """
 
 from __future__ import annotations
@@ -71,13 +73,18 @@ def _exec(args: list[str]) -> str:
     return " ".join(_systemd_word(a) for a in args)
 
 
-def docker_run_args(name: str, service: Service, image: str) -> list[str]:
-    """The exact `docker run` of one service: what Chef's LWRP used to template."""
+def docker_run_args(name: str, service: Service, image: str, store_env: Mapping[str, str] | None = None) -> list[str]:
+    """The exact `docker run` of one service: what Chef's LWRP used to template.
+
+    `store_env` holds the endpoints of the stores the service uses (`state.service_env`); settings
+    refuse a service `env` that repeats one of them.
+    """
     if not _DIGEST_REF.match(image):
         raise HostRenderError(f'service "{name}": image "{image}" is not repository@sha256:<digest>; hosts run digests only')
     args = [DOCKER, "run", "--name", name, "--env-file", env_file(name)]
-    for key in sorted(service.env):
-        args += ["--env", f"{key}={service.env[key]}"]
+    env = {**(store_env or {}), **service.env}
+    for key in sorted(env):
+        args += ["--env", f"{key}={env[key]}"]
     for port in service.ports:
         args += ["--publish", port]
     for volume in service.volumes:
@@ -91,21 +98,33 @@ def docker_run_args(name: str, service: Service, image: str) -> list[str]:
     return args + [image] + command
 
 
-def _start_pre(name: str, image: str, min_free_mb: int) -> list[str]:
+def _start_pre(name: str, image: str, min_free_mb: int, secret_refs: Mapping[str, str]) -> list[str]:
     # The pull is skipped when the digest is already present: a digest never changes, and a
     # restart must not depend on the registry answering.
     pull = f"{DOCKER} image inspect {image} >/dev/null 2>&1 || exec {DOCKER} pull --quiet {image}"
     return [
         _exec([DISK_GUARD, "--min-free-mb", str(min_free_mb), "--path", DATA_ROOT]),
-        _exec([FETCH_SECRETS, name, env_file(name)]),
+        _exec([FETCH_SECRETS, name, env_file(name), *(f"{key}={secret_refs[key]}" for key in sorted(secret_refs))]),
         _exec(["/bin/sh", "-c", pull]),
         "-" + _exec([DOCKER, "rm", "--force", name]),
     ]
 
 
-def render_service_unit(name: str, service: Service, image: str, *, min_free_mb: int = DEFAULT_MIN_FREE_MB) -> str:
-    """`showrunner-<name>.service` for one service (cron services: the oneshot the timer starts)."""
-    run = _exec(docker_run_args(name, service, image))
+def render_service_unit(
+    name: str,
+    service: Service,
+    image: str,
+    *,
+    min_free_mb: int = DEFAULT_MIN_FREE_MB,
+    store_env: Mapping[str, str] | None = None,
+    secret_refs: Mapping[str, str] | None = None,
+) -> str:
+    """`showrunner-<name>.service` for one service (cron services: the oneshot the timer starts).
+
+    `secret_refs` (`NAME → SECRET_ARN:JSON_KEY`) are handed to the fetcher, which writes their
+    values to the env file; only the ARNs appear here.
+    """
+    run = _exec(docker_run_args(name, service, image, store_env))
     cron = service.type == "cron"
     lines = [
         "[Unit]",
@@ -125,7 +144,7 @@ def render_service_unit(name: str, service: Service, image: str, *, min_free_mb:
         f"TimeoutStartSec={3600 if cron else 900}",
         f"TimeoutStopSec={STOP_TIMEOUT_SECONDS + 15}",
     ]
-    lines += [f"ExecStartPre={line}" for line in _start_pre(name, image, min_free_mb)]
+    lines += [f"ExecStartPre={line}" for line in _start_pre(name, image, min_free_mb, secret_refs or {})]
     lines.append(f"ExecStart={run}")
     if not cron:
         lines.append(f"ExecStop={_exec([DOCKER, 'stop', '--time', str(STOP_TIMEOUT_SECONDS), name])}")
@@ -239,14 +258,26 @@ def render_units(
     images: Mapping[str, str],
     *,
     min_free_mb: int = DEFAULT_MIN_FREE_MB,
+    store_env: Mapping[str, Mapping[str, str]] | None = None,
+    secret_refs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, str]:
-    """Every unit file of a fleet, by file name; `images` maps service name → `repo@sha256:…`."""
+    """Every unit file of a fleet, by file name; `images` maps service name → `repo@sha256:…`.
+
+    `store_env` and `secret_refs` are per service name; a service missing from them gets none.
+    """
     units: dict[str, str] = {}
     for name in sorted(services):
         service = services[name]
         if name not in images:
             raise HostRenderError(f'service "{name}": no image digest was given')
-        units[unit_name(name)] = render_service_unit(name, service, images[name], min_free_mb=min_free_mb)
+        units[unit_name(name)] = render_service_unit(
+            name,
+            service,
+            images[name],
+            min_free_mb=min_free_mb,
+            store_env=(store_env or {}).get(name),
+            secret_refs=(secret_refs or {}).get(name),
+        )
         if service.type == "cron":
             units[unit_name(name, "timer")] = render_timer_unit(name, service)
     return units
@@ -297,9 +328,11 @@ def render_cloud_config(
     *,
     min_free_mb: int = DEFAULT_MIN_FREE_MB,
     secrets_dir: str | None = None,
+    store_env: Mapping[str, Mapping[str, str]] | None = None,
+    secret_refs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """The fleet's user data: host settings, its units, and the command that starts them."""
-    units = render_units(services, images, min_free_mb=min_free_mb)
+    units = render_units(services, images, min_free_mb=min_free_mb, store_env=store_env, secret_refs=secret_refs)
     files = [{"path": HOST_ENV, "owner": "root:root", "permissions": "0644", "content": _Literal(host_env(stack, region, secrets_dir=secrets_dir))}]
     files += [
         {"path": f"{UNIT_DIR}/{file_name}", "owner": "root:root", "permissions": "0644", "content": _Literal(text)}

@@ -10,7 +10,9 @@ What a host may do, and nothing else:
   them with the secrets key only when SSM asks on its behalf (`kms:ViaService`);
 - write its logs to its fleet's log group and metrics to the stack's metric namespaces;
 - answer SSM Session Manager, the only way in (there is no SSH); those actions have no
-  resource-level permissions either.
+  resource-level permissions either;
+- reach the stores its services use (`store_statements`, built by `state.access_statements`):
+  those queues, those tables, the database password's secret, and nothing else of the stack's.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def instance_role_policy(
     repository_arns: Sequence[str],
     secrets_key_arn: str,
     metric_namespaces: Sequence[str],
+    store_statements: Sequence[dict] = (),
 ) -> dict:
     """The inline policy of one fleet's instance role. Statements with no resource are left out."""
     statements: list[dict] = []
@@ -101,6 +104,7 @@ def instance_role_policy(
         },
         {"Sid": "SessionManager", "Effect": "Allow", "Action": SESSION_MANAGER_ACTIONS, "Resource": "*"},
     ]
+    statements += list(store_statements)
     return {"Version": VERSION, "Statement": statements}
 
 

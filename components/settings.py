@@ -255,6 +255,117 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+# --- state: the stores services use (components/state.py) ---------------------------------------
+
+STORES = ("mysql", "cache", "queues", "tables")
+Store = Literal["mysql", "cache", "queues", "tables"]
+
+_DB_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+_CACHE_NODE_TYPE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+_ATTRIBUTE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
+_SQL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_WEEKLY_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
+
+
+class Mysql(_Strict):
+    """RDS MySQL. Storage is always encrypted gp3, TLS is required, deletion protection is on and
+    the final snapshot is always taken; the master password lives in Secrets Manager, managed by RDS."""
+
+    engine_version: str = Field(default="8.0", pattern=r"^8\.[0-9]+(\.[0-9]+)?$")
+    instance_class: str = Field(default="db.t3.medium", pattern=_DB_INSTANCE_CLASS.pattern)
+    allocated_storage_gb: int = Field(default=50, ge=20, le=65536)
+    max_allocated_storage_gb: int | None = Field(default=None, ge=20, le=65536)
+    """Storage autoscaling ceiling. Default: none, storage stays at `allocated_storage_gb`."""
+    multi_az: bool = False
+    """Default: false (one instance). Prod sets true: a standby in another zone, failover in ~1-2 min."""
+    backup_retention_days: int = Field(default=7, ge=7, le=35)
+    backup_window: str = Field(default="07:00-07:30", pattern=_WINDOW.pattern)
+    maintenance_window: str = Field(default="sun:08:00-sun:08:30", pattern=_WEEKLY_WINDOW.pattern)
+    database_name: str = Field(default="showrunner", pattern=_SQL_NAME.pattern)
+    username: str = Field(default="showrunner", pattern=_SQL_NAME.pattern)
+
+    @model_validator(mode="after")
+    def _storage(self) -> "Mysql":
+        if self.max_allocated_storage_gb is not None and self.max_allocated_storage_gb <= self.allocated_storage_gb:
+            _fail(
+                "max_storage",
+                "max_allocated_storage_gb ({max}) must be above allocated_storage_gb ({size}), or leave it out",
+                max=self.max_allocated_storage_gb,
+                size=self.allocated_storage_gb,
+            )
+        return self
+
+
+class Cache(_Strict):
+    """An ElastiCache replication group (Valkey or Redis), TLS in transit and encrypted at rest."""
+
+    engine: Literal["valkey", "redis"] = "valkey"
+    engine_version: str = Field(default="7.2", pattern=r"^[6-9]\.[0-9]+$")
+    node_type: str = Field(default="cache.t3.small", pattern=_CACHE_NODE_TYPE.pattern)
+    num_cache_clusters: int = Field(default=1, ge=1, le=6)
+    """Primary plus replicas. Default: 1 (no replica)."""
+    automatic_failover: bool = False
+    multi_az: bool = False
+    snapshot_retention_days: int = Field(default=1, ge=1, le=35)
+    snapshot_window: str = Field(default="05:00-06:00", pattern=_WINDOW.pattern)
+
+    @model_validator(mode="after")
+    def _failover(self) -> "Cache":
+        if self.automatic_failover and self.num_cache_clusters < 2:
+            _fail("failover_replica", "automatic_failover needs a replica: set num_cache_clusters to 2 or more")
+        if self.multi_az and not self.automatic_failover:
+            _fail("multi_az_failover", "multi_az needs automatic_failover: true")
+        return self
+
+
+class Table(_Strict):
+    """One DynamoDB table: on-demand, point-in-time recovery, deletion protection, encrypted."""
+
+    hash_key: str = Field(pattern=_ATTRIBUTE.pattern)
+    hash_key_type: Literal["S", "N", "B"] = "S"
+    range_key: str | None = Field(default=None, pattern=_ATTRIBUTE.pattern)
+    range_key_type: Literal["S", "N", "B"] = "S"
+    ttl_attribute: str | None = Field(default=None, pattern=_ATTRIBUTE.pattern)
+    """The attribute holding each item's expiry (epoch seconds). Default: no TTL."""
+
+
+class Queues(_Strict):
+    """SQS queues for Celery: one per Celery queue name, each with its dead-letter queue."""
+
+    names: list[Name] = Field(min_length=1, max_length=20)
+    longest_task_seconds: int = Field(ge=1, le=43200)
+    """The longest a task (or its ETA/countdown) may run before it is acknowledged."""
+    visibility_timeout_seconds: int = Field(ge=1, le=43200)
+    """Must be above `longest_task_seconds`: SQS hands a message out again once it expires."""
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    """Receives before a message moves to the dead-letter queue."""
+    message_retention_seconds: int = Field(default=345600, ge=60, le=1209600)
+    """Default: 4 days (SQS's own). Dead-letter queues always keep 14 days, the maximum."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> "Queues":
+        if len(set(self.names)) != len(self.names):
+            _fail("queue_repeated", "names lists a queue twice")
+        return self
+
+
+class State(_Strict):
+    """The stacks' stores. A store left out is not created, and no service may use it."""
+
+    mysql: Mysql | None = None
+    cache: Cache | None = None
+    tables: dict[Name, Table] = Field(default_factory=dict)
+    queues: Queues | None = None
+    protect: bool = True
+    """Default: true, every stateful resource carries Pulumi's `protect` and `retain_on_delete`.
+    Only a non-prod stack may set false (then `pulumi destroy` can remove it)."""
+
+    def defined(self) -> list[str]:
+        present = {"mysql": self.mysql, "cache": self.cache, "queues": self.queues, "tables": self.tables or None}
+        return [store for store in STORES if present[store] is not None]
+
+
 # --- services: the 2015 LWRP attributes and what replaced the `cron` boolean -----------------
 
 
@@ -286,6 +397,9 @@ class Service(_Strict):
     route: Route | None = None
     health: HttpPath = "/healthz"
     secrets: list[EnvName] = Field(default_factory=list)
+    uses: list[Store] = Field(default_factory=list)
+    """The stores of `showrunner:state` this service talks to: their endpoints reach its
+    environment, its fleet's role and security groups admit it. Default: none."""
 
     @model_validator(mode="after")
     def _type_rules(self) -> "Service":
@@ -301,6 +415,8 @@ class Service(_Strict):
                 "external image {image} must be pinned: set `tag` to its sha256: digest",
                 image=self.image,
             )
+        if len(set(self.uses)) != len(self.uses):
+            _fail("uses_repeated", "lists a store twice: {uses}", uses=", ".join(self.uses))
         both = sorted(set(self.env) & set(self.secrets))
         if both:
             _fail("env_and_secret", "{names} is both in `env` and `secrets`; keep it in `secrets` only", names=", ".join(both))
@@ -480,6 +596,7 @@ class Settings(_Strict):
     load_balancer: LoadBalancer
     secrets: dict[str, dict[str, SecretStr]]
     delivery: Delivery | None = None
+    state: State = Field(default_factory=State)
 
     def services_on(self, fleet: str) -> dict[str, Service]:
         return {n: s for n, s in self.services.items() if s.fleet == fleet}
@@ -496,6 +613,7 @@ _SECTIONS: dict[str, tuple[Any, bool]] = {
     "network": (Network, False),
     "load_balancer": (LoadBalancer, False),
     "delivery": (Delivery, False),
+    "state": (State, False),
     "tags": (dict[str, str], False),
     "secrets": (dict[str, dict[str, str]], False),
 }
@@ -609,6 +727,7 @@ def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settin
     # None when the section itself is malformed: then "not set" would only repeat that problem.
     secrets: dict[str, dict[str, str]] | None = parsed.get("secrets", {})
     problems.extend(_cross_checks(services, fleets, secrets, values, stack))
+    problems.extend(_state_checks(services, parsed.get("state"), "state" in values, stack))
 
     if problems:
         raise ConfigError(problems)
@@ -624,6 +743,7 @@ def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settin
         network=parsed.get("network") or Network(),
         load_balancer=parsed["load_balancer"],
         delivery=parsed.get("delivery"),
+        state=parsed.get("state") or State(),
         secrets={svc: {k: SecretStr(v) for k, v in names.items()} for svc, names in (secrets or {}).items()},
     )
 
@@ -694,4 +814,48 @@ def _cross_checks(
     for fleet_name in fleets:
         if fleet_name not in used_fleets:
             problems.append(f'{path_of("fleets", fleet_name)}: no service runs on this fleet; remove it or assign a service')
+    return problems
+
+
+# Environment names the program sets for a store (components/state.py); a service may not set them too.
+STORE_ENV = {
+    "mysql": ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_TLS", "DATABASE_PASSWORD"),
+    "cache": ("CACHE_URL",),
+    "queues": ("CELERY_BROKER_URL", "CELERY_PREDEFINED_QUEUES", "CELERY_DEFAULT_QUEUE"),
+    "tables": ("AWS_REGION",),
+}
+PROD_STACKS = ("prod", "production")
+
+
+def _state_checks(services: dict[str, Service], state: State | None, given: bool, stack: str) -> list[str]:
+    problems: list[str] = []
+    if state is None and given:
+        return problems  # the section itself is malformed and already reported
+    state = state or State()
+    defined = state.defined()
+    if state.queues is not None and state.queues.visibility_timeout_seconds <= state.queues.longest_task_seconds:
+        problems.append(
+            f"{path_of('state', 'queues', 'visibility_timeout_seconds')}: {state.queues.visibility_timeout_seconds} must be above "
+            f"longest_task_seconds ({state.queues.longest_task_seconds}); Celery redelivers a task that outlives its visibility timeout"
+        )
+    if not state.protect and stack in PROD_STACKS:
+        problems.append(f"{path_of('state', 'protect')}: stack \"{stack}\" keeps its data protected; only a non-prod stack may set protect: false")
+    for service_name, service in services.items():
+        for index, store in enumerate(service.uses):
+            if store not in defined:
+                problems.append(
+                    f'{path_of("services", service_name, "uses", index)}: store "{store}" is not defined in showrunner:state '
+                    f"(defined: {', '.join(defined) or 'none'})"
+                )
+        for store in service.uses:
+            for env in STORE_ENV[store]:
+                where = "secrets" if env in service.secrets else "env" if env in service.env else None
+                if where:
+                    problems.append(
+                        f"{path_of('services', service_name, where)}: {env} is set by `uses: [{store}]`; remove it from `{where}`"
+                    )
+            if store == "tables":
+                for env in service.env:
+                    if env.startswith("DYNAMODB_TABLE_"):
+                        problems.append(f"{path_of('services', service_name, 'env', env)}: DYNAMODB_TABLE_* names are set by `uses: [tables]`; remove it")
     return problems

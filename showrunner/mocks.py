@@ -145,6 +145,36 @@ def _resource_outputs(type_token: str, name: str, inputs: dict) -> tuple[str, di
             outputs["zoneId"] = "Z35SXDOTRQ7X7K"
     elif type_token == "aws:ec2/launchTemplate:LaunchTemplate":
         outputs["latestVersion"] = 1
+    elif type_token == "aws:rds/instance:Instance":
+        identifier = inputs.get("identifier") or physical_name
+        resource_id = identifier
+        outputs["arn"] = f"arn:aws:rds:{REGION}:{ACCOUNT_ID}:db:{identifier}"
+        outputs["address"] = f"{identifier}.c{short[:12]}.{REGION}.rds.amazonaws.com"
+        outputs["port"] = inputs.get("port", 3306)
+        outputs["endpoint"] = f"{outputs['address']}:{outputs['port']}"
+        if inputs.get("manageMasterUserPassword"):
+            # RDS names the secret it manages rds!db-<uuid>; Secrets Manager appends six characters.
+            uuid = f"{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"
+            outputs["masterUserSecrets"] = [
+                {
+                    "secretArn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:rds!db-{uuid}-{short[:6]}",
+                    "secretStatus": "active",
+                    "kmsKeyId": f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:alias/aws/secretsmanager",
+                }
+            ]
+    elif type_token == "aws:elasticache/replicationGroup:ReplicationGroup":
+        group_id = inputs.get("replicationGroupId") or physical_name
+        resource_id = group_id
+        outputs["arn"] = f"arn:aws:elasticache:{REGION}:{ACCOUNT_ID}:replicationgroup:{group_id}"
+        outputs["primaryEndpointAddress"] = f"master.{group_id}.{short[:6]}.use1.cache.amazonaws.com"
+        outputs["readerEndpointAddress"] = f"replica.{group_id}.{short[:6]}.use1.cache.amazonaws.com"
+    elif type_token == "aws:sqs/queue:Queue":
+        outputs["arn"] = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{physical_name}"
+        outputs["url"] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{physical_name}"
+        resource_id = outputs["url"]
+    elif type_token == "aws:dynamodb/table:Table":
+        outputs["arn"] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical_name}"
+        resource_id = physical_name
     elif type_token.startswith("aws:imagebuilder/"):
         version = inputs.get("version", "1.0.0")
         outputs["arn"] = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT_ID}:{kind.lower()}/{physical_name}/{version}"

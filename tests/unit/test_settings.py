@@ -71,7 +71,7 @@ DELETE = object()
 
 CASES = [
     ("unknown top-level key", mutate("servics", {}),
-     'showrunner:servics: is not a known key (expected one of: delivery, fleets, golden_ami, images, load_balancer, network, secrets, services, tags)'),
+     'showrunner:servics: is not a known key (expected one of: delivery, fleets, golden_ami, images, load_balancer, network, secrets, services, state, tags)'),
     ("unknown service key", mutate("services.django.cron", True),
      "showrunner:services.django.cron: is not a known key"),
     ("wrong type for ports", mutate("services.django.ports", "8000:8000"),

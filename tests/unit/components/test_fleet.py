@@ -10,6 +10,7 @@ import pytest
 from components import host
 from components.fleet import service_image
 from components.settings import Service
+from components.state import Endpoints, service_env, service_secret_refs
 from showrunner.mocks import SECRET
 from tests.conftest import by_type, one
 
@@ -28,18 +29,27 @@ def _policy(run, fleet: str) -> dict:
     return json.loads(one(run, "aws:iam/rolePolicy:RolePolicy", f"{fleet}-role-policy").inputs["policy"])
 
 
+STORE_SIDS = {"mysql": "ReadDatabasePassword", "queues": "UseCeleryQueues", "tables": "UseTables"}
+
+
 @pytest.mark.parametrize(
-    ("fleet", "services", "image"),
-    [("www", ["django"], "www"), ("micro", ["catalog"], "micro"), ("worker", ["celery"], "www"), ("ops", ["clearsessions"], "www")],
+    ("fleet", "services", "image", "uses"),
+    [
+        ("www", ["django"], "www", ["mysql", "queues"]),
+        ("micro", ["catalog"], "micro", ["tables"]),
+        ("worker", ["celery"], "www", ["mysql", "queues"]),
+        ("ops", ["clearsessions"], "www", ["mysql"]),
+    ],
 )
-def test_instance_role_statements_resource_by_resource(stack_run, fleet, services, image):
+def test_instance_role_statements_resource_by_resource(stack_run, fleet, services, image, uses):
     run = stack_run("prod")
     key_arn = run.outputs["secrets_key_arn"]
     statements = {s["Sid"]: s for s in _policy(run, fleet)["Statement"]}
-    assert sorted(statements) == [
+    # The store statements themselves are compared in tests/unit/components/test_state.py.
+    assert sorted(statements) == sorted([
         "DecryptParametersThroughSsm", "EcrLogin", "EcrPullStackRepositories", "PutStackMetrics",
-        "ReadOwnServiceParameters", "SessionManager", "WriteFleetLogs",
-    ]
+        "ReadOwnServiceParameters", "SessionManager", "WriteFleetLogs", *(STORE_SIDS[u] for u in uses),
+    ])
     # GetAuthorizationToken has no resource-level permissions; pulls are scoped to this fleet's image.
     assert statements["EcrLogin"] == {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
     assert statements["EcrPullStackRepositories"] == {
@@ -79,12 +89,14 @@ def test_instance_role_statements_resource_by_resource(stack_run, fleet, service
 
 def test_launch_template_requires_imdsv2_and_encrypts_both_volumes(stack_run):
     run = stack_run("prod")
+    # Containers that call SQS or DynamoDB need the role one hop further; ops (MySQL only) keeps 1.
+    hop_limits = {"www": 2, "micro": 2, "worker": 2, "ops": 1}
     for template in by_type(run, "aws:ec2/launchTemplate:LaunchTemplate"):
         inputs = template.inputs
         assert inputs["metadataOptions"] == {
             "httpEndpoint": "enabled",
             "httpTokens": "required",
-            "httpPutResponseHopLimit": 1,
+            "httpPutResponseHopLimit": hop_limits[template.name.removesuffix("-lt")],
             "instanceMetadataTags": "disabled",
         }
         devices = {m["deviceName"]: m["ebs"] for m in inputs["blockDeviceMappings"]}
@@ -102,8 +114,19 @@ def test_user_data_is_the_rendered_cloud_config_without_secrets(stack_run):
     for fleet in settings.fleets:
         services = settings.services_on(fleet)
         user_data = base64.b64decode(one(run, "aws:ec2/launchTemplate:LaunchTemplate", f"{fleet}-lt").inputs["userData"]).decode()
-        expected = host.render_cloud_config("prod", "us-east-1", services, {n: service_image(s, digests) for n, s in services.items()})
+        endpoints = Endpoints(**run.outputs["state_endpoints"])
+        expected = host.render_cloud_config(
+            "prod",
+            "us-east-1",
+            services,
+            {n: service_image(s, digests) for n, s in services.items()},
+            store_env={n: service_env(s.uses, endpoints) for n, s in services.items() if s.uses},
+            secret_refs={n: service_secret_refs(s.uses, endpoints) for n, s in services.items() if "mysql" in s.uses},
+        )
         assert user_data == expected
+        # The database password travels as its secret's ARN to the fetcher, never as a value.
+        assert "DATABASE_PASSWORD" not in user_data.replace(f"DATABASE_PASSWORD={endpoints.mysql_secret_arn}:password", "")
+        assert ("--env DATABASE_HOST=" in user_data) == any("mysql" in s.uses for s in services.values())
         for values in settings.secrets.values():
             for secret in values.values():
                 assert secret.get_secret_value() not in user_data
