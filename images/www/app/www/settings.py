@@ -1,12 +1,18 @@
 """Settings from the environment: the same image runs in every stack, only its environment differs.
 
-SECRET_KEY is required. DJANGO_TEST=1 (the image's test stage) supplies a throwaway key and an
-in-memory database.
+SECRET_KEY is required. DJANGO_TEST=1 (the image's test stage) supplies a throwaway key, an
+in-memory database and a per-process cache. The state variables are read in www.state.
 """
 
 import os
 
+import pymysql
 from django.core.exceptions import ImproperlyConfigured
+
+from www import state
+
+# PyMySQL stands in for mysqlclient: pure Python, so the image needs no MySQL client library.
+pymysql.install_as_MySQLdb()
 
 TESTING = os.environ.get("DJANGO_TEST") == "1"
 ENVIRON = os.environ.get("DJANGO_ENVIRON", "TEST" if TESTING else "DEV")
@@ -49,12 +55,8 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": ":memory:" if TESTING else os.environ.get("DJANGO_DB_PATH", "/tmp/www.sqlite3"),
-    }
-}
+DATABASES = {"default": state.database(os.environ, TESTING)}
+CACHES = {"default": state.cache(os.environ, TESTING)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
@@ -62,8 +64,9 @@ TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 
-# The in-memory transport lets a worker start with no broker configured; stacks set the real one.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+# The in-memory transport lets a worker start with no broker configured; stacks set SQS, and
+# local runs Redis (there is no SQS stand-in here).
+globals().update(state.celery(os.environ))
 CELERY_TASK_ALWAYS_EAGER = TESTING
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
