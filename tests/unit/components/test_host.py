@@ -12,7 +12,9 @@ import pytest
 from components import host
 from components.host import HostRenderError, on_calendar, render_cloud_config, render_service_unit, render_timer_unit, render_units
 from components.settings import Service
+from components.state import service_env, service_secret_refs
 from showrunner.engine import load_stack
+from tests.unit.components.test_state import ENDPOINTS
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 DIGEST = "sha256:" + "1" * 64
@@ -105,6 +107,44 @@ Unit=showrunner-clearsessions.service
 [Install]
 WantedBy=timers.target
 """
+
+
+CELERY = Service(
+    command="celery -A www worker --queues=celery,mail",
+    image="www",
+    type="worker",
+    fleet="worker",
+    env={"DJANGO_SETTINGS_MODULE": "www.settings"},
+    uses=["mysql", "queues"],
+)
+
+
+def test_store_env_goes_to_run_and_the_password_reference_to_the_fetcher():
+    unit = render_service_unit(
+        "celery",
+        CELERY,
+        WWW,
+        store_env=service_env(CELERY.uses, ENDPOINTS),
+        secret_refs=service_secret_refs(CELERY.uses, ENDPOINTS),
+    )
+    lines = unit.splitlines()
+    fetch = "ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets celery /run/showrunner/celery.env"
+    assert (
+        f'{fetch} "DATABASE_PASSWORD=arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1-AbCdEf:password"' in lines
+    )
+    queues = (
+        '{\\"celery\\":{\\"url\\":\\"https://sqs.eu-west-1.amazonaws.com/111122223333/q-celery\\"},'
+        '\\"mail\\":{\\"url\\":\\"https://sqs.eu-west-1.amazonaws.com/111122223333/q-mail\\"}}'
+    )
+    assert (
+        "ExecStart=/usr/bin/docker run --name celery --env-file /run/showrunner/celery.env "
+        "--env AWS_REGION=eu-west-1 --env CELERY_BROKER_URL=sqs:// --env CELERY_DEFAULT_QUEUE=celery "
+        f'--env "CELERY_PREDEFINED_QUEUES={queues}" '
+        "--env DATABASE_HOST=db.example.internal --env DATABASE_NAME=showrunner --env DATABASE_PORT=3306 "
+        "--env DATABASE_TLS=required --env DATABASE_USER=showrunner --env DJANGO_SETTINGS_MODULE=www.settings "
+        f"--volume /var/log/containers:/var/log {WWW} celery -A www worker --queues=celery,mail"
+    ) in lines
+    assert "--env DATABASE_PASSWORD" not in unit
 
 
 def test_command_and_env_words_are_quoted_for_systemd():
@@ -219,8 +259,13 @@ def _stack_units(stack: str) -> tuple[dict[str, dict[str, str]], dict[str, str]]
     for fleet in settings.fleets:
         services = settings.services_on(fleet)
         images = {name: f"ecr.example/showrunner/{s.image}@{DIGEST}" for name, s in services.items()}
-        units[fleet] = render_units(services, images)
-        configs[fleet] = render_cloud_config(stack, "us-east-1", services, images)
+        # With the stores' environment and the password reference, as the fleet renders them.
+        stores = {
+            "store_env": {n: service_env(s.uses, ENDPOINTS) for n, s in services.items()},
+            "secret_refs": {n: service_secret_refs(s.uses, ENDPOINTS) for n, s in services.items()},
+        }
+        units[fleet] = render_units(services, images, **stores)
+        configs[fleet] = render_cloud_config(stack, "us-east-1", services, images, **stores)
     return units, configs
 
 

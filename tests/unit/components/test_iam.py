@@ -122,3 +122,10 @@ def test_only_ec2_assumes_the_role():
         '{"Version":"2012-10-17","Statement":[{"Sid":"Ec2Instances","Effect":"Allow",'
         '"Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
     )
+
+
+def test_store_statements_come_last_and_unchanged():
+    queues = {"Sid": "UseCeleryQueues", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": ["arn:aws:sqs:us-east-1:123456789012:q"]}
+    policy = _policy(store_statements=[queues])
+    assert policy["Statement"][:-1] == _policy()["Statement"]
+    assert policy["Statement"][-1] == queues

@@ -1,0 +1,245 @@
+"""The stores under mocks (prod and staging stack files), then the pure builders by exact comparison."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components import state
+from components.state import Endpoints
+from tests.conftest import by_type, one
+
+ACCOUNT = "123456789012"
+STATEFUL = (
+    "aws:rds/instance:Instance",
+    "aws:elasticache/replicationGroup:ReplicationGroup",
+    "aws:dynamodb/table:Table",
+    "aws:sqs/queue:Queue",
+)
+QUEUE_ARN = f"arn:aws:sqs:us-east-1:{ACCOUNT}:showrunner-prod-"
+TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/showrunner-prod-watch-progress"
+
+
+def test_prod_database_is_multi_az_encrypted_protected_with_a_managed_password(stack_run):
+    run = stack_run("prod")
+    database = one(run, "aws:rds/instance:Instance", "state-mysql")
+    inputs = database.inputs
+    expected = {
+        "identifier": "showrunner-prod-mysql",
+        "engine": "mysql",
+        "engineVersion": "8.0",
+        "instanceClass": "db.r6i.xlarge",
+        "multiAz": True,
+        "storageType": "gp3",
+        "storageEncrypted": True,
+        "allocatedStorage": 200,
+        "maxAllocatedStorage": 1000,
+        "manageMasterUserPassword": True,
+        "backupRetentionPeriod": 14,
+        "deletionProtection": True,
+        "skipFinalSnapshot": False,
+        "finalSnapshotIdentifier": "showrunner-prod-mysql-final",
+        "deleteAutomatedBackups": False,
+        "publiclyAccessible": False,
+        "port": 3306,
+        "applyImmediately": False,
+    }
+    assert {k: inputs.get(k) for k in expected} == expected
+    assert "password" not in inputs, "the password never enters config or state"
+    parameters = one(run, "aws:rds/parameterGroup:ParameterGroup", "state-mysql")
+    assert parameters.inputs["family"] == "mysql8.0"
+    assert parameters.inputs["parameters"] == [{"name": "require_secure_transport", "value": "ON", "applyMethod": "immediate"}]
+    assert inputs["parameterGroupName"] == parameters.inputs["name"]
+    subnets = one(run, "aws:rds/subnetGroup:SubnetGroup", "state-mysql")
+    private = [s.urn for s in by_type(run, "aws:ec2/subnet:Subnet") if "-private-" in s.name]
+    assert sorted(private) == sorted(u for u in subnets.dependencies if ":Subnet::" in u) and len(private) == 3
+    assert inputs["dbSubnetGroupName"] == subnets.inputs["name"]
+
+
+def test_prod_cache_fails_over_across_zones_with_tls_and_snapshots(stack_run):
+    inputs = one(stack_run("prod"), "aws:elasticache/replicationGroup:ReplicationGroup", "state-cache").inputs
+    expected = {
+        "replicationGroupId": "showrunner-prod-cache",
+        "engine": "valkey",
+        "nodeType": "cache.r6g.large",
+        "numCacheClusters": 3,
+        "automaticFailoverEnabled": True,
+        "multiAzEnabled": True,
+        "transitEncryptionEnabled": True,
+        "transitEncryptionMode": "required",
+        "atRestEncryptionEnabled": True,
+        "snapshotRetentionLimit": 7,
+        "finalSnapshotIdentifier": "showrunner-prod-cache-final",
+        "port": 6379,
+    }
+    assert {k: inputs.get(k) for k in expected} == expected
+
+
+def test_tables_are_on_demand_with_pitr_deletion_protection_encryption_and_ttl(stack_run):
+    tables = by_type(stack_run("prod"), "aws:dynamodb/table:Table")
+    assert [t.name for t in tables] == ["state-table-watch-progress"]
+    inputs = tables[0].inputs
+    assert inputs["name"] == "showrunner-prod-watch-progress"
+    assert inputs["billingMode"] == "PAY_PER_REQUEST"
+    assert inputs["pointInTimeRecovery"] == {"enabled": True}
+    assert inputs["deletionProtectionEnabled"] is True
+    assert inputs["serverSideEncryption"] == {"enabled": True}
+    assert inputs["ttl"] == {"attributeName": "expires_at", "enabled": True}
+    assert (inputs["hashKey"], inputs["rangeKey"]) == ("user_id", "episode_id")
+    assert inputs["attributes"] == [{"name": "user_id", "type": "S"}, {"name": "episode_id", "type": "S"}]
+
+
+def test_each_celery_queue_has_a_dead_letter_queue_long_polling_and_sse(stack_run):
+    queues = {q.name: q.inputs for q in by_type(stack_run("prod"), "aws:sqs/queue:Queue")}
+    assert sorted(queues) == [
+        "state-queue-celery", "state-queue-celery-dlq", "state-queue-notifications", "state-queue-notifications-dlq",
+    ]
+    for name in ("celery", "notifications"):
+        queue, dead = queues[f"state-queue-{name}"], queues[f"state-queue-{name}-dlq"]
+        assert queue["name"] == f"showrunner-prod-{name}" and dead["name"] == f"showrunner-prod-{name}-dlq"
+        assert json.loads(queue["redrivePolicy"]) == {"deadLetterTargetArn": f"{QUEUE_ARN}{name}-dlq", "maxReceiveCount": 5}
+        assert queue["visibilityTimeoutSeconds"] == 3600
+        assert queue["receiveWaitTimeSeconds"] == 20
+        assert dead["messageRetentionSeconds"] == 1_209_600
+        assert queue["sqsManagedSseEnabled"] is True and dead["sqsManagedSseEnabled"] is True
+
+
+@pytest.mark.parametrize(("stack", "protected"), [("prod", True), ("staging", False)])
+def test_every_stateful_resource_is_protected_and_retained_unless_staging_opts_out(stack_run, stack, protected):
+    stateful = [r for r in stack_run(stack).resources if r.type in STATEFUL]
+    assert len(stateful) == 1 + 1 + 1 + 4
+    assert {(r.name, r.protect, r.retain_on_delete) for r in stateful} == {(r.name, protected, protected) for r in stateful}
+    # AWS's own guards do not depend on the switch.
+    assert one(stack_run(stack), "aws:rds/instance:Instance", "state-mysql").inputs["deletionProtection"] is True
+
+
+def test_staging_is_small_single_zone(stack_run):
+    run = stack_run("staging")
+    database = one(run, "aws:rds/instance:Instance", "state-mysql").inputs
+    cache = one(run, "aws:elasticache/replicationGroup:ReplicationGroup", "state-cache").inputs
+    assert (database["instanceClass"], database["multiAz"], database["backupRetentionPeriod"]) == ("db.t3.small", False, 7)
+    assert (cache["nodeType"], cache["numCacheClusters"], cache["automaticFailoverEnabled"]) == ("cache.t3.micro", 1, False)
+
+
+def _statements(run, fleet: str) -> dict:
+    policy = json.loads(one(run, "aws:iam/rolePolicy:RolePolicy", f"{fleet}-role-policy").inputs["policy"])
+    return {s["Sid"]: s for s in policy["Statement"] if s["Sid"] in ("ReadDatabasePassword", "UseCeleryQueues", "UseTables")}
+
+
+def test_per_fleet_store_statements_resource_by_resource(stack_run):
+    run = stack_run("prod")
+    secret = run.outputs["state_endpoints"]["mysql_secret_arn"]
+    assert secret.startswith(f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:rds!db-")
+    password = {"Sid": "ReadDatabasePassword", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret}
+    queues = {
+        "Sid": "UseCeleryQueues",
+        "Effect": "Allow",
+        "Action": [
+            "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage",
+        ],
+        "Resource": [f"{QUEUE_ARN}celery", f"{QUEUE_ARN}notifications"],
+    }
+    tables = {"Sid": "UseTables", "Effect": "Allow", "Action": state.TABLE_ACTIONS, "Resource": [TABLE_ARN]}
+    assert _statements(run, "www") == {"ReadDatabasePassword": password, "UseCeleryQueues": queues}
+    assert _statements(run, "worker") == {"ReadDatabasePassword": password, "UseCeleryQueues": queues}
+    assert _statements(run, "ops") == {"ReadDatabasePassword": password}
+    assert _statements(run, "micro") == {"UseTables": tables}
+
+
+def test_store_security_groups_admit_exactly_the_fleets_that_use_them(stack_run):
+    run = stack_run("prod")
+    groups = {g.name: g.urn for g in by_type(run, "aws:ec2/securityGroup:SecurityGroup")}
+    rules = [r for r in by_type(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if "-sg-to-" in r.name]
+    pairs = set()
+    for rule in rules:
+        store_group = next(n for n, urn in groups.items() if urn in rule.dependencies and n.startswith("state-"))
+        fleet_group = next(n for n, urn in groups.items() if urn in rule.dependencies and not n.startswith("state-"))
+        assert "cidrIpv4" not in rule.inputs and rule.inputs["fromPort"] == rule.inputs["toPort"]
+        pairs.add((fleet_group, store_group, rule.inputs["fromPort"]))
+    assert pairs == {
+        ("www-sg", "state-mysql-sg", 3306),
+        ("www-sg", "state-cache-sg", 6379),
+        ("worker-sg", "state-mysql-sg", 3306),
+        ("worker-sg", "state-cache-sg", 6379),
+        ("ops-sg", "state-mysql-sg", 3306),
+    }
+    no_other_ingress = [r.name for r in by_type(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                        if any(groups[g] in r.dependencies for g in ("state-mysql-sg", "state-cache-sg")) and r not in rules]
+    assert no_other_ingress == []
+    database = one(run, "aws:rds/instance:Instance", "state-mysql")
+    cache = one(run, "aws:elasticache/replicationGroup:ReplicationGroup", "state-cache")
+    assert groups["state-mysql-sg"] in database.dependencies and groups["state-cache-sg"] in cache.dependencies
+
+
+# --- pure builders -----------------------------------------------------------------------------
+
+ENDPOINTS = Endpoints(
+    region="eu-west-1",
+    mysql_host="db.example.internal",
+    mysql_database="showrunner",
+    mysql_username="showrunner",
+    mysql_secret_arn="arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1-AbCdEf",
+    cache_host="master.cache.example.internal",
+    queues={
+        "celery": {"url": "https://sqs.eu-west-1.amazonaws.com/111122223333/q-celery", "arn": "arn:aws:sqs:eu-west-1:111122223333:q-celery"},
+        "mail": {"url": "https://sqs.eu-west-1.amazonaws.com/111122223333/q-mail", "arn": "arn:aws:sqs:eu-west-1:111122223333:q-mail"},
+    },
+    tables={"watch-progress": {"name": "t-watch", "arn": "arn:aws:dynamodb:eu-west-1:111122223333:table/t-watch"}},
+)
+
+
+def test_service_env_for_every_store():
+    assert state.service_env(["mysql", "cache", "queues", "tables"], ENDPOINTS) == {
+        "AWS_REGION": "eu-west-1",
+        "CACHE_URL": "rediss://master.cache.example.internal:6379/0",
+        "CELERY_BROKER_URL": "sqs://",
+        "CELERY_DEFAULT_QUEUE": "celery",
+        "CELERY_PREDEFINED_QUEUES": '{"celery":{"url":"https://sqs.eu-west-1.amazonaws.com/111122223333/q-celery"},'
+        '"mail":{"url":"https://sqs.eu-west-1.amazonaws.com/111122223333/q-mail"}}',
+        "DATABASE_HOST": "db.example.internal",
+        "DATABASE_NAME": "showrunner",
+        "DATABASE_PORT": "3306",
+        "DATABASE_TLS": "required",
+        "DATABASE_USER": "showrunner",
+        "DYNAMODB_TABLE_WATCH_PROGRESS": "t-watch",
+    }
+    assert state.service_env(["mysql"], ENDPOINTS) == {
+        "DATABASE_HOST": "db.example.internal",
+        "DATABASE_NAME": "showrunner",
+        "DATABASE_PORT": "3306",
+        "DATABASE_TLS": "required",
+        "DATABASE_USER": "showrunner",
+    }
+    assert state.service_env([], ENDPOINTS) == {}
+
+
+def test_the_password_is_a_reference_for_the_fetcher_only():
+    assert state.service_secret_refs(["mysql", "cache"], ENDPOINTS) == {
+        "DATABASE_PASSWORD": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1-AbCdEf:password"
+    }
+    assert state.service_secret_refs(["cache", "queues"], ENDPOINTS) == {}
+    assert "DATABASE_PASSWORD" not in state.service_env(["mysql"], ENDPOINTS)
+
+
+def test_access_statements_and_ports_follow_uses_only():
+    assert state.access_statements(["cache"], ENDPOINTS) == []
+    assert state.access_statements(["queues"], ENDPOINTS) == [
+        {
+            "Sid": "UseCeleryQueues",
+            "Effect": "Allow",
+            "Action": state.QUEUE_ACTIONS,
+            "Resource": ["arn:aws:sqs:eu-west-1:111122223333:q-celery", "arn:aws:sqs:eu-west-1:111122223333:q-mail"],
+        }
+    ]
+    assert state.ingress_ports(["mysql", "cache", "queues", "tables"]) == {"mysql": 3306, "cache": 6379}
+    assert state.ingress_ports(["queues", "tables"]) == {}
+
+
+def test_names_and_documents():
+    assert state.redrive_policy("arn:aws:sqs:us-east-1:1:q-dlq", 5) == '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:q-dlq","maxReceiveCount":5}'
+    assert state.parameter_group_family("8.0.39") == "mysql8.0"
+    assert state.parameter_group_family("8.4") == "mysql8.4"
+    assert state.queue_name("prod", "celery", dead_letter=True) == "showrunner-prod-celery-dlq"
+    assert state.final_snapshot_identifier("prod", "mysql") == "showrunner-prod-mysql-final"
+    assert state.table_env_name("watch-progress") == "DYNAMODB_TABLE_WATCH_PROGRESS"

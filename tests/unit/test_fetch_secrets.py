@@ -1,0 +1,111 @@
+"""The host's secrets fetcher: Secrets Manager references (the RDS-managed password) next to SSM."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "images/golden/files/usr/local/sbin/showrunner-fetch-secrets"
+ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0f1e2d3c-aaaa-bbbb-cccc-000000000000-AbCdEf"
+
+
+@pytest.fixture
+def fetcher(tmp_path, monkeypatch):
+    loader = importlib.machinery.SourceFileLoader("showrunner_fetch_secrets", str(SCRIPT))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    run_dir = tmp_path / "run"
+    monkeypatch.setattr(module, "RUN_DIR", str(run_dir))
+    module.run_dir = run_dir
+    return module
+
+
+def _host_env(tmp_path, monkeypatch, text: str) -> None:
+    (tmp_path / "host.env").write_text(text)
+    monkeypatch.setenv("SHOWRUNNER_HOST_ENV", str(tmp_path / "host.env"))
+
+
+class _FakeClient:
+    def __init__(self, secrets: dict[str, str], calls: list):
+        self.secrets, self.calls = secrets, calls
+
+    def get_secret_value(self, SecretId):  # noqa: N803 (boto3's name)
+        self.calls.append(SecretId)
+        return {"SecretString": self.secrets[SecretId]}
+
+    def get_paginator(self, name):
+        assert name == "get_parameters_by_path"
+        return types.SimpleNamespace(
+            paginate=lambda **kw: [{"Parameters": [{"Name": f"{kw['Path']}SECRET_KEY", "Value": "ssm-value"}]}]
+        )
+
+
+@pytest.fixture
+def fake_aws(monkeypatch):
+    """boto3 as the host has it, answering from memory; records which secrets were read."""
+    calls: list[str] = []
+    secrets = {ARN: json.dumps({"username": "showrunner", "password": "p@ss word=1"})}
+    boto3 = types.ModuleType("boto3")
+    boto3.client = lambda service, region_name: _FakeClient(secrets, calls)
+    botocore = types.ModuleType("botocore")
+    botocore.exceptions = types.SimpleNamespace(BotoCoreError=type("BotoCoreError", (Exception,), {}), ClientError=type("ClientError", (Exception,), {}))
+    monkeypatch.setitem(sys.modules, "boto3", boto3)
+    monkeypatch.setitem(sys.modules, "botocore", botocore)
+    monkeypatch.setitem(sys.modules, "botocore.exceptions", botocore.exceptions)
+    return calls
+
+
+def test_reference_adds_the_json_key_of_the_secret_next_to_ssm_values(fetcher, fake_aws, tmp_path, monkeypatch, capsys):
+    _host_env(tmp_path, monkeypatch, "SHOWRUNNER_STACK=prod\nSHOWRUNNER_SSM_PREFIX=/showrunner/prod\nAWS_REGION=us-east-1\n")
+    target = fetcher.run_dir / "celery.env"
+    fetcher.main(["celery", str(target), f"DATABASE_PASSWORD={ARN}:password"])
+    assert target.read_text() == "DATABASE_PASSWORD=p@ss word=1\nSECRET_KEY=ssm-value\n"
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    assert fake_aws == [ARN]
+    assert "p@ss" not in capsys.readouterr().out
+
+
+def test_directory_mode_reads_the_reference_from_a_file(fetcher, tmp_path, monkeypatch):
+    (tmp_path / "secrets/web").mkdir(parents=True)
+    (tmp_path / "secrets/web/DATABASE_PASSWORD").write_text("local-password\n")
+    _host_env(tmp_path, monkeypatch, f"SHOWRUNNER_SECRETS_DIR={tmp_path / 'secrets'}\n")
+    target = fetcher.run_dir / "web.env"
+    fetcher.main(["web", str(target), f"DATABASE_PASSWORD={ARN}:password"])
+    assert target.read_text() == "DATABASE_PASSWORD=local-password\n"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "secrets", "message"),
+    [
+        (["DATABASE_PASSWORD=hunter2"], {ARN: "{}"},
+         "argument for 'DATABASE_PASSWORD' is not NAME=SECRET_ARN:JSON_KEY (a Secrets Manager secret ARN and a JSON key)"),
+        ([f"DATABASE_PASSWORD={ARN}:password", f"DATABASE_PASSWORD={ARN}:password"], {ARN: "{}"}, "DATABASE_PASSWORD is given twice"),
+        ([f"DATABASE_PASSWORD={ARN}:password"], {ARN: '{"username": "x"}'}, f"DATABASE_PASSWORD: {ARN} has no string under the key 'password'"),
+        ([f"DATABASE_PASSWORD={ARN}:password"], {ARN: "not json"}, f"DATABASE_PASSWORD: {ARN} does not hold a JSON object"),
+        ([f"SECRET_KEY={ARN}:password"], {ARN: '{"password": "x"}'},
+         "SECRET_KEY is both an SSM parameter of celery and a Secrets Manager reference; keep one"),
+    ],
+)
+def test_bad_references_are_refused_with_one_line_and_no_file(fetcher, fake_aws, tmp_path, monkeypatch, arguments, secrets, message):
+    sys.modules["boto3"].client = lambda service, region_name: _FakeClient(secrets, [])
+    _host_env(tmp_path, monkeypatch, "SHOWRUNNER_SSM_PREFIX=/showrunner/prod\nAWS_REGION=us-east-1\n")
+    target = fetcher.run_dir / "celery.env"
+    with pytest.raises(fetcher.Refused) as refused:
+        fetcher.main(["celery", str(target), *arguments])
+    assert str(refused.value) == message
+    assert not target.exists()
+
+
+def test_directory_mode_refuses_a_reference_without_its_file(fetcher, tmp_path, monkeypatch):
+    (tmp_path / "secrets/web").mkdir(parents=True)
+    _host_env(tmp_path, monkeypatch, f"SHOWRUNNER_SECRETS_DIR={tmp_path / 'secrets'}\n")
+    with pytest.raises(fetcher.Refused) as refused:
+        fetcher.main(["web", str(fetcher.run_dir / "web.env"), f"DATABASE_PASSWORD={ARN}:password"])
+    assert str(refused.value) == f"DATABASE_PASSWORD: {tmp_path / 'secrets/web/DATABASE_PASSWORD'} is missing"
