@@ -1,0 +1,176 @@
+"""The www image on real state: MariaDB (the RDS MySQL stand-in) and Redis processes on 127.0.0.1.
+
+`make integration-state` builds the images with tools/build-images first; this module starts its
+own MariaDB and Redis with tools/local-db (on free ports, in a temporary directory, so a
+developer's `make local-db` is never touched), runs www's migrations and fixtures in the image,
+sends a play through the site, and has the image's Celery worker tally it from the Redis broker.
+Containers share the host's network, so 127.0.0.1 in them is the host's loopback, as
+`DATABASE_HOST=127.0.0.1` locally means.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[3]
+LOCAL_DB = PROJECT_DIR / "tools" / "local-db"
+IMAGE = "showrunner/www:local"
+CACHED_SHOW = "www:1:show:pitch-side"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _run(*command: str, env: dict | None = None, check: bool = True, timeout: int = 180) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(command[:4])} … exited {result.returncode}: {result.stderr.strip()[-2000:]}")
+    return result
+
+
+class LocalState:
+    def __init__(self, directory: Path):
+        self.mysql_port = _free_port()
+        self.redis_port = _free_port()
+        self.env = {
+            "LOCAL_DB_DIR": str(directory),
+            "LOCAL_DB_MYSQL_PORT": str(self.mysql_port),
+            "LOCAL_DB_REDIS_PORT": str(self.redis_port),
+        }
+
+    def local_db(self, step: str) -> subprocess.CompletedProcess:
+        return _run(str(LOCAL_DB), step, env=self.env)
+
+    def www_env(self) -> dict[str, str]:
+        """The variables a host renders for `uses: [mysql, cache, queues]`, set by hand for local state."""
+        return {
+            "SECRET_KEY": "integration-" + "k" * 40,
+            "DATABASE_HOST": "127.0.0.1",
+            "DATABASE_PORT": str(self.mysql_port),
+            "DATABASE_NAME": "showrunner",
+            "DATABASE_USER": "showrunner",
+            "DATABASE_PASSWORD": "local-only",
+            "DATABASE_TLS": "disabled",
+            "CACHE_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/1",
+        }
+
+    def sql(self, query: str) -> list[list[str]]:
+        result = _run(
+            "mariadb", "--no-defaults", "--host=127.0.0.1", f"--port={self.mysql_port}", "--user=showrunner",
+            "--password=local-only", "--batch", "--skip-column-names", "showrunner", "--execute", query,
+        )
+        return [line.split("\t") for line in result.stdout.splitlines()]
+
+    def redis(self, *command: str, db: int = 0) -> str:
+        return _run("redis-cli", "-h", "127.0.0.1", "-p", str(self.redis_port), "-n", str(db), *command).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory):
+    local = LocalState(tmp_path_factory.mktemp("local-db"))
+    local.local_db("start")
+    yield local
+    local.local_db("stop")
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    assert _run("docker", "image", "inspect", IMAGE, check=False).returncode == 0, f"{IMAGE} is missing: run `make images`"
+    return IMAGE
+
+
+def www(image: str, env: dict[str, str], *command: str, detach: bool = False, check: bool = True) -> subprocess.CompletedProcess:
+    arguments = ["docker", "run", "--network", "host", "-d" if detach else "--rm"]
+    for name, value in env.items():
+        arguments += ["-e", f"{name}={value}"]
+    return _run(*arguments, image, *command, check=check)
+
+
+@pytest.fixture
+def containers():
+    started: list[str] = []
+    yield started
+    for container in started:
+        _run("docker", "rm", "-f", container, check=False)
+
+
+def logs(container: str) -> str:
+    result = _run("docker", "logs", container, check=False)
+    return result.stdout + result.stderr
+
+
+def request(method: str, url: str, deadline: float = 30.0) -> tuple[int, dict, dict]:
+    stop = time.monotonic() + deadline
+    while True:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, method=method, data=b"" if method == "POST" else None), timeout=5) as response:
+                return response.status, dict(response.headers), json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), json.loads(error.read())
+        except OSError:
+            if time.monotonic() > stop:
+                raise
+            time.sleep(0.3)
+
+
+def test_migrations_and_fixtures_run_in_the_image_against_mysql(state, image):
+    www(image, state.www_env(), "django-admin", "migrate", "--noinput")
+    www(image, state.www_env(), "django-admin", "loaddata", "catalogue")
+    tables = {row[0] for row in state.sql("SHOW TABLES")}
+    assert {"django_migrations", "shows_show", "shows_play"} <= tables
+    assert state.sql("SELECT slug, episodes, play_count FROM shows_show ORDER BY slug") == [
+        ["night-desk", "212", "0"], ["pitch-side", "48", "0"], ["small-kitchens", "36", "0"],
+    ]
+    # Nothing left to apply: the image's migrations are exactly its models.
+    www(image, state.www_env(), "django-admin", "migrate", "--check")
+
+
+def test_a_play_goes_through_mysql_and_redis_and_the_worker_tallies_it(state, image, containers):
+    state.redis("FLUSHALL")
+    state.sql("DELETE FROM shows_play; UPDATE shows_show SET play_count = 0")
+    port = _free_port()
+    site = www(image, {**state.www_env(), "PORT": str(port), "GUNICORN_WORKERS": "1"}, detach=True).stdout.strip()
+    containers.append(site)
+
+    status, headers, body = request("POST", f"http://127.0.0.1:{port}/api/shows/pitch-side/plays/")
+    assert status == 201, logs(site)
+    assert headers["X-Cache"] == "miss" and body["show"] == "pitch-side"
+    # The one request read the show from MySQL into Redis and wrote the play to MySQL ...
+    assert state.sql("SELECT id, show_id FROM shows_play") == [[str(body["play"]), "2"]]
+    assert state.redis("EXISTS", CACHED_SHOW) == "1"
+    # ... and queued the tally on the Redis broker, where it waits for a worker.
+    assert state.redis("LLEN", "celery", db=1) == "1"
+    status, headers, body = request("GET", f"http://127.0.0.1:{port}/api/shows/pitch-side/")
+    assert (status, headers["X-Cache"], body["plays"]) == (200, "hit", 0)
+
+    worker = www(image, state.www_env(), "celery", "-A", "www", "worker", "--loglevel=INFO", "--concurrency=1", detach=True).stdout.strip()
+    containers.append(worker)
+    deadline = time.monotonic() + 90
+    while "succeeded" not in logs(worker):
+        assert time.monotonic() < deadline, logs(worker)
+        time.sleep(0.5)
+    worker_log = logs(worker)
+    assert "Task shows.tasks.count_plays[" in worker_log and "succeeded in" in worker_log and ": 1\n" in worker_log, worker_log
+    assert state.sql("SELECT play_count FROM shows_show WHERE slug = 'pitch-side'") == [["1"]]
+    assert state.redis("EXISTS", CACHED_SHOW) == "0"
+    status, headers, body = request("GET", f"http://127.0.0.1:{port}/api/shows/pitch-side/")
+    assert (status, headers["X-Cache"], body["plays"]) == (200, "miss", 1)
+
+
+def test_tls_required_refuses_a_server_without_tls(state, image):
+    result = www(image, {**state.www_env(), "DATABASE_TLS": "required"}, "django-admin", "migrate", "--check", check=False)
+    assert result.returncode != 0
+    assert "SSL is required but the server doesn't support it" in result.stderr, result.stderr[-2000:]
