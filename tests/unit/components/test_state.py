@@ -140,7 +140,11 @@ def test_per_fleet_store_statements_resource_by_resource(stack_run):
         ],
         "Resource": [f"{QUEUE_ARN}celery", f"{QUEUE_ARN}notifications"],
     }
-    tables = {"Sid": "UseTables", "Effect": "Allow", "Action": state.TABLE_ACTIONS, "Resource": [TABLE_ARN]}
+    items = [
+        "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
+    ]
+    tables = {"Sid": "UseTables", "Effect": "Allow", "Action": items, "Resource": [TABLE_ARN]}
     assert _statements(run, "www") == {"ReadDatabasePassword": password, "UseCeleryQueues": queues}
     assert _statements(run, "worker") == {"ReadDatabasePassword": password, "UseCeleryQueues": queues}
     assert _statements(run, "ops") == {"ReadDatabasePassword": password}
