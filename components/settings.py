@@ -858,4 +858,26 @@ def _state_checks(services: dict[str, Service], state: State | None, given: bool
                 for env in service.env:
                     if env.startswith("DYNAMODB_TABLE_"):
                         problems.append(f"{path_of('services', service_name, 'env', env)}: DYNAMODB_TABLE_* names are set by `uses: [tables]`; remove it")
+        if service.type == "worker" and "queues" in service.uses and state.queues is not None:
+            unknown = [q for q in celery_queue_names(service.command) if q not in state.queues.names]
+            if unknown:
+                problems.append(
+                    f"{path_of('services', service_name, 'command')}: consumes queue {', '.join(unknown)}, which "
+                    f"showrunner:state.queues.names does not define ({', '.join(state.queues.names)}); "
+                    "Celery would wait on a queue no one creates"
+                )
     return problems
+
+
+def celery_queue_names(command: str) -> list[str]:
+    """The queues a `celery … worker` command consumes (`-Q a,b`, `--queues a,b`, `--queues=a,b`)."""
+    words = command.split()
+    names: list[str] = []
+    for index, word in enumerate(words):
+        if word in ("-Q", "--queues") and index + 1 < len(words):
+            names += words[index + 1].split(",")
+        elif word.startswith("--queues="):
+            names += word.removeprefix("--queues=").split(",")
+        elif word.startswith("-Q") and len(word) > 2:
+            names += word[2:].split(",")
+    return [n for n in names if n]

@@ -98,7 +98,7 @@ def _format_output(value: Any) -> str:
 
 
 def render_tree(run: StackRun) -> str:
-    rows: list[tuple[str, str]] = [(display_type("pulumi:pulumi:Stack"), f"{run.project}-{run.stack}")]
+    rows: list[tuple[str, str, str]] = [(display_type("pulumi:pulumi:Stack"), f"{run.project}-{run.stack}", "")]
     entries = ordered(run)
     for index, (depth, resource) in enumerate(entries):
         prefix = ""
@@ -106,18 +106,24 @@ def render_tree(run: StackRun) -> str:
             prefix += "│  " if _has_later_sibling_at(entries, index, level) else "   "
         last = not _has_later_sibling_at(entries, index, depth)
         prefix += "└─ " if last else "├─ "
-        rows.append((prefix + display_type(resource.type), resource.name))
+        rows.append((prefix + display_type(resource.type), resource.name, _guards(resource)))
     width = max(len(r[0]) for r in rows) + 2
     lines = [f"Previewing update ({run.stack}) offline: Pulumi mocks, no cloud, no credentials", ""]
     lines.append(f"     {'Type':<{width}}{'Name':<40}Plan")
-    for type_col, name in rows:
-        lines.append(f" +   {type_col:<{width}}{name:<40}create")
+    for type_col, name, guards in rows:
+        lines.append(f" +   {type_col:<{width}}{name:<40}create{guards}".rstrip())
     if run.outputs:
         lines += ["", "Outputs:"]
         for key in sorted(run.outputs):
             lines.append(f"    {key}: {_format_output(run.outputs[key])}")
     lines += ["", "Resources:", f"    + {len(rows)} to create"]
     return "\n".join(lines) + "\n"
+
+
+def _guards(resource: RecordedResource) -> str:
+    """What stops a mistaken change from destroying the resource: shown beside its plan."""
+    guards = [g for g, on in (("protect", resource.protect), ("retain on delete", resource.retain_on_delete)) if on]
+    return f"  [{', '.join(guards)}]" if guards else ""
 
 
 def _has_later_sibling_at(entries: list[tuple[int, RecordedResource]], index: int, level: int) -> bool:

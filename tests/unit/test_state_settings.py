@@ -121,3 +121,24 @@ def test_the_stack_files_pass_and_prod_is_multi_az_with_failover(project_dir):
     assert prod.protect and prod.mysql.multi_az and prod.cache.automatic_failover and prod.cache.multi_az
     assert prod.queues.visibility_timeout_seconds > prod.queues.longest_task_seconds
     assert not staging.protect and not staging.mysql.multi_az and staging.cache.num_cache_clusters == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["celery -A www worker -Q celery,video", "celery -A www worker --queues video", "celery -A www worker --queues=celery,video", "celery -A www worker -Qvideo"],
+)
+def test_a_worker_may_only_consume_configured_queues(command):
+    config = with_state()
+    config["services"]["celery"]["uses"] = ["queues"]
+    config["services"]["celery"]["command"] = command
+    assert problems_of(config) == [
+        "showrunner:services.celery.command: consumes queue video, which showrunner:state.queues.names does not define "
+        "(celery, notifications); Celery would wait on a queue no one creates"
+    ]
+
+
+def test_a_worker_on_configured_queues_passes():
+    config = with_state()
+    config["services"]["celery"]["uses"] = ["queues"]
+    config["services"]["celery"]["command"] = "celery -A www worker --queues=celery,notifications"
+    load_settings(config, project="showrunner", stack="qa")
