@@ -2,8 +2,11 @@
 
 import json
 import ssl
+from types import SimpleNamespace
 
+import boto3
 import pytest
+from celery import Celery
 from django.core.exceptions import ImproperlyConfigured
 
 from www import state
@@ -137,3 +140,18 @@ def test_bad_celery_variables_are_one_line(environ, message):
     with pytest.raises(ImproperlyConfigured) as raised:
         state.celery(environ)
     assert str(raised.value) == message
+
+
+def test_celery_on_sqs_loads_the_sqs_transport_and_its_kept_botocore_model():
+    """kombu[sqs] is installed (pycurl for the worker's polling), and pruning botocore kept SQS's model."""
+    import pycurl  # noqa: F401  kombu's asynchronous SQS client needs it in the worker
+
+    app = Celery("www", set_as_current=False)
+    # As www.celery reads them: CELERY_-prefixed settings.
+    app.config_from_object(SimpleNamespace(**state.celery({"CELERY_BROKER_URL": "sqs://", "CELERY_PREDEFINED_QUEUES": json.dumps(QUEUES)})), namespace="CELERY")
+    connection = app.connection_for_write()
+    assert type(connection.transport).__module__ == "kombu.transport.SQS"
+    assert connection.transport_options["predefined_queues"] == QUEUES
+    assert app.conf.worker_enable_remote_control is False
+    client = boto3.session.Session().client("sqs", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y")
+    assert client.meta.service_model.service_name == "sqs"
