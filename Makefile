@@ -15,6 +15,7 @@ help:
 	@echo "make images | images-push           build the three images locally | and push to a local registry"
 	@echo "make golden-image                   the golden-AMI stand-in from the component documents"
 	@echo "make diff BASE=<ref> [STACK=...]    offline preview diff of a git ref against the working tree"
+	@echo "make local-db | local-db-stop       MariaDB and Redis on loopback with the www fixtures"
 	@echo "make bench-preview | bench-images | bench-boot   benchmarks that print figures"
 
 venv: $(VENV)/.installed

@@ -12,13 +12,13 @@ Exits 1 when a figure misses its target.
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from showrunner.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"micro-size-mb": 6.0, "www-size-mb": 200.0, "www-warm-rebuild-ratio": 0.15}
@@ -27,11 +27,7 @@ BENCH_WWW = "showrunner/bench-www:cold"
 
 
 def _driver():
-    loader = importlib.machinery.SourceFileLoader("build_images", str(ROOT / "tools" / "build-images"))
-    spec = importlib.util.spec_from_loader("build_images", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+    return load_script(ROOT / "tools" / "build-images", "build_images")
 
 
 def size_mb(image: str) -> float:

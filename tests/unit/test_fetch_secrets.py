@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import json
 import sys
 import types
@@ -11,16 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from showrunner.scripts import load_script
+
 SCRIPT = Path(__file__).resolve().parents[2] / "images/golden/files/usr/local/sbin/showrunner-fetch-secrets"
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0f1e2d3c-aaaa-bbbb-cccc-000000000000-AbCdEf"
 
 
 @pytest.fixture
 def fetcher(tmp_path, monkeypatch):
-    loader = importlib.machinery.SourceFileLoader("showrunner_fetch_secrets", str(SCRIPT))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
+    module = load_script(SCRIPT, "showrunner_fetch_secrets")
     run_dir = tmp_path / "run"
     monkeypatch.setattr(module, "RUN_DIR", str(run_dir))
     module.run_dir = run_dir

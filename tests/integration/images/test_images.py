@@ -7,8 +7,6 @@ its digests, pull them, run them and break them.
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import json
 import re
 import shutil
@@ -20,20 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from showrunner.scripts import load_script
+
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 DIGESTS_FILE = PROJECT_DIR / ".cache/images/digests.json"
 SECRET_MESSAGE = "The SECRET_KEY setting must not be empty"
 
 
-def _load_driver():
-    loader = importlib.machinery.SourceFileLoader("build_images", str(PROJECT_DIR / "tools" / "build-images"))
-    spec = importlib.util.spec_from_loader("build_images", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-build_images = _load_driver()
+build_images = load_script(PROJECT_DIR / "tools" / "build-images", "build_images")
 
 
 def docker(*args: str, check: bool = True, timeout: int = 120) -> subprocess.CompletedProcess:
