@@ -24,11 +24,16 @@ class UsageError(Exception):
     """Bad input to a command; the message is one line."""
 
 
+def _writable(path: str | None, flag: str) -> None:
+    """Refuse an output path whose directory is missing before any work is done."""
+    if path and not Path(path).resolve().parent.is_dir():
+        raise UsageError(f"{flag} {path}: directory {Path(path).resolve().parent} does not exist")
+
+
 def _preview(args: argparse.Namespace) -> int:
-    from showrunner import engine, preview
+    from showrunner import engine, policy, preview
 
-    from showrunner import policy
-
+    _writable(args.json, "--json")
     run = engine.run_stack(args.project_dir, args.stack, args.config_file)
     sys.stdout.write(preview.render_tree(run))
     document = preview.preview_document(run)
@@ -44,6 +49,7 @@ def _preview(args: argparse.Namespace) -> int:
 def _policy(args: argparse.Namespace) -> int:
     from showrunner import policy
 
+    _writable(args.json, "--json")
     try:
         return policy.run(args.files, args.json)
     except policy.DocumentError as error:
@@ -98,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (StackConfigError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: {error.filename}: {error.strerror}", file=sys.stderr)
         return 2
     except Exception as error:  # noqa: BLE001 — one line for the user, not a traceback
         from showrunner.engine import OfflineRunError

@@ -90,3 +90,11 @@ def test_the_console_script_exits_non_zero_with_no_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert 'showrunner:images.refresh_key: "weekly" is not an ISO week like "2026-W48"' in result.stderr
+
+
+def test_an_output_path_in_a_missing_directory_is_refused_before_any_work(tmp_path, capsys):
+    target = tmp_path / "missing" / "out.json"
+    assert main(["preview", "--json", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"error: --json {target}: directory {target.parent} does not exist\n"
