@@ -231,7 +231,7 @@ class Scope:
 
     def parameter_arns(self) -> list[str]:
         prefix = f"arn:aws:ssm:{self.region}:{self.account_id}:parameter"
-        return [f"{prefix}/showrunner/{self.stack}/*", f"{prefix}/showrunner-golden-ami/{self.stack}/*"]
+        return [f"{prefix}/showrunner/{self.stack}/*", f"{prefix}/imagebuilder/showrunner/{self.stack}/*"]
 
     def public_parameter_arn(self) -> str:
         return f"arn:aws:ssm:{self.region}::parameter/aws/service/*"

@@ -289,9 +289,13 @@ def load_documents(golden_dir: Path = GOLDEN_DIR, keys: Sequence[str] = DOCUMENT
 
 
 def ami_parameter_name(stack: str) -> str:
-    """Where the distribution writes the newest AMI id. Outside `/showrunner/<stack>/`, which holds
-    one folder of secrets per service, so no service name can ever collide with it."""
-    return f"/showrunner-golden-ami/{stack}/ami-id"
+    """Where the distribution writes the newest AMI id.
+
+    Under `/imagebuilder/`: Image Builder's service-linked role (AWSServiceRoleForImageBuilder)
+    may `ssm:PutParameter` only on `parameter/imagebuilder/*`, so a parameter anywhere else is never
+    written and fleets never see a new AMI. It is also outside `/showrunner/<stack>/`, which holds
+    one folder of secrets per service, so no service name can collide with it."""
+    return f"/imagebuilder/showrunner/{stack}/ami-id"
 
 
 def ecr_registry(account_id: str, region: str) -> str:

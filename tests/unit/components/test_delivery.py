@@ -48,7 +48,7 @@ def test_preview_policy_is_exact():
             {"Sid": "StateObjects", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::showrunner-pulumi-state/*"},
             {"Sid": "StateLocks", "Effect": "Allow", "Action": ["s3:DeleteObject", "s3:PutObject"], "Resource": "arn:aws:s3:::showrunner-pulumi-state/.pulumi/locks/*"},
             {"Sid": "StackParameters", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"],
-             "Resource": ["arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/*", "arn:aws:ssm:us-east-1:123456789012:parameter/showrunner-golden-ami/prod/*"]},
+             "Resource": ["arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/*", "arn:aws:ssm:us-east-1:123456789012:parameter/imagebuilder/showrunner/prod/*"]},
             {"Sid": "PublicParameters", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"], "Resource": "arn:aws:ssm:us-east-1::parameter/aws/service/*"},
             {"Sid": "StackKeys", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": ["arn:aws:kms:us-east-1:123456789012:key/1111"]},
         ],

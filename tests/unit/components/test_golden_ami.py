@@ -49,7 +49,7 @@ def test_recipe_version_changes_with_every_input():
 
 
 def test_names_and_policies():
-    assert ami_parameter_name("prod") == "/showrunner-golden-ami/prod/ami-id"
+    assert ami_parameter_name("prod") == "/imagebuilder/showrunner/prod/ami-id"
     assert ami_name("prod") == "showrunner-prod-golden-{{ imagebuilder:buildDate }}"
     assert ecr_registry("123456789012", "us-east-1") == REGISTRY
     assert log_bucket_name("prod", "123456789012") == "showrunner-prod-imagebuilder-logs-123456789012"
@@ -146,7 +146,7 @@ def test_distribution_writes_the_ami_id_to_an_ssm_parameter(stack_run):
     inputs = one(run, "aws:imagebuilder/distributionConfiguration:DistributionConfiguration", "golden-ami-distribution").inputs
     (distribution,) = inputs["distributions"]
     assert distribution["region"] == "us-east-1"
-    assert distribution["ssmParameterConfigurations"] == [{"parameterName": "/showrunner-golden-ami/prod/ami-id", "dataType": "aws:ec2:image"}]
+    assert distribution["ssmParameterConfigurations"] == [{"parameterName": "/imagebuilder/showrunner/prod/ami-id", "dataType": "aws:ec2:image"}]
     assert distribution["amiDistributionConfiguration"]["name"] == "showrunner-prod-golden-{{ imagebuilder:buildDate }}"
     assert distribution["amiDistributionConfiguration"]["amiTags"]["Role"] == "golden-ami"
     assert distribution["amiDistributionConfiguration"]["amiTags"]["Environment"] == "prod"
@@ -163,7 +163,7 @@ def test_pipeline_weekly_with_image_tests(stack_run):
 
 def test_outputs_the_parameter_name_and_the_ami_id_read_from_it(stack_run):
     outputs = stack_run("prod").outputs
-    assert outputs["golden_ami_parameter"] == "/showrunner-golden-ami/prod/ami-id"
+    assert outputs["golden_ami_parameter"] == "/imagebuilder/showrunner/prod/ami-id"
     assert outputs["golden_ami_id"].startswith("ami-")
 
 
@@ -174,6 +174,6 @@ def test_bootstrap_creates_the_pipeline_without_reading_the_ami(tmp_path, projec
     stack_file.write_text(yaml.safe_dump(config))
     run = run_stack(project_dir, "staging", stack_file)
     assert "golden_ami_id" not in run.outputs
-    assert run.outputs["golden_ami_parameter"] == "/showrunner-golden-ami/staging/ami-id"
+    assert run.outputs["golden_ami_parameter"] == "/imagebuilder/showrunner/staging/ami-id"
     assert len(by_type(run, "aws:imagebuilder/imagePipeline:ImagePipeline")) == 1
     assert by_type(run, "aws:ec2/launchTemplate:LaunchTemplate") == []
