@@ -500,6 +500,12 @@ class Fleet(_Strict):
         _check_bounds(self.min_size, self.max_size, self.desired_capacity)
         if self.spot is not None and self.warm_pool is not None:
             _fail("spot_and_warm_pool", "`spot` and `warm_pool` cannot be combined (AWS refuses warm pools on mixed-instance groups); pick one")
+        if self.warm_pool is not None and len(self.instance_types) > 1:
+            _fail(
+                "warm_pool_types",
+                "`warm_pool` needs exactly one instance type ({count} given): several types make a mixed-instance group, which AWS refuses a warm pool",
+                count=len(self.instance_types),
+            )
         if self.min_free_mb >= self.data_volume_gb * 1024:
             _fail(
                 "min_free_too_big",

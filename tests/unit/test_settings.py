@@ -160,6 +160,15 @@ def test_each_bad_value_is_reported_with_its_path(change, expected):
     assert expected in problems_of(change(valid()))
 
 
+def test_a_warm_pool_with_several_instance_types_is_refused():
+    config = valid()
+    config["fleets"]["www"]["instance_types"] = ["c7i.large", "c6i.large"]
+    config["fleets"]["www"]["warm_pool"] = {}
+    assert problems_of(config) == [
+        "showrunner:fleets.www: `warm_pool` needs exactly one instance type (2 given): several types make a mixed-instance group, which AWS refuses a warm pool"
+    ]
+
+
 def test_spot_and_warm_pool_are_refused_together():
     config = valid()
     config["fleets"]["www"]["spot"] = {}
