@@ -698,9 +698,20 @@ def _parse(model: Any, value: Any, prefix: tuple, problems: list[str]) -> Any:
         return None
 
 
+# The longest AWS name built from it, `showrunner-<stack>-imagebuilder-logs-<account id>`, must fit
+# S3's 63 characters.
+_STACK_NAME_MAX = 16
+_STACK_NAME = re.compile(rf"^[a-z][a-z0-9-]{{0,{_STACK_NAME_MAX - 1}}}$")
+
+
 def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settings:
     """Validate this project's config values as a whole; raise `ConfigError` with every problem."""
     problems: list[str] = []
+    if not _STACK_NAME.match(stack):
+        problems.append(
+            f'stack "{stack}": stack names become part of AWS resource names (S3 bucket, RDS, ElastiCache, SQS); '
+            f"use lower-case letters, digits and dashes, at most {_STACK_NAME_MAX} characters"
+        )
     for key in sorted(set(values) - set(_SECTIONS)):
         problems.append(f"{path_of(key)}: is not a known key (expected one of: {', '.join(sorted(_SECTIONS))})")
     for key in _REQUIRED:

@@ -214,3 +214,19 @@ def test_secrets_are_redacted_wherever_settings_are_printed():
     settings = load_settings(config, project="showrunner", stack="qa")
     assert "hunter2" not in repr(settings) and "hunter2" not in str(settings.secrets)
     assert settings.secrets["django"]["SECRET_KEY"].get_secret_value() == "hunter2-very-secret"
+
+
+@pytest.mark.parametrize("stack", ["Prod", "prod_eu", "eu.prod", "a-stack-name-too-long", "9prod"])
+def test_a_stack_name_that_cannot_be_part_of_aws_names_is_refused(stack):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(valid(), project="showrunner", stack=stack)
+    assert caught.value.problems == [
+        f'stack "{stack}": stack names become part of AWS resource names (S3 bucket, RDS, ElastiCache, SQS); '
+        "use lower-case letters, digits and dashes, at most 16 characters"
+    ]
+
+
+def test_the_longest_aws_name_fits_for_the_longest_stack_name():
+    from components.golden_ami import log_bucket_name
+
+    assert len(log_bucket_name("p" * 16, "123456789012")) <= 63
