@@ -18,7 +18,6 @@ credentials: the database password comes through the secrets fetcher, like every
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 
 import pulumi
@@ -220,7 +219,7 @@ class Fleet(pulumi.ComponentResource):
                 _volume(DATA_DEVICE, settings.data_volume_gb),
             ],
             monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
-            user_data=self.user_data.apply(lambda text: base64.b64encode(text.encode()).decode()),
+            user_data=self.user_data.apply(lambda text: host.user_data_base64(text, name)),
             update_default_version=True,
             tag_specifications=[
                 aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=merge_tags(tags, f"showrunner-{args.stack}-{name}"))

@@ -20,6 +20,8 @@ secret lives (an ARN), nothing else. The stores' endpoints (`store_env`) are pla
 
 from __future__ import annotations
 
+import base64
+import gzip
 import re
 import shlex
 from collections.abc import Mapping
@@ -318,6 +320,25 @@ def host_env(stack: str, region: str, *, secrets_dir: str | None = None) -> str:
     if secrets_dir is not None:
         lines.append(f"SHOWRUNNER_SECRETS_DIR={secrets_dir}")
     return "\n".join(lines) + "\n"
+
+
+USER_DATA_LIMIT = 16384
+"""EC2 refuses user data over 16 KB (raw, before base64)."""
+
+
+def user_data_base64(cloud_config: str, fleet: str) -> str:
+    """The launch template's `user_data`: the cloud-config as is, or gzipped when it is over EC2's
+    16 KB (cloud-init recognises gzip by its magic bytes). Deterministic: no timestamp in the gzip
+    header, so an unchanged fleet is not a launch-template change."""
+    raw = cloud_config.encode()
+    if len(raw) > USER_DATA_LIMIT:
+        raw = gzip.compress(raw, compresslevel=9, mtime=0)
+        if len(raw) > USER_DATA_LIMIT:
+            raise HostRenderError(
+                f'fleet "{fleet}": user data is {len(raw)} bytes even gzipped; EC2 allows {USER_DATA_LIMIT}. '
+                "Move some services to another fleet"
+            )
+    return base64.b64encode(raw).decode()
 
 
 def render_cloud_config(

@@ -18,6 +18,7 @@ judged and never echoed.
 from __future__ import annotations
 
 import base64
+import gzip
 import binascii
 import json
 import re
@@ -625,12 +626,15 @@ def secret_findings(text: str) -> list[str]:
 
 
 def _decoded(text: str) -> str:
-    """User data for launch templates is base64; look inside it as well."""
+    """User data for launch templates is base64 (gzipped when large); look inside it as well."""
     compact = text.strip()
     if len(compact) >= 16 and re.fullmatch(r"[A-Za-z0-9+/=\s]+", compact):
         try:
-            return base64.b64decode(compact, validate=False).decode("utf-8", errors="replace")
-        except (binascii.Error, ValueError):
+            raw = base64.b64decode(compact, validate=False)
+            if raw[:2] == b"\x1f\x8b":  # gzip: what the fleet sends once user data exceeds 16 KB
+                raw = gzip.decompress(raw)
+            return raw.decode("utf-8", errors="replace")
+        except (binascii.Error, ValueError, OSError, EOFError):
             return text
     return text
 

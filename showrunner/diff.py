@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import gzip
 import json
 import re
 from dataclasses import dataclass, field
@@ -112,8 +113,9 @@ def _as_document(value: Any) -> Any:
         return parsed if isinstance(parsed, (dict, list)) else MISSING
     if isinstance(value, str) and len(value) >= 16 and _BASE64.fullmatch(value):
         try:
-            text = base64.b64decode(value, validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
+            raw = base64.b64decode(value, validate=True)
+            text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode()
+        except (binascii.Error, UnicodeDecodeError, OSError, EOFError):
             return MISSING
         if text.startswith("#cloud-config"):
             try:

@@ -7,6 +7,7 @@ A case is (id, resources, {urn-name: [policy names expected]}). Resources are bu
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 
 STACK = "staging"
@@ -130,6 +131,11 @@ GOOD_ECR = {"imageScanningConfiguration": {"scanOnPush": True}, "imageTagMutabil
 FULL_BLOCK = {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True}
 
 
+def b64gz(text: str) -> str:
+    """As the fleet encodes user data over EC2's 16 KB: gzipped, then base64."""
+    return base64.b64encode(gzip.compress(text.encode(), mtime=0)).decode()
+
+
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
@@ -220,6 +226,7 @@ CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     # --- secrets-no-plaintext
     ("lt-userdata-secret-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#!/bin/sh\nexport SECRET_KEY=hunter2hunter2hunter2\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-aws-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nwrite_files:\n- content: AKIAIOSFODNN7EXAMPLE\n")})], {"lt": ["secrets-no-plaintext"]}),
+    ("lt-userdata-gzipped-secret-key", [state(LT, "lt", {**GOOD_LT, "userData": b64gz("#!/bin/sh\nexport SECRET_KEY=hunter2hunter2hunter2\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-private-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-references", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\n# SECRET_KEY comes from SSM\nSECRET_KEY_PARAMETER=/showrunner/prod/django/SECRET_KEY\nSECRET_KEY=$(cat /run/showrunner/django.env)\n")})], {}),
     ("userdata-secret-placeholder", [state(LT, "lt", {**GOOD_LT, "userData": "[secret]"})], {}),

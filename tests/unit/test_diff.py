@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 
 from showrunner import cli, diff
@@ -191,3 +192,15 @@ def test_user_data_is_decoded_and_a_unit_shows_only_its_changed_lines():
         "      +ExecStart=/usr/bin/docker run --name django repo/www@sha256:bbbb /var/www/bin/start-django\n"
     )
     assert "```diff\n  userData{}.write_files[0].content\n- ExecStart=/usr/bin/docker run --name django repo/www@sha256:aaaa" in diff.render_markdown(result)
+
+
+def test_gzipped_user_data_is_compared_inside_too():
+    template = "aws:ec2/launchTemplate:LaunchTemplate"
+
+    def gzipped(image: str) -> str:
+        return base64.b64encode(gzip.compress(base64.b64decode(_user_data(image)), mtime=0)).decode()
+
+    base = document({}, step(template, "micro-lt", {"userData": gzipped("repo/micro@sha256:aaaa")}))
+    head = document({}, step(template, "micro-lt", {"userData": gzipped("repo/micro@sha256:bbbb")}))
+    text = diff.render_text(diff.diff(diff._load_document(base, "base.json"), diff._load_document(head, "head.json")))
+    assert "    userData{}.write_files[0].content:\n      -ExecStart=/usr/bin/docker run --name django repo/micro@sha256:aaaa" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import os
 import shutil
 import subprocess
@@ -325,3 +327,21 @@ def test_cloud_init_schema_catches_a_broken_config(linters, tmp_path):
     path.write_text("#cloud-config\nwrite_files: /etc/showrunner/host.env\n")
     result = subprocess.run(["cloud-init", "schema", "--config-file", str(path)], capture_output=True, text=True)
     assert result.returncode != 0
+
+
+def test_user_data_stays_plain_under_ec2s_limit_and_is_gzipped_over_it():
+    small = "#cloud-config\nwrite_files: []\n"
+    assert base64.b64decode(host.user_data_base64(small, "www")).decode() == small
+    unit = "[Service]\nExecStart=/usr/bin/docker run --name svc repo/micro@sha256:" + "ab" * 32 + " /micro\n"
+    large = "#cloud-config\n" + unit * 400
+    assert len(large) > host.USER_DATA_LIMIT
+    payload = base64.b64decode(host.user_data_base64(large, "micro"))
+    assert len(payload) <= host.USER_DATA_LIMIT
+    assert gzip.decompress(payload).decode() == large
+    assert host.user_data_base64(large, "micro") == host.user_data_base64(large, "micro"), "no timestamp in the gzip header"
+
+
+def test_user_data_too_large_even_gzipped_is_refused_naming_the_fleet():
+    noise = "#cloud-config\n" + os.urandom(20000).hex()
+    with pytest.raises(host.HostRenderError, match=r'^fleet "micro": user data is \d+ bytes even gzipped; EC2 allows 16384\. Move some services to another fleet$'):
+        host.user_data_base64(noise, "micro")
