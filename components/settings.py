@@ -380,6 +380,12 @@ class Route(_Strict):
     def _some_condition(self) -> "Route":
         if not self.paths and not self.hosts:
             _fail("route_empty", "needs `paths` or `hosts` (or both)")
+        values = [*self.paths, *self.hosts]
+        if len(values) > 5:
+            _fail("route_values", "has {count} paths and hosts; an ALB listener rule takes at most 5 condition values", count=len(values))
+        wildcards = sum(v.count("*") + v.count("?") for v in values)
+        if wildcards > 5:
+            _fail("route_wildcards", "has {count} wildcards (* and ?); an ALB listener rule takes at most 5", count=wildcards)
         return self
 
 
