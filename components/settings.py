@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import zoneinfo
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -143,6 +144,14 @@ def aws_cron(value: str) -> str:
     return value
 
 
+def time_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        _fail("time_zone", '"{value}" is not an IANA time zone like "America/New_York" or "UTC"', value=value)
+    return value
+
+
 def instance_type(value: str) -> str:
     match = _INSTANCE_TYPE.match(value)
     if not match:
@@ -239,6 +248,7 @@ EnvValue = Annotated[str, AfterValidator(env_value)]
 CronSchedule = Annotated[str, AfterValidator(cron_schedule)]
 AwsCron = Annotated[str, AfterValidator(aws_cron)]
 InstanceType = Annotated[str, AfterValidator(instance_type)]
+TimeZone = Annotated[str, AfterValidator(time_zone)]
 Cidr = Annotated[str, AfterValidator(cidr)]
 HttpPath = Annotated[str, AfterValidator(http_path)]
 PathPattern = Annotated[str, AfterValidator(path_pattern)]
@@ -454,7 +464,7 @@ class ScheduledCapacity(_Strict):
     min_size: int = Field(ge=0)
     max_size: int = Field(ge=0)
     desired_capacity: int | None = Field(default=None, ge=0)
-    time_zone: str = "UTC"
+    time_zone: TimeZone = "UTC"
 
     @model_validator(mode="after")
     def _bounds(self) -> "ScheduledCapacity":

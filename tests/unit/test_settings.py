@@ -128,6 +128,8 @@ CASES = [
      "showrunner:fleets.micro: desired_capacity (9) must be between min_size (1) and max_size (4)"),
     ("negative size", mutate("fleets.micro.min_size", -1),
      "showrunner:fleets.micro.min_size: -1 must be greater than or equal to 0"),
+    ("unknown time zone", mutate("fleets.www.scheduled", {"peak": {"recurrence": "0 17 * * 5", "min_size": 2, "max_size": 4, "time_zone": "America/NewYork"}}),
+     'showrunner:fleets.www.scheduled.peak.time_zone: "America/NewYork" is not an IANA time zone like "America/New_York" or "UTC"'),
     ("service on undefined fleet", mutate("services.celery.fleet", "workers"),
      'showrunner:services.celery.fleet: fleet "workers" is not defined in showrunner:fleets (defined: micro, ops, www)'),
     ("same host port on one fleet", mutate("services.celery.ports", ["8000:9000"]),
