@@ -139,7 +139,10 @@ def _resource_outputs(type_token: str, name: str, inputs: dict) -> tuple[str, di
     elif type_token == "aws:ssm/parameter:Parameter":
         outputs["arn"] = f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{physical_name}"
     elif type_token.startswith("aws:lb/"):
-        outputs["arnSuffix"] = f"{kind}/{physical_name}/{short[:16]}"
+        # As AWS writes them: app/<name>/<id> for an ALB, targetgroup/<name>/<id> for a target group.
+        suffix_kind = {"loadBalancer": "app", "targetGroup": "targetgroup"}.get(kind, kind.lower())
+        outputs["arnSuffix"] = f"{suffix_kind}/{physical_name}/{short[:16]}"
+        outputs["arn"] = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT_ID}:{'loadbalancer/' if kind == 'loadBalancer' else ''}{outputs['arnSuffix']}"
         if kind == "loadBalancer":
             outputs["dnsName"] = f"{physical_name}-{short[:10]}.{REGION}.elb.amazonaws.com"
             outputs["zoneId"] = "Z35SXDOTRQ7X7K"

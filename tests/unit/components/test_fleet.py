@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 
@@ -172,8 +173,8 @@ def test_scaling_policies_and_weekly_schedules(stack_run):
     requests = policies["www-requests-django"]
     assert requests["targetValue"] == 18000
     assert requests["predefinedMetricSpecification"]["predefinedMetricType"] == "ALBRequestCountPerTarget"
-    assert requests["predefinedMetricSpecification"]["resourceLabel"].startswith("loadBalancer/web-alb")
-    assert "/targetGroup/web-django" in requests["predefinedMetricSpecification"]["resourceLabel"]
+    # AWS's form: app/<alb>/<id>/targetgroup/<target group>/<id>, from the two ARN suffixes.
+    assert re.fullmatch(r"app/web-alb-\w+/\w+/targetgroup/web-django-\w+/\w+", requests["predefinedMetricSpecification"]["resourceLabel"])
     schedules = {r.name: r.inputs for r in by_type(run, "aws:autoscaling/schedule:Schedule")}
     assert sorted(schedules) == ["micro-weekday-floor", "micro-weekend-peak", "www-weekday-floor", "www-weekend-peak"]
     peak = schedules["www-weekend-peak"]
