@@ -442,10 +442,6 @@ class Service(_Strict):
     def host_ports(self) -> list[int]:
         return [int(p.split(":")[0]) for p in self.ports]
 
-    @property
-    def container_port(self) -> int | None:
-        return int(self.ports[0].split(":")[1]) if self.ports else None
-
 
 # --- fleets: the Auto Scaling groups ---------------------------------------------------------
 

@@ -316,7 +316,3 @@ _FUNCTIONS = {
     },
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
 }
-
-
-def mocked_function_tokens() -> list[str]:
-    return sorted(_FUNCTIONS)
