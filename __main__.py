@@ -69,8 +69,6 @@ images = ImagePipeline(
         tags=tags,
     ),
 )
-image_digests = images.digests
-
 fleets = {}
 # A stack's first deploy (golden_ami.bootstrap) has no AMI yet: no fleets until the pipeline made one.
 fleet_settings_by_name = {} if golden_ami.ami_id is None else settings.fleets
@@ -83,9 +81,8 @@ for fleet_name, fleet_settings in sorted(fleet_settings_by_name.items()):
             settings=fleet_settings,
             services=services,
             ami_id=golden_ami.ami_id,
-            image_digests=image_digests,
-            # Least privilege: pull only from the repositories of the images this fleet runs.
-            repository_arns=[images.repository_arns[i] for i in sorted({s.image for s in services.values()}) if i in images.repository_arns],
+            image_digests=images.digests,
+            repository_arns=images.repository_arns_for(s.image for s in services.values()),
             secrets_key_arn=secrets.key_arn,
             vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids,

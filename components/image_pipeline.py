@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,6 +201,11 @@ class ImagePipeline(pulumi.ComponentResource):
         self.register_outputs(
             {"digests": self.digests, "repository_arns": self.repository_arns, "repository_urls": self.repository_urls}
         )
+
+    def repository_arns_for(self, images: Iterable[str]) -> list[pulumi.Output[str]]:
+        """The repositories a fleet running these images may pull from, and no others (external
+        images, pinned by digest, are not this pipeline's)."""
+        return [self.repository_arns[image] for image in sorted(set(images)) if image in self.repository_arns]
 
     def _www(self, name, args, base, context, build, image_name, registry) -> pulumi.Output[str]:
         """The test stage, then the release image, which waits for it: 2015's py.test before push."""
