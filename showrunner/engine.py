@@ -16,7 +16,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from components import stackconfig
@@ -49,14 +49,6 @@ def load_stack(project_dir: Path, stack: str, config_file: Path | None = None):
     return project, config, secret_keys, settings
 
 
-def _run_program(program: Path) -> None:
-    runpy.run_path(str(program), run_name="__main__")
-    # Under mocks the root stack registered its (empty) outputs before the program ran.
-    root = runtime_settings.get_root_resource()
-    root._outputs_registered = False
-    root._finish()
-
-
 def run_stack(project_dir: Path | str, stack: str, config_file: Path | str | None = None) -> StackRun:
     """Validate the stack's config, then run `__main__.py` under mocks and record every resource."""
     project_dir = Path(project_dir).resolve()
@@ -64,17 +56,20 @@ def run_stack(project_dir: Path | str, stack: str, config_file: Path | str | Non
 
     mocks = ShowrunnerMocks(stack)
     monitor = RecordingMonitor(mocks)
-    runtime_settings.ROOT.set(None)
     runtime_settings.SETTINGS.rpc_manager.clear()
     runtime_settings.SETTINGS.outputs.clear()
     pulumi.runtime.set_all_config(config, secret_keys)
     pulumi.runtime.set_mocks(mocks, project=project.name, stack=stack, preview=True, monitor=monitor)
+    # set_mocks starts a root stack of its own; the program's is made by run_in_stack below.
+    runtime_settings.ROOT.set(None)
 
     program = project_dir / "__main__.py"
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))
     try:
-        _sync_await(run_pulumi_func(lambda: _run_program(program)))
+        # As the language host runs a program: inside a fresh Stack, which registers the
+        # exports as its outputs when the program is done.
+        _sync_await(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
     except Exception as error:
         if mocks.unmocked_calls:
             tokens = ", ".join(sorted(set(mocks.unmocked_calls)))
