@@ -42,19 +42,23 @@ _OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
+REDACTED = "[secret]"
+"""How a secret value appears in every rendering: the tree, the preview JSON, the diff."""
+
+
 class Secret:
-    """A value the engine marked secret; it renders only as `[secret]`."""
+    """A value the engine marked secret; it renders only as REDACTED."""
 
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return "[secret]"
+        return REDACTED
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Secret)
 
     def __hash__(self) -> int:
-        return hash("[secret]")
+        return hash(REDACTED)
 
 
 SECRET = Secret()

@@ -12,9 +12,7 @@ import json
 from typing import Any
 
 from showrunner.engine import StackRun
-from showrunner.mocks import RecordedResource, Secret
-
-REDACTED = "[secret]"
+from showrunner.mocks import REDACTED, RecordedResource, Secret
 
 
 def stack_urn(run: StackRun) -> str:
