@@ -19,10 +19,10 @@ help:
 	@echo "make bench-preview | bench-images | bench-boot   benchmarks that print figures"
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.txt requirements.lock pyproject.toml components/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e ./components -e .
 	touch $@
 
 preview: venv

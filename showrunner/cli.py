@@ -14,8 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-from components.settings import ConfigError
-from components.stackconfig import StackConfigError
+from showrunner.config import ConfigError
+from showrunner.config.stackfile import StackConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

@@ -19,8 +19,8 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from components import stackconfig
-from components.settings import Settings, load_settings
+from showrunner.config import stackfile
+from showrunner.config import Settings, load_settings
 from showrunner.mocks import RecordedResource, RecordingMonitor, ShowrunnerMocks
 
 class OfflineRunError(Exception):
@@ -42,10 +42,10 @@ def load_stack(project_dir: Path, stack: str, config_file: Path | None = None):
 
     Raises `StackConfigError` for an unreadable file and `ConfigError` for invalid config.
     """
-    project = stackconfig.load_project(project_dir)
-    stack_values = stackconfig.load_stack_file(config_file or project.stack_file(stack), project)
-    config, secret_keys = stackconfig.cli_config(project, stack_values)
-    settings = load_settings(stackconfig.namespace_values(project, config), project=project.name, stack=stack)
+    project = stackfile.load_project(project_dir)
+    stack_values = stackfile.load_stack_file(config_file or project.stack_file(stack), project)
+    config, secret_keys = stackfile.cli_config(project, stack_values)
+    settings = load_settings(stackfile.namespace_values(project, config), project=project.name, stack=stack)
     return project, config, secret_keys, settings
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.golden_ami import (
+from showrunner_components.golden_ami.component import (
     DOCUMENTS,
     GOLDEN_DIR,
     KNOWN_ACTIONS,

@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from components.image_pipeline import repository_arn_of
+from showrunner_components.image_pipeline.component import repository_arn_of
 from showrunner.engine import run_stack
 from tests.conftest import PROJECT_DIR, by_type, one
 from tests.unit.test_settings import problems_of, valid

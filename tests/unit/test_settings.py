@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from components.settings import ConfigError, load_settings
+from showrunner.config import ConfigError, load_settings
 
 
 def valid() -> dict:
@@ -87,9 +87,9 @@ CASES = [
     ("volume mode other than ro", mutate("services.celery.volumes", ["/a:/b:rw"]),
      'showrunner:services.celery.volumes[0]: "/a:/b:rw" is not HOST:CONTAINER[:ro] with absolute paths'),
     ("malformed schedule", mutate("services.nightly.schedule", "every day"),
-     'showrunner:services.nightly.schedule: "every day" is not a cron schedule (five fields "m h dom mon dow", or @hourly/@daily/@weekly/@monthly)'),
+     'showrunner:services.nightly.schedule: "every day" is not a cron schedule: it has 2 fields, not five ("m h dom mon dow", or @hourly/@daily/@weekly/@monthly)'),
     ("schedule out of range", mutate("services.nightly.schedule", "0 24 * * *"),
-     'showrunner:services.nightly.schedule: "0 24 * * *" is not a cron schedule (five fields "m h dom mon dow", or @hourly/@daily/@weekly/@monthly)'),
+     'showrunner:services.nightly.schedule: "0 24 * * *" is not a cron schedule: its hour field "24" is not a value, range or step within 0-23'),
     ("cron without schedule", mutate("services.nightly.schedule", DELETE),
      "showrunner:services.nightly: a cron service needs `schedule`"),
     ("schedule on a web service", mutate("services.catalog.schedule", "@daily"),
@@ -233,6 +233,6 @@ def test_a_stack_name_that_cannot_be_part_of_aws_names_is_refused(stack):
 
 
 def test_the_longest_aws_name_fits_for_the_longest_stack_name():
-    from components.golden_ami import log_bucket_name
+    from showrunner_components.golden_ami.component import log_bucket_name
 
     assert len(log_bucket_name("p" * 16, "123456789012")) <= 63

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.stackconfig import (
+from showrunner.config.stackfile import (
     SECRET_PLACEHOLDER,
     StackConfigError,
     cli_config,

@@ -6,7 +6,8 @@ import copy
 
 import pytest
 
-from components.settings import ConfigError, State, load_settings
+from showrunner.config import ConfigError, load_settings
+from showrunner.config.models import State
 from tests.unit.test_settings import DELETE, mutate, valid
 
 
@@ -52,10 +53,15 @@ CASES = [
     ("store listed twice", mutate("services.django.uses", ["mysql", "mysql"]),
      "showrunner:services.django: lists a store twice: mysql, mysql"),
     ("env repeats an injected name", mutate("services.django.env", {"DATABASE_HOST": "db.example"}),
-     "showrunner:services.django.env: DATABASE_HOST is set by `uses: [mysql]`; remove it from `env`"),
+     "showrunner:services.django.env.DATABASE_HOST: DATABASE_HOST is set by `uses: [mysql]`; remove it from `env`"),
     ("secret repeats the managed password", lambda c: mutate("secrets.django.DATABASE_PASSWORD", "[secret]")(
         mutate("services.django.secrets", ["SECRET_KEY", "DATABASE_PASSWORD"])(c)),
-     "showrunner:services.django.secrets: DATABASE_PASSWORD is set by `uses: [mysql]`; remove it from `secrets`"),
+     "showrunner:services.django.secrets[1]: DATABASE_PASSWORD is set by `uses: [mysql]`; remove it from `secrets`"),
+    # The store contract (showrunner_components.state.contract.STORE_ENV): queues set AWS_REGION too.
+    ("env repeats the region queues set", mutate("services.django.env", {"AWS_REGION": "eu-west-1"}),
+     "showrunner:services.django.env.AWS_REGION: AWS_REGION is set by `uses: [queues]`; remove it from `env`"),
+    ("env takes a table variable", mutate("services.catalog.env", {"DYNAMODB_TABLE_EXTRA": "x"}),
+     "showrunner:services.catalog.env.DYNAMODB_TABLE_EXTRA: DYNAMODB_TABLE_* is set by `uses: [tables]`; remove it from `env`"),
     ("backup retention under 7 days", mutate("state.mysql.backup_retention_days", 3),
      "showrunner:state.mysql.backup_retention_days: 3 must be greater than or equal to 7"),
     ("backup retention over 35 days", mutate("state.mysql.backup_retention_days", 36),

@@ -1,6 +1,6 @@
 """Boot a fleet host locally: the golden-image stand-in with systemd as PID 1 and a NoCloud seed.
 
-The seed's user data is the fleet's `#cloud-config`, rendered by `components.host` exactly as
+The seed's user data is the fleet's `#cloud-config`, rendered by `showrunner_components.fleet.cloud_config` exactly as
 `Fleet` renders it for the launch template, from a small fleet defined here with the project's own
 settings model. Where this differs from an EC2 instance, it says so:
 
@@ -31,9 +31,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components import host
-from components.fleet import service_image
-from components.settings import Settings, load_settings
+from showrunner_components.fleet import cloud_config, cron, units
+from showrunner_components.fleet.component import service_image
+from showrunner.config import Settings, load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 GOLDEN_IMAGE = "showrunner/golden:bookworm"
@@ -100,7 +100,7 @@ def pipeline_digests() -> dict[str, str]:
 def user_data(config: Settings, digests: dict[str, str]) -> str:
     services = config.services_on(FLEET)
     images = {name: service_image(service, digests) for name, service in services.items()}
-    return host.render_cloud_config(
+    return cloud_config.render_cloud_config(
         "boot", "us-east-1", services, images, min_free_mb=config.fleets[FLEET].min_free_mb, secrets_dir=SECRETS_MOUNT
     )
 
@@ -128,7 +128,7 @@ class Host:
         return run("docker", "exec", self.container, "sh", "-c", command, check=check, timeout=timeout)
 
     def unit_state(self, service: str) -> str:
-        return self.sh(f"systemctl is-active {host.unit_name(service)}").stdout.strip()
+        return self.sh(f"systemctl is-active {units.unit_name(service)}").stdout.strip()
 
     def journal(self, unit: str) -> str:
         return self.sh(f"journalctl --no-pager -o cat -u {unit}").stdout

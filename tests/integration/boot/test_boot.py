@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from components import host as rendering
+from showrunner_components.fleet import units as rendering
 from tests.integration.boot import simulation
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from components.golden_ami import DOCUMENTS, GOLDEN_DIR
+from showrunner_components.golden_ami.component import DOCUMENTS, GOLDEN_DIR
 
 ROOT = Path(__file__).resolve().parents[3]
 IMAGE = "showrunner/golden:bookworm"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from components import delivery
-from components.settings import ConfigError, load_settings
+from showrunner_components.delivery import component as delivery
+from showrunner.config import ConfigError, load_settings
 from showrunner import policy, preview
 from tests.conftest import by_type, one
 

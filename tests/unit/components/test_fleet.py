@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from components import host
-from components.fleet import service_image
-from components.settings import Service
-from components.state import Endpoints, service_env, service_secret_refs
+from showrunner_components.fleet import cloud_config, cron, units
+from showrunner_components.fleet.component import service_image
+from showrunner.config.models import Service
+from showrunner_components.state.contract import Endpoints, service_env, service_secret_refs
 from showrunner.mocks import SECRET
 from tests.conftest import by_type, one
 
@@ -116,7 +116,7 @@ def test_user_data_is_the_rendered_cloud_config_without_secrets(stack_run):
         services = settings.services_on(fleet)
         user_data = base64.b64decode(one(run, "aws:ec2/launchTemplate:LaunchTemplate", f"{fleet}-lt").inputs["userData"]).decode()
         endpoints = Endpoints(**run.outputs["state_endpoints"])
-        expected = host.render_cloud_config(
+        expected = cloud_config.render_cloud_config(
             "prod",
             "us-east-1",
             services,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.golden_ami import (
+from showrunner_components.golden_ami.component import (
     ami_name,
     ami_parameter_name,
     build_user_data,

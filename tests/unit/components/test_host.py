@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from components import host
-from components.host import HostRenderError, on_calendar, render_cloud_config, render_service_unit, render_timer_unit, render_units
-from components.settings import Service
-from components.state import service_env, service_secret_refs
+from showrunner_components.fleet import cloud_config, cron, units
+from showrunner_components.fleet.cloud_config import render_cloud_config
+from showrunner_components.fleet.cron import on_calendar
+from showrunner_components.fleet.units import HostRenderError, render_service_unit, render_timer_unit, render_units
+from showrunner.config.models import Service
+from showrunner_components.state.contract import service_env, service_secret_refs
 from showrunner.engine import load_stack
 from tests.unit.components.test_state import ENDPOINTS
 
@@ -240,8 +242,8 @@ def test_cloud_config_is_exact_and_carries_no_secret():
 
 
 def test_secrets_dir_override_is_only_there_when_asked():
-    assert host.host_env("prod", "eu-west-1") == "SHOWRUNNER_STACK=prod\nSHOWRUNNER_SSM_PREFIX=/showrunner/prod\nAWS_REGION=eu-west-1\n"
-    assert host.host_env("prod", "eu-west-1", secrets_dir="/srv/secrets").endswith("SHOWRUNNER_SECRETS_DIR=/srv/secrets\n")
+    assert cloud_config.host_env("prod", "eu-west-1") == "SHOWRUNNER_STACK=prod\nSHOWRUNNER_SSM_PREFIX=/showrunner/prod\nAWS_REGION=eu-west-1\n"
+    assert cloud_config.host_env("prod", "eu-west-1", secrets_dir="/srv/secrets").endswith("SHOWRUNNER_SECRETS_DIR=/srv/secrets\n")
 
 
 # --- the real linters, on what the real stacks render ------------------------------------------
@@ -331,17 +333,17 @@ def test_cloud_init_schema_catches_a_broken_config(linters, tmp_path):
 
 def test_user_data_stays_plain_under_ec2s_limit_and_is_gzipped_over_it():
     small = "#cloud-config\nwrite_files: []\n"
-    assert base64.b64decode(host.user_data_base64(small, "www")).decode() == small
+    assert base64.b64decode(cloud_config.user_data_base64(small, "www")).decode() == small
     unit = "[Service]\nExecStart=/usr/bin/docker run --name svc repo/micro@sha256:" + "ab" * 32 + " /micro\n"
     large = "#cloud-config\n" + unit * 400
-    assert len(large) > host.USER_DATA_LIMIT
-    payload = base64.b64decode(host.user_data_base64(large, "micro"))
-    assert len(payload) <= host.USER_DATA_LIMIT
+    assert len(large) > cloud_config.USER_DATA_LIMIT
+    payload = base64.b64decode(cloud_config.user_data_base64(large, "micro"))
+    assert len(payload) <= cloud_config.USER_DATA_LIMIT
     assert gzip.decompress(payload).decode() == large
-    assert host.user_data_base64(large, "micro") == host.user_data_base64(large, "micro"), "no timestamp in the gzip header"
+    assert cloud_config.user_data_base64(large, "micro") == cloud_config.user_data_base64(large, "micro"), "no timestamp in the gzip header"
 
 
 def test_user_data_too_large_even_gzipped_is_refused_naming_the_fleet():
     noise = "#cloud-config\n" + os.urandom(20000).hex()
-    with pytest.raises(host.HostRenderError, match=r'^fleet "micro": user data is \d+ bytes even gzipped; EC2 allows 16384\. Move some services to another fleet$'):
-        host.user_data_base64(noise, "micro")
+    with pytest.raises(units.HostRenderError, match=r'^fleet "micro": user data is \d+ bytes even gzipped; EC2 allows 16384\. Move some services to another fleet$'):
+        cloud_config.user_data_base64(noise, "micro")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from components.iam import assume_role_policy, instance_role_policy, to_json
+from showrunner_components.fleet.iam import assume_role_policy, instance_role_policy, to_json
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-0000-0000-0000-000000000000"
 WWW_REPO = "arn:aws:ecr:us-east-1:123456789012:repository/showrunner-prod/www"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.image_pipeline import (
+from showrunner_components.image_pipeline.component import (
     base_tag,
     content_tag,
     context_hash,

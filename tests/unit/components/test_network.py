@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.network import subnet_cidrs
+from showrunner_components.network.component import subnet_cidrs
 from tests.conftest import by_type, one
 
 

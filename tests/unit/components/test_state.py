@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from components import state
-from components.state import Endpoints
+from showrunner_components.state import contract, documents, names
+from showrunner_components.state.contract import Endpoints
 from tests.conftest import by_type, one
 
 ACCOUNT = "123456789012"
@@ -194,7 +194,7 @@ ENDPOINTS = Endpoints(
 
 
 def test_service_env_for_every_store():
-    assert state.service_env(["mysql", "cache", "queues", "tables"], ENDPOINTS) == {
+    assert contract.service_env(["mysql", "cache", "queues", "tables"], ENDPOINTS) == {
         "AWS_REGION": "eu-west-1",
         "CACHE_URL": "rediss://master.cache.example.internal:6379/0",
         "CELERY_BROKER_URL": "sqs://",
@@ -208,42 +208,51 @@ def test_service_env_for_every_store():
         "DATABASE_USER": "showrunner",
         "DYNAMODB_TABLE_WATCH_PROGRESS": "t-watch",
     }
-    assert state.service_env(["mysql"], ENDPOINTS) == {
+    assert contract.service_env(["mysql"], ENDPOINTS) == {
         "DATABASE_HOST": "db.example.internal",
         "DATABASE_NAME": "showrunner",
         "DATABASE_PORT": "3306",
         "DATABASE_TLS": "required",
         "DATABASE_USER": "showrunner",
     }
-    assert state.service_env([], ENDPOINTS) == {}
+    assert contract.service_env([], ENDPOINTS) == {}
 
 
 def test_the_password_is_a_reference_for_the_fetcher_only():
-    assert state.service_secret_refs(["mysql", "cache"], ENDPOINTS) == {
+    assert contract.service_secret_refs(["mysql", "cache"], ENDPOINTS) == {
         "DATABASE_PASSWORD": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1-AbCdEf:password"
     }
-    assert state.service_secret_refs(["cache", "queues"], ENDPOINTS) == {}
-    assert "DATABASE_PASSWORD" not in state.service_env(["mysql"], ENDPOINTS)
+    assert contract.service_secret_refs(["cache", "queues"], ENDPOINTS) == {}
+    assert "DATABASE_PASSWORD" not in contract.service_env(["mysql"], ENDPOINTS)
 
 
 def test_access_statements_and_ports_follow_uses_only():
-    assert state.access_statements(["cache"], ENDPOINTS) == []
-    assert state.access_statements(["queues"], ENDPOINTS) == [
+    assert contract.access_statements(["cache"], ENDPOINTS) == []
+    assert contract.access_statements(["queues"], ENDPOINTS) == [
         {
             "Sid": "UseCeleryQueues",
             "Effect": "Allow",
-            "Action": state.QUEUE_ACTIONS,
+            "Action": contract.QUEUE_ACTIONS,
             "Resource": ["arn:aws:sqs:eu-west-1:111122223333:q-celery", "arn:aws:sqs:eu-west-1:111122223333:q-mail"],
         }
     ]
-    assert state.ingress_ports(["mysql", "cache", "queues", "tables"]) == {"mysql": 3306, "cache": 6379}
-    assert state.ingress_ports(["queues", "tables"]) == {}
+    assert contract.ingress_ports(["mysql", "cache", "queues", "tables"]) == {"mysql": 3306, "cache": 6379}
+    assert contract.ingress_ports(["queues", "tables"]) == {}
 
 
 def test_names_and_documents():
-    assert state.redrive_policy("arn:aws:sqs:us-east-1:1:q-dlq", 5) == '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:q-dlq","maxReceiveCount":5}'
-    assert state.parameter_group_family("8.0.39") == "mysql8.0"
-    assert state.parameter_group_family("8.4") == "mysql8.4"
-    assert state.queue_name("prod", "celery", dead_letter=True) == "showrunner-prod-celery-dlq"
-    assert state.final_snapshot_identifier("prod", "mysql") == "showrunner-prod-mysql-final"
-    assert state.table_env_name("watch-progress") == "DYNAMODB_TABLE_WATCH_PROGRESS"
+    assert documents.redrive_policy("arn:aws:sqs:us-east-1:1:q-dlq", 5) == '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:q-dlq","maxReceiveCount":5}'
+    assert documents.parameter_group_family("8.0.39") == "mysql8.0"
+    assert documents.parameter_group_family("8.4") == "mysql8.4"
+    assert names.queue_name("prod", "celery", dead_letter=True) == "showrunner-prod-celery-dlq"
+    assert names.final_snapshot_identifier("prod", "mysql") == "showrunner-prod-mysql-final"
+    assert contract.table_env_name("watch-progress") == "DYNAMODB_TABLE_WATCH_PROGRESS"
+
+
+@pytest.mark.parametrize("uses", [["mysql"], ["cache"], ["queues"], ["tables"], ["mysql", "cache", "queues", "tables"]])
+def test_a_store_sets_only_the_names_the_contract_reserves(uses):
+    """Validation refuses exactly `reserved_env`; the builder may set nothing outside it."""
+    reserved, prefixes = contract.reserved_env(uses)
+    emitted = {**contract.service_env(uses, ENDPOINTS), **contract.service_secret_refs(uses, ENDPOINTS)}
+    assert emitted
+    assert all(name in reserved or name.startswith(prefixes) for name in emitted)

@@ -28,9 +28,9 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from components.settings import GoldenAmi as GoldenAmiSettings
+from showrunner.config.models import GoldenAmi as GoldenAmiSettings
 
-GOLDEN_DIR = Path(__file__).resolve().parents[1] / "images" / "golden"
+GOLDEN_DIR = Path(__file__).resolve().parents[3] / "images" / "golden"
 DOCUMENTS = ("docker-engine", "time-sync", "host-access", "host-scripts", "housekeeping")
 """Recipe order: the engine first (the host scripts' timers call it), the host scripts last."""
 

@@ -1,8 +1,8 @@
 """One fleet: its instance role, launch template, Auto Scaling group, scaling and draining.
 
 Replaces 2015's hand-tuned autoscaling and Chef-converged hosts. The host's whole job is rendered by
-`components.host` into the launch template's `#cloud-config`; this component only turns settings
-and the pure builders' results into resources. See `components/fleet.md`.
+`showrunner_components.fleet.cloud_config` into the launch template's `#cloud-config`; this component only turns settings
+and the pure builders' results into resources. See README.md beside this file.
 
 Instance metadata: IMDSv2 is required and the PUT response hop limit is **1**. Containers run on
 Docker's bridge network (`--publish`), one hop further than the host, so they cannot get a token and
@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components import host, iam, state
-from components.settings import PIPELINE_IMAGES, Service
-from components.settings import Fleet as FleetSettings
-from components.tagging import merge_tags
+from showrunner_components.fleet import cloud_config, iam, units
+from showrunner_components.state import contract as state
+from showrunner.config.models import PIPELINE_IMAGES, Service
+from showrunner.config.models import Fleet as FleetSettings
+from showrunner_components.tagging import merge_tags
 
 METADATA_HOP_LIMIT = 1
 CONTAINER_METADATA_HOP_LIMIT = 2
@@ -190,7 +191,7 @@ class Fleet(pulumi.ComponentResource):
         needed = sorted({s.image for s in args.services.values() if s.image in PIPELINE_IMAGES})
         digests = pulumi.Output.all(**{image: args.image_digests[image] for image in needed})
         self.user_data = pulumi.Output.all(digests, region, endpoints).apply(
-            lambda v: host.render_cloud_config(
+            lambda v: cloud_config.render_cloud_config(
                 args.stack,
                 v[1],
                 args.services,
@@ -219,7 +220,7 @@ class Fleet(pulumi.ComponentResource):
                 _volume(DATA_DEVICE, settings.data_volume_gb),
             ],
             monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
-            user_data=self.user_data.apply(lambda text: host.user_data_base64(text, name)),
+            user_data=self.user_data.apply(lambda text: cloud_config.user_data_base64(text, name)),
             update_default_version=True,
             tag_specifications=[
                 aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=merge_tags(tags, f"showrunner-{args.stack}-{name}"))
@@ -357,7 +358,7 @@ def drain_timeout(deregistration_delay: int) -> int:
     taken the host out of its target groups, and at shutdown systemd stops every unit with
     `docker stop --time 30`.
     """
-    return max(30, deregistration_delay + host.STOP_TIMEOUT_SECONDS + 30)
+    return max(30, deregistration_delay + units.STOP_TIMEOUT_SECONDS + 30)
 
 
 def _volume(device: str, size_gb: int) -> aws.ec2.LaunchTemplateBlockDeviceMappingArgs:

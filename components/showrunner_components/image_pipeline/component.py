@@ -26,8 +26,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_docker as docker
 
-from components.settings import Images
-from components.tagging import merge_tags
+from showrunner.config.models import Images
+from showrunner_components.tagging import merge_tags
 
 IMAGE_NAMES = ("base", "www", "micro")
 # Build inputs that are not sources: the wheelhouse is derived from the pinned requirements

@@ -9,202 +9,30 @@ mistaken `pulumi up`:
 - on top of that, AWS's own guards: RDS and DynamoDB deletion protection, final snapshots with a
   stable name for the database and the cache, point-in-time recovery on tables, 14 days on DLQs.
 
-The pure builders below (names, the parameter group, redrive policies, a service's environment,
-its fleet's IAM statements and security-group ports) are what the tests compare exactly; the
-component only turns them into resources. A fleet reaches the stores through `Endpoints`, plain
-values resolved after deploy. See `components/state.md`.
+The pure builders (`names`, `documents`, and `contract`: a service's environment, its fleet's IAM
+statements and security-group ports) are what the tests compare exactly; the component only turns
+them into resources. A fleet reaches the stores through `Endpoints`, plain values resolved after
+deploy. See README.md beside this file.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import STORES
-from components.settings import State as StateSettings
-from components.settings import Table as TableSettings
-from components.tagging import merge_tags
+from showrunner.config.models import State as StateSettings
+from showrunner.config.models import Table as TableSettings
+from showrunner_components.state.contract import CACHE_PORT, MYSQL_PORT, Endpoints
+from showrunner_components.state.documents import mysql_parameters, parameter_group_family, redrive_policy, table_attributes
+from showrunner_components.state.names import final_snapshot_identifier, queue_name, resource_name, table_name
+from showrunner_components.tagging import merge_tags
 
-MYSQL_PORT = 3306
-CACHE_PORT = 6379
 DEAD_LETTER_RETENTION_SECONDS = 1_209_600
 """14 days, the most SQS keeps a message: time to notice, fix the task and redrive."""
 LONG_POLL_SECONDS = 20
 """The longest SQS allows: idle workers make one request per 20 s instead of a busy loop."""
-QUEUE_ACTIONS = [
-    "sqs:ChangeMessageVisibility",
-    "sqs:DeleteMessage",
-    "sqs:GetQueueAttributes",
-    "sqs:ReceiveMessage",
-    "sqs:SendMessage",
-]
-"""What Celery's SQS transport needs with `predefined_queues`: it never lists or creates queues."""
-TABLE_ACTIONS = [
-    "dynamodb:BatchGetItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-    "dynamodb:UpdateItem",
-]
-DATABASE_PASSWORD_KEY = "password"
-"""The JSON key of the password in the secret RDS manages."""
-AWS_API_STORES = frozenset({"queues", "tables"})
-"""Stores a container reaches through the AWS API (credentials from the fleet's role)."""
-NETWORK_STORES = {"mysql": MYSQL_PORT, "cache": CACHE_PORT}
-"""Stores a container reaches over the VPC: its fleet's security group must be admitted."""
-
-
-# --- names -------------------------------------------------------------------------------------
-
-
-def resource_name(stack: str, store: str) -> str:
-    return f"showrunner-{stack}-{store}"
-
-
-def queue_name(stack: str, queue: str, *, dead_letter: bool = False) -> str:
-    return f"showrunner-{stack}-{queue}" + ("-dlq" if dead_letter else "")
-
-
-def table_name(stack: str, table: str) -> str:
-    return f"showrunner-{stack}-{table}"
-
-
-def final_snapshot_identifier(stack: str, store: str) -> str:
-    """Stable, so that the snapshot a deletion leaves behind is where the runbook says it is."""
-    return f"showrunner-{stack}-{store}-final"
-
-
-def table_env_name(table: str) -> str:
-    return "DYNAMODB_TABLE_" + table.upper().replace("-", "_")
-
-
-# --- documents ---------------------------------------------------------------------------------
-
-
-def parameter_group_family(engine_version: str) -> str:
-    major, minor = engine_version.split(".")[:2]
-    return f"mysql{major}.{minor}"
-
-
-def mysql_parameters() -> list[dict[str, str]]:
-    """The parameter group's settings: the server refuses any connection that is not TLS."""
-    return [{"name": "require_secure_transport", "value": "ON", "apply_method": "immediate"}]
-
-
-def redrive_policy(dead_letter_arn: str, max_receive_count: int) -> str:
-    return json.dumps({"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": max_receive_count}, separators=(",", ":"))
-
-
-def table_attributes(table: TableSettings) -> list[dict[str, str]]:
-    """Only the key attributes are declared: DynamoDB refuses attribute definitions no key uses."""
-    attributes = [{"name": table.hash_key, "type": table.hash_key_type}]
-    if table.range_key is not None:
-        attributes.append({"name": table.range_key, "type": table.range_key_type})
-    return attributes
-
-
-# --- what a fleet gets -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """Where each store is, resolved after deploy. A store the stack does not define is None/empty."""
-
-    region: str
-    mysql_host: str | None = None
-    mysql_database: str | None = None
-    mysql_username: str | None = None
-    mysql_secret_arn: str | None = None
-    cache_host: str | None = None
-    queues: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Celery queue name → {"url", "arn"}, in the configured order (the first is the default)."""
-    tables: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Table key in config → {"name", "arn"}."""
-
-
-def uses_of(services: Iterable) -> list[str]:
-    """The stores any of these services uses, in the canonical order."""
-    used = {store for service in services for store in service.uses}
-    return [store for store in STORES if store in used]
-
-
-def service_env(uses: Sequence[str], endpoints: Endpoints) -> dict[str, str]:
-    """The environment a container gets for the stores it uses; no secret is in it."""
-    env: dict[str, str] = {}
-    if "mysql" in uses:
-        env.update(
-            DATABASE_HOST=endpoints.mysql_host,
-            DATABASE_PORT=str(MYSQL_PORT),
-            DATABASE_NAME=endpoints.mysql_database,
-            DATABASE_USER=endpoints.mysql_username,
-            DATABASE_TLS="required",
-        )
-    if "cache" in uses:
-        env["CACHE_URL"] = f"rediss://{endpoints.cache_host}:{CACHE_PORT}/0"
-    if "queues" in uses:
-        env["CELERY_BROKER_URL"] = "sqs://"
-        env["CELERY_PREDEFINED_QUEUES"] = json.dumps(
-            {name: {"url": queue["url"]} for name, queue in endpoints.queues.items()}, separators=(",", ":")
-        )
-        env["CELERY_DEFAULT_QUEUE"] = next(iter(endpoints.queues))
-    if "tables" in uses:
-        env.update({table_env_name(name): table["name"] for name, table in endpoints.tables.items()})
-    if AWS_API_STORES & set(uses):
-        env["AWS_REGION"] = endpoints.region
-    return dict(sorted(env.items()))
-
-
-def service_secret_refs(uses: Sequence[str], endpoints: Endpoints) -> dict[str, str]:
-    """`NAME → SECRET_ARN:JSON_KEY` for the host's fetcher: values that go to the env file only."""
-    if "mysql" not in uses:
-        return {}
-    return {"DATABASE_PASSWORD": f"{endpoints.mysql_secret_arn}:{DATABASE_PASSWORD_KEY}"}
-
-
-def access_statements(uses: Sequence[str], endpoints: Endpoints) -> list[dict]:
-    """The fleet role's statements for its services' stores: those queues, those tables, that secret."""
-    statements: list[dict] = []
-    if "mysql" in uses:
-        statements.append(
-            {
-                "Sid": "ReadDatabasePassword",
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": endpoints.mysql_secret_arn,
-            }
-        )
-    if "queues" in uses:
-        statements.append(
-            {
-                "Sid": "UseCeleryQueues",
-                "Effect": "Allow",
-                "Action": QUEUE_ACTIONS,
-                "Resource": sorted(queue["arn"] for queue in endpoints.queues.values()),
-            }
-        )
-    if "tables" in uses:
-        statements.append(
-            {
-                "Sid": "UseTables",
-                "Effect": "Allow",
-                "Action": TABLE_ACTIONS,
-                "Resource": sorted(table["arn"] for table in endpoints.tables.values()),
-            }
-        )
-    return statements
-
-
-def ingress_ports(uses: Sequence[str]) -> dict[str, int]:
-    """Store → port that the store's security group must open to the fleet."""
-    return {store: port for store, port in NETWORK_STORES.items() if store in uses}
 
 
 # --- the component -----------------------------------------------------------------------------
@@ -415,3 +243,4 @@ def _endpoints(values: dict, queues: list[str], tables: list[str]) -> Endpoints:
         queues={q: {"url": values[f"queue_url:{q}"], "arn": values[f"queue_arn:{q}"]} for q in queues},
         tables={t: {"name": values[f"table_name:{t}"], "arn": values[f"table_arn:{t}"]} for t in tables},
     )
+

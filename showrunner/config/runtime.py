@@ -7,8 +7,8 @@ from pathlib import Path
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from components import stackconfig
-from components.settings import ConfigError, Settings, load_settings
+from showrunner.config import stackfile
+from showrunner.config import ConfigError, Settings, load_settings
 
 
 def _program_config() -> dict[str, str]:
@@ -23,8 +23,8 @@ def stack_settings(project_dir: Path) -> Settings:
     deep-merged over the default in Pulumi.yaml instead. Problems stop the run with one line each
     and no traceback (`pulumi.RunError`).
     """
-    project = stackconfig.load_project(project_dir)
-    values = stackconfig.namespace_values(project, _program_config())
+    project = stackfile.load_project(project_dir)
+    values = stackfile.namespace_values(project, _program_config())
     try:
         return load_settings(values, project=project.name, stack=pulumi.get_stack())
     except ConfigError as error:

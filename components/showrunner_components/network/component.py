@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import Network as NetworkSettings
-from components.tagging import merge_tags
+from showrunner.config.models import Network as NetworkSettings
+from showrunner_components.tagging import merge_tags
 
 
 def subnet_cidrs(cidr: str, az_count: int) -> tuple[list[str], list[str]]:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import LoadBalancer as LoadBalancerSettings
-from components.settings import Service
-from components.tagging import merge_tags
+from showrunner.config.models import LoadBalancer as LoadBalancerSettings
+from showrunner.config.models import Service
+from showrunner_components.tagging import merge_tags
 
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 """TLS 1.3 and 1.2 only: AWS's recommended policy for public listeners."""

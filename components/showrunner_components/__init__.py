@@ -1,0 +1,13 @@
+"""showrunner's AWS components for Pulumi: a containerised web platform on EC2, one package each.
+
+    fleet            Auto Scaling groups of Docker hosts whose containers run as systemd units
+    image_pipeline   ECR repositories and Docker builds, tested before push, handed on by digest
+    golden_ami       an EC2 Image Builder pipeline baking the fleet's host image
+    load_balancer    an Application Load Balancer with a target group and rule per routed service
+    network          a VPC with public and private subnets, or an existing one
+    state            RDS MySQL, ElastiCache, DynamoDB tables and SQS queues, protected
+    secrets          service secrets as SSM SecureStrings under a customer-managed KMS key
+    delivery         GitHub OIDC and least-privilege preview and deploy roles
+
+Each package exports its ComponentResource and Args; its pure builders are modules of their own.
+"""

@@ -1,0 +1,88 @@
+"""A fleet's user data: the `#cloud-config` that writes host settings and every unit, then starts them.
+
+Pure functions to text, checked by `cloud-init schema` in the tests. Over EC2's 16 KB the text is
+gzipped, which cloud-init recognises by its magic bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+from collections.abc import Mapping
+
+import yaml
+
+from showrunner.config.models import Service
+from showrunner_components.fleet.units import UNIT_DIR, HostRenderError, HOST_ENV, DEFAULT_MIN_FREE_MB, render_units, units_to_enable
+
+
+class _Literal(str):
+    """A string that YAML writes as a `|` block, so that the user data reads like the files."""
+
+
+def _literal(dumper: yaml.SafeDumper, value: _Literal):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Literal, _literal)
+
+
+def host_env(stack: str, region: str, *, secrets_dir: str | None = None) -> str:
+    """`/etc/showrunner/host.env`: what the fetcher and the units read. No secret is in it.
+
+    `secrets_dir` is the local boot simulation's override only (files instead of SSM).
+    """
+    lines = [f"SHOWRUNNER_STACK={stack}", f"SHOWRUNNER_SSM_PREFIX=/showrunner/{stack}", f"AWS_REGION={region}"]
+    if secrets_dir is not None:
+        lines.append(f"SHOWRUNNER_SECRETS_DIR={secrets_dir}")
+    return "\n".join(lines) + "\n"
+
+
+USER_DATA_LIMIT = 16384
+"""EC2 refuses user data over 16 KB (raw, before base64)."""
+
+
+def user_data_base64(cloud_config: str, fleet: str) -> str:
+    """The launch template's `user_data`: the cloud-config as is, or gzipped when it is over EC2's
+    16 KB (cloud-init recognises gzip by its magic bytes). Deterministic: no timestamp in the gzip
+    header, so an unchanged fleet is not a launch-template change."""
+    raw = cloud_config.encode()
+    if len(raw) > USER_DATA_LIMIT:
+        raw = gzip.compress(raw, compresslevel=9, mtime=0)
+        if len(raw) > USER_DATA_LIMIT:
+            raise HostRenderError(
+                f'fleet "{fleet}": user data is {len(raw)} bytes even gzipped; EC2 allows {USER_DATA_LIMIT}. '
+                "Move some services to another fleet"
+            )
+    return base64.b64encode(raw).decode()
+
+
+def render_cloud_config(
+    stack: str,
+    region: str,
+    services: Mapping[str, Service],
+    images: Mapping[str, str],
+    *,
+    min_free_mb: int = DEFAULT_MIN_FREE_MB,
+    secrets_dir: str | None = None,
+    store_env: Mapping[str, Mapping[str, str]] | None = None,
+    secret_refs: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
+    """The fleet's user data: host settings, its units, and the command that starts them."""
+    units = render_units(services, images, min_free_mb=min_free_mb, store_env=store_env, secret_refs=secret_refs)
+    files = [{"path": HOST_ENV, "owner": "root:root", "permissions": "0644", "content": _Literal(host_env(stack, region, secrets_dir=secrets_dir))}]
+    files += [
+        {"path": f"{UNIT_DIR}/{file_name}", "owner": "root:root", "permissions": "0644", "content": _Literal(text)}
+        for file_name, text in units.items()
+    ]
+    document = {
+        "write_files": files,
+        # --no-block: units pull and start in parallel instead of one after another in cloud-final.
+        "runcmd": [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "--no-block", *units_to_enable(units, services)]],
+    }
+    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=None, width=10_000)
+    return "#cloud-config\n" + body

@@ -1,0 +1,15 @@
+"""LoadBalancer: an Application Load Balancer with a target group and a listener rule per routed service.
+
+The pure builders are modules of this package and import without Pulumi; the component and its
+Args load on first use.
+"""
+
+__all__ = ["LoadBalancer", "LoadBalancerArgs"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from showrunner_components.load_balancer import component
+
+        return getattr(component, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,163 @@
+"""The store contract: what a service that `uses` a store gets, and what it may not set itself.
+
+Validation (`showrunner.config`) and the builders here read the same constants: the environment
+names each store gives a service (`STORE_ENV`, `STORE_ENV_PREFIXES`), the stores reached through
+the AWS API with the fleet role's credentials (`AWS_API_STORES`) and those reached over the VPC
+(`NETWORK_STORES`). `service_env` refuses to emit a name the contract does not list, so the two
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+STORES = ("mysql", "cache", "queues", "tables")
+"""Every store kind, in the canonical order."""
+MYSQL_PORT = 3306
+CACHE_PORT = 6379
+DATABASE_PASSWORD_KEY = "password"
+"""The JSON key of the password in the secret RDS manages."""
+AWS_API_STORES = frozenset({"queues", "tables"})
+"""Stores a container reaches through the AWS API (credentials from the fleet's role)."""
+NETWORK_STORES = {"mysql": MYSQL_PORT, "cache": CACHE_PORT}
+"""Stores a container reaches over the VPC: its fleet's security group must be admitted."""
+STORE_ENV = {
+    "mysql": ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_TLS", "DATABASE_PASSWORD"),
+    "cache": ("CACHE_URL",),
+    "queues": ("CELERY_BROKER_URL", "CELERY_PREDEFINED_QUEUES", "CELERY_DEFAULT_QUEUE", "AWS_REGION"),
+    "tables": ("AWS_REGION",),
+}
+"""The environment names each store sets for a service that uses it (DATABASE_PASSWORD through
+the secrets fetcher); a service may set none of them in `env` or `secrets`."""
+STORE_ENV_PREFIXES = {"tables": ("DYNAMODB_TABLE_",)}
+"""Name prefixes a store owns: one `DYNAMODB_TABLE_<KEY>` per table."""
+QUEUE_ACTIONS = [
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+    "sqs:SendMessage",
+]
+"""What Celery's SQS transport needs with `predefined_queues`: it never lists or creates queues."""
+TABLE_ACTIONS = [
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:UpdateItem",
+]
+
+
+def reserved_env(uses: Iterable[str]) -> tuple[set[str], tuple[str, ...]]:
+    """The names and name prefixes that the stores in `uses` set, which a service may not set."""
+    names = {name for store in uses for name in STORE_ENV[store]}
+    prefixes = tuple(prefix for store in uses for prefix in STORE_ENV_PREFIXES.get(store, ()))
+    return names, prefixes
+
+
+def table_env_name(table: str) -> str:
+    return STORE_ENV_PREFIXES["tables"][0] + table.upper().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where each store is, resolved after deploy. A store the stack does not define is None/empty."""
+
+    region: str
+    mysql_host: str | None = None
+    mysql_database: str | None = None
+    mysql_username: str | None = None
+    mysql_secret_arn: str | None = None
+    cache_host: str | None = None
+    queues: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Celery queue name → {"url", "arn"}, in the configured order (the first is the default)."""
+    tables: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Table key in config → {"name", "arn"}."""
+
+
+def uses_of(services: Iterable) -> list[str]:
+    """The stores any of these services uses, in the canonical order."""
+    used = {store for service in services for store in service.uses}
+    return [store for store in STORES if store in used]
+
+
+def service_env(uses: Sequence[str], endpoints: Endpoints) -> dict[str, str]:
+    """The environment a container gets for the stores it uses; no secret is in it."""
+    env: dict[str, str] = {}
+    if "mysql" in uses:
+        env.update(
+            DATABASE_HOST=endpoints.mysql_host,
+            DATABASE_PORT=str(MYSQL_PORT),
+            DATABASE_NAME=endpoints.mysql_database,
+            DATABASE_USER=endpoints.mysql_username,
+            DATABASE_TLS="required",
+        )
+    if "cache" in uses:
+        env["CACHE_URL"] = f"rediss://{endpoints.cache_host}:{CACHE_PORT}/0"
+    if "queues" in uses:
+        env["CELERY_BROKER_URL"] = "sqs://"
+        env["CELERY_PREDEFINED_QUEUES"] = json.dumps(
+            {name: {"url": queue["url"]} for name, queue in endpoints.queues.items()}, separators=(",", ":")
+        )
+        env["CELERY_DEFAULT_QUEUE"] = next(iter(endpoints.queues))
+    if "tables" in uses:
+        env.update({table_env_name(name): table["name"] for name, table in endpoints.tables.items()})
+    if AWS_API_STORES & set(uses):
+        env["AWS_REGION"] = endpoints.region
+    names, prefixes = reserved_env(uses)
+    undeclared = sorted(k for k in env if k not in names and not k.startswith(prefixes))
+    if undeclared:
+        raise ValueError(f"service_env sets {', '.join(undeclared)}, which STORE_ENV does not declare")
+    return dict(sorted(env.items()))
+
+
+def service_secret_refs(uses: Sequence[str], endpoints: Endpoints) -> dict[str, str]:
+    """`NAME → SECRET_ARN:JSON_KEY` for the host's fetcher: values that go to the env file only."""
+    if "mysql" not in uses:
+        return {}
+    return {"DATABASE_PASSWORD": f"{endpoints.mysql_secret_arn}:{DATABASE_PASSWORD_KEY}"}
+
+
+def access_statements(uses: Sequence[str], endpoints: Endpoints) -> list[dict]:
+    """The fleet role's statements for its services' stores: those queues, those tables, that secret."""
+    statements: list[dict] = []
+    if "mysql" in uses:
+        statements.append(
+            {
+                "Sid": "ReadDatabasePassword",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": endpoints.mysql_secret_arn,
+            }
+        )
+    if "queues" in uses:
+        statements.append(
+            {
+                "Sid": "UseCeleryQueues",
+                "Effect": "Allow",
+                "Action": QUEUE_ACTIONS,
+                "Resource": sorted(queue["arn"] for queue in endpoints.queues.values()),
+            }
+        )
+    if "tables" in uses:
+        statements.append(
+            {
+                "Sid": "UseTables",
+                "Effect": "Allow",
+                "Action": TABLE_ACTIONS,
+                "Resource": sorted(table["arn"] for table in endpoints.tables.values()),
+            }
+        )
+    return statements
+
+
+def ingress_ports(uses: Sequence[str]) -> dict[str, int]:
+    """Store → port that the store's security group must open to the fleet."""
+    return {store: port for store, port in NETWORK_STORES.items() if store in uses}
+

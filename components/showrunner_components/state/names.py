@@ -1,0 +1,26 @@
+"""The AWS names of a stack's stores: stable, so that runbooks and snapshots can name them."""
+
+from __future__ import annotations
+
+
+
+def resource_name(stack: str, store: str) -> str:
+    return f"showrunner-{stack}-{store}"
+
+
+def queue_name(stack: str, queue: str, *, dead_letter: bool = False) -> str:
+    return f"showrunner-{stack}-{queue}" + ("-dlq" if dead_letter else "")
+
+
+def table_name(stack: str, table: str) -> str:
+    return f"showrunner-{stack}-{table}"
+
+
+def final_snapshot_identifier(stack: str, store: str) -> str:
+    """Stable, so that the snapshot a deletion leaves behind is where the runbook says it is."""
+    return f"showrunner-{stack}-{store}-final"
+
+
+def table_env_name(table: str) -> str:
+    return "DYNAMODB_TABLE_" + table.upper().replace("-", "_")
+

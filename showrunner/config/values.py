@@ -1,0 +1,220 @@
+"""Value types of the configuration: each a pure check used as a pydantic `AfterValidator`.
+
+A check raises with a message that quotes what it received and says what would be right; the
+loader puts the path in front of it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import zoneinfo
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+from showrunner_components.fleet import cron
+
+PIPELINE_IMAGES = ("base", "www", "micro")
+
+
+def _fail(kind: str, message: str, **context: Any):
+    raise PydanticCustomError(kind, message, context)
+
+
+# --- value checks, each a pure function used as a pydantic AfterValidator -------------------
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_INSTANCE_TYPE = re.compile(r"^(?P<family>[a-z]+)(?P<gen>\d+)(?P<attrs>[a-z-]*)\.(?P<size>nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_REPOSITORY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(/[a-z0-9]+([._/-][a-z0-9]+)*)+$")
+_ECR_DIGEST_REF = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9]+([._/-][a-z0-9]+)*@sha256:[0-9a-f]{64}$")
+_ISO_WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
+_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9._~/*?-]*$")
+_HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.-]+$")
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
+_SSM_NAME = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
+
+
+def name(value: str) -> str:
+    if not _NAME.match(value):
+        _fail("name", '"{value}" is not a name (lower-case letters, digits and dashes, 2-32 long)', value=value)
+    return value
+
+
+def _is_port(value: str) -> bool:
+    parts = value.split(":")
+    return len(parts) == 2 and all(p.isdigit() and 1 <= int(p) <= 65535 for p in parts)
+
+
+def port(value: str) -> str:
+    if not _is_port(value):
+        _fail("port", '"{value}" is not HOST:CONTAINER (two port numbers 1-65535)', value=value)
+    return value
+
+
+def volume(value: str) -> str:
+    parts = value.split(":")
+    ok = len(parts) in (2, 3) and all(p.startswith("/") and ".." not in p.split("/") for p in parts[:2])
+    if not ok or (len(parts) == 3 and parts[2] != "ro"):
+        _fail("volume", '"{value}" is not HOST:CONTAINER[:ro] with absolute paths', value=value)
+    return value
+
+
+def env_name(value: str) -> str:
+    if not _ENV_NAME.match(value):
+        _fail("env_name", '"{value}" is not an environment variable name', value=value)
+    return value
+
+
+def env_value(value: str) -> str:
+    if value == "":
+        _fail(
+            "empty_env",
+            "is empty; an empty value starts the container broken (2015: an empty SECRET_KEY). "
+            "Give a value, or move it to `secrets`",
+        )
+    return value
+
+
+def cron_schedule(value: str) -> str:
+    """Five-field cron (`m h dom mon dow`) or an alias such as `@daily`: what 2015's crontab used."""
+    try:
+        cron.parse(value)
+    except cron.CronError as error:
+        _fail(
+            "schedule",
+            '"{value}" is not a cron schedule: {why}',
+            value=value,
+            why=str(error),
+        )
+    return value
+
+
+def aws_cron(value: str) -> str:
+    """An EventBridge/Image Builder `cron(m h dom mon dow year)` expression."""
+    match = re.match(r"^cron\((.+)\)$", value)
+    if not match or len(match.group(1).split()) != 6:
+        _fail("aws_cron", '"{value}" is not an AWS cron expression like "cron(0 4 ? * sun *)"', value=value)
+    return value
+
+
+def time_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        _fail("time_zone", '"{value}" is not an IANA time zone like "America/New_York" or "UTC"', value=value)
+    return value
+
+
+def instance_type(value: str) -> str:
+    match = _INSTANCE_TYPE.match(value)
+    if not match:
+        _fail("instance_type", '"{value}" is not an EC2 instance type like "c7i.large"', value=value)
+    if "g" in match.group("attrs") or match.group("family") == "a":
+        _fail(
+            "instance_arch",
+            '"{value}" is an arm64 (Graviton) type, but the golden AMI is built for x86_64',
+            value=value,
+        )
+    return value
+
+
+def cidr(value: str) -> str:
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        _fail("cidr", '"{value}" is not an IPv4 CIDR block like "10.20.0.0/16"', value=value)
+    if not 16 <= network.prefixlen <= 24:
+        _fail("cidr_size", '"{value}" must be between /16 and /24 to hold the subnets', value=value)
+    return value
+
+
+def http_path(value: str) -> str:
+    if not value.startswith("/") or " " in value:
+        _fail("http_path", '"{value}" is not an absolute URL path', value=value)
+    return value
+
+
+def path_pattern(value: str) -> str:
+    if not _PATH_PATTERN.match(value):
+        _fail("path_pattern", '"{value}" is not a path pattern like "/api/*"', value=value)
+    return value
+
+
+def host_pattern(value: str) -> str:
+    if not _HOST_PATTERN.match(value):
+        _fail("host_pattern", '"{value}" is not a host header pattern like "www.example.com"', value=value)
+    return value
+
+
+def image_ref(value: str) -> str:
+    if value not in PIPELINE_IMAGES and not _REPOSITORY.match(value):
+        _fail(
+            "image",
+            '"{value}" is neither a pipeline image (base, www, micro) nor a repository like "public.ecr.aws/org/name"',
+            value=value,
+        )
+    return value
+
+
+def image_tag(value: str) -> str:
+    if value.startswith("sha256:"):
+        if not _DIGEST.match(value):
+            _fail("digest", '"{value}" is not a sha256 digest (sha256: and 64 hex digits)', value=value)
+    elif not _TAG.match(value):
+        _fail("tag", '"{value}" is not an image tag or sha256: digest', value=value)
+    return value
+
+
+def ecr_digest_ref(value: str) -> str:
+    if not _ECR_DIGEST_REF.match(value):
+        _fail(
+            "ecr_digest_ref",
+            '"{value}" is not an ECR image pinned by digest (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY@sha256:…)',
+            value=value,
+        )
+    return value
+
+
+def iso_week(value: str) -> str:
+    if not _ISO_WEEK.match(value):
+        _fail("iso_week", '"{value}" is not an ISO week like "2026-W48"', value=value)
+    return value
+
+
+def acm_arn(value: str) -> str:
+    if not _ACM_ARN.match(value):
+        _fail("acm_arn", '"{value}" is not an ACM certificate ARN', value=value)
+    return value
+
+
+def ssm_name(value: str) -> str:
+    if not _SSM_NAME.match(value):
+        _fail("ssm_name", '"{value}" is not an SSM parameter path like "/aws/service/..."', value=value)
+    return value
+
+
+Name = Annotated[str, AfterValidator(name)]
+Port = Annotated[str, AfterValidator(port)]
+Volume = Annotated[str, AfterValidator(volume)]
+EnvName = Annotated[str, AfterValidator(env_name)]
+EnvValue = Annotated[str, AfterValidator(env_value)]
+CronSchedule = Annotated[str, AfterValidator(cron_schedule)]
+AwsCron = Annotated[str, AfterValidator(aws_cron)]
+InstanceType = Annotated[str, AfterValidator(instance_type)]
+TimeZone = Annotated[str, AfterValidator(time_zone)]
+Cidr = Annotated[str, AfterValidator(cidr)]
+HttpPath = Annotated[str, AfterValidator(http_path)]
+PathPattern = Annotated[str, AfterValidator(path_pattern)]
+HostPattern = Annotated[str, AfterValidator(host_pattern)]
+ImageRef = Annotated[str, AfterValidator(image_ref)]
+ImageTag = Annotated[str, AfterValidator(image_tag)]
+IsoWeek = Annotated[str, AfterValidator(iso_week)]
+EcrDigestRef = Annotated[str, AfterValidator(ecr_digest_ref)]
+AcmArn = Annotated[str, AfterValidator(acm_arn)]
+SsmName = Annotated[str, AfterValidator(ssm_name)]
+
