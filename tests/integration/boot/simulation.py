@@ -31,7 +31,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from showrunner_components.fleet import cloud_config, cron, units
+from showrunner_components.fleet import cloud_config, units
 from showrunner_components.fleet.component import service_image
 from showrunner.config import Settings, load_settings
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from showrunner_components.fleet import cloud_config, cron, units
+from showrunner_components.fleet import cloud_config
 from showrunner_components.fleet.component import service_image
 from showrunner.config.models import Service
 from showrunner_components.state.contract import Endpoints, service_env, service_secret_refs

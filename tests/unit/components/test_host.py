@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from showrunner_components.fleet import cloud_config, cron, units
+from showrunner_components.fleet import cloud_config, units
 from showrunner_components.fleet.cloud_config import render_cloud_config
 from showrunner_components.fleet.cron import on_calendar
 from showrunner_components.fleet.units import HostRenderError, render_service_unit, render_timer_unit, render_units

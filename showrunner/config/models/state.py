@@ -1,0 +1,120 @@
+"""`showrunner:state`: the stores services use (showrunner_components.state)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from showrunner.config.values import Name, _fail
+from showrunner.config.models.base import _Strict
+from showrunner_components.state.contract import STORES
+
+
+Store = Literal["mysql", "cache", "queues", "tables"]
+
+_DB_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+_CACHE_NODE_TYPE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+_ATTRIBUTE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
+_SQL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_WEEKLY_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
+
+
+class Mysql(_Strict):
+    """RDS MySQL. Storage is always encrypted gp3, TLS is required, deletion protection is on and
+    the final snapshot is always taken; the master password lives in Secrets Manager, managed by RDS."""
+
+    engine_version: str = Field(default="8.0", pattern=r"^8\.[0-9]+(\.[0-9]+)?$")
+    instance_class: str = Field(default="db.t3.medium", pattern=_DB_INSTANCE_CLASS.pattern)
+    allocated_storage_gb: int = Field(default=50, ge=20, le=65536)
+    max_allocated_storage_gb: int | None = Field(default=None, ge=20, le=65536)
+    """Storage autoscaling ceiling. Default: none, storage stays at `allocated_storage_gb`."""
+    multi_az: bool = False
+    """Default: false (one instance). Prod sets true: a standby in another zone, failover in ~1-2 min."""
+    backup_retention_days: int = Field(default=7, ge=7, le=35)
+    backup_window: str = Field(default="07:00-07:30", pattern=_WINDOW.pattern)
+    maintenance_window: str = Field(default="sun:08:00-sun:08:30", pattern=_WEEKLY_WINDOW.pattern)
+    database_name: str = Field(default="showrunner", pattern=_SQL_NAME.pattern)
+    username: str = Field(default="showrunner", pattern=_SQL_NAME.pattern)
+
+    @model_validator(mode="after")
+    def _storage(self) -> "Mysql":
+        if self.max_allocated_storage_gb is not None and self.max_allocated_storage_gb <= self.allocated_storage_gb:
+            _fail(
+                "max_storage",
+                "max_allocated_storage_gb ({max}) must be above allocated_storage_gb ({size}), or leave it out",
+                max=self.max_allocated_storage_gb,
+                size=self.allocated_storage_gb,
+            )
+        return self
+
+
+class Cache(_Strict):
+    """An ElastiCache replication group (Valkey or Redis), TLS in transit and encrypted at rest."""
+
+    engine: Literal["valkey", "redis"] = "valkey"
+    engine_version: str = Field(default="7.2", pattern=r"^[6-9]\.[0-9]+$")
+    node_type: str = Field(default="cache.t3.small", pattern=_CACHE_NODE_TYPE.pattern)
+    num_cache_clusters: int = Field(default=1, ge=1, le=6)
+    """Primary plus replicas. Default: 1 (no replica)."""
+    automatic_failover: bool = False
+    multi_az: bool = False
+    snapshot_retention_days: int = Field(default=1, ge=1, le=35)
+    snapshot_window: str = Field(default="05:00-06:00", pattern=_WINDOW.pattern)
+
+    @model_validator(mode="after")
+    def _failover(self) -> "Cache":
+        if self.automatic_failover and self.num_cache_clusters < 2:
+            _fail("failover_replica", "automatic_failover needs a replica: set num_cache_clusters to 2 or more")
+        if self.multi_az and not self.automatic_failover:
+            _fail("multi_az_failover", "multi_az needs automatic_failover: true")
+        return self
+
+
+class Table(_Strict):
+    """One DynamoDB table: on-demand, point-in-time recovery, deletion protection, encrypted."""
+
+    hash_key: str = Field(pattern=_ATTRIBUTE.pattern)
+    hash_key_type: Literal["S", "N", "B"] = "S"
+    range_key: str | None = Field(default=None, pattern=_ATTRIBUTE.pattern)
+    range_key_type: Literal["S", "N", "B"] = "S"
+    ttl_attribute: str | None = Field(default=None, pattern=_ATTRIBUTE.pattern)
+    """The attribute holding each item's expiry (epoch seconds). Default: no TTL."""
+
+
+class Queues(_Strict):
+    """SQS queues for Celery: one per Celery queue name, each with its dead-letter queue."""
+
+    names: list[Name] = Field(min_length=1, max_length=20)
+    longest_task_seconds: int = Field(ge=1, le=43200)
+    """The longest a task (or its ETA/countdown) may run before it is acknowledged."""
+    visibility_timeout_seconds: int = Field(ge=1, le=43200)
+    """Must be above `longest_task_seconds`: SQS hands a message out again once it expires."""
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    """Receives before a message moves to the dead-letter queue."""
+    message_retention_seconds: int = Field(default=345600, ge=60, le=1209600)
+    """Default: 4 days (SQS's own). Dead-letter queues always keep 14 days, the maximum."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> "Queues":
+        if len(set(self.names)) != len(self.names):
+            _fail("queue_repeated", "names lists a queue twice")
+        return self
+
+
+class State(_Strict):
+    """The stacks' stores. A store left out is not created, and no service may use it."""
+
+    mysql: Mysql | None = None
+    cache: Cache | None = None
+    tables: dict[Name, Table] = Field(default_factory=dict)
+    queues: Queues | None = None
+    protect: bool = True
+    """Default: true, every stateful resource carries Pulumi's `protect` and `retain_on_delete`.
+    Only a non-prod stack may set false (then `pulumi destroy` can remove it)."""
+
+    def defined(self) -> list[str]:
+        present = {"mysql": self.mysql, "cache": self.cache, "queues": self.queues, "tables": self.tables or None}
+        return [store for store in STORES if present[store] is not None]
