@@ -10,25 +10,11 @@ import base64
 import gzip
 from collections.abc import Mapping
 
-import yaml
-
 from showrunner.config.models import Service
+from showrunner_components.aws import dump_yaml
 from showrunner_components.fleet.units import UNIT_DIR, HostRenderError, HOST_ENV, DEFAULT_MIN_FREE_MB, render_units, units_to_enable
 
 
-class _Literal(str):
-    """A string that YAML writes as a `|` block, so that the user data reads like the files."""
-
-
-def _literal(dumper: yaml.SafeDumper, value: _Literal):
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-
-
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-_Dumper.add_representer(_Literal, _literal)
 
 
 def host_env(stack: str, region: str, *, secrets_dir: str | None = None) -> str:
@@ -74,9 +60,9 @@ def render_cloud_config(
 ) -> str:
     """The fleet's user data: host settings, its units, and the command that starts them."""
     units = render_units(services, images, min_free_mb=min_free_mb, store_env=store_env, secret_refs=secret_refs)
-    files = [{"path": HOST_ENV, "owner": "root:root", "permissions": "0644", "content": _Literal(host_env(stack, region, secrets_dir=secrets_dir))}]
+    files = [{"path": HOST_ENV, "owner": "root:root", "permissions": "0644", "content": host_env(stack, region, secrets_dir=secrets_dir)}]
     files += [
-        {"path": f"{UNIT_DIR}/{file_name}", "owner": "root:root", "permissions": "0644", "content": _Literal(text)}
+        {"path": f"{UNIT_DIR}/{file_name}", "owner": "root:root", "permissions": "0644", "content": text}
         for file_name, text in units.items()
     ]
     document = {
@@ -84,5 +70,5 @@ def render_cloud_config(
         # --no-block: units pull and start in parallel instead of one after another in cloud-final.
         "runcmd": [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "--no-block", *units_to_enable(units, services)]],
     }
-    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=None, width=10_000)
+    body = dump_yaml(document, default_flow_style=None, width=10_000)
     return "#cloud-config\n" + body

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from showrunner_components.aws import ROOT_DEVICE, ec2_trust_policy
 from showrunner_components.fleet import cloud_config, iam, units
 from showrunner_components.state import contract as state
 from showrunner.config.models import PIPELINE_IMAGES, Service
@@ -32,7 +33,6 @@ from showrunner_components.tagging import merge_tags
 METADATA_HOP_LIMIT = 1
 CONTAINER_METADATA_HOP_LIMIT = 2
 """For fleets whose containers call AWS (queues, tables): the bridge network is one hop more."""
-ROOT_DEVICE = "/dev/xvda"  # the Debian AMI's root device name
 DATA_DEVICE = "/dev/xvdb"  # formatted with label docker-data on first boot, mounted at /mnt/docker
 METRIC_NAMESPACES = ("Showrunner/Host",)  # the golden image's showrunner-disk-usage; nothing else publishes
 LOG_RETENTION_DAYS = 30
@@ -103,7 +103,7 @@ class Fleet(pulumi.ComponentResource):
         # --- identity: one role per fleet, so a host reads only its own services' secrets ------
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=iam.to_json(iam.assume_role_policy()),
+            assume_role_policy=iam.to_json(ec2_trust_policy()),
             description=f"showrunner {args.stack} fleet {name} hosts",
             tags=merge_tags(tags, f"{name}-role"),
             opts=child,

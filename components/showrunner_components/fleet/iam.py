@@ -34,15 +34,6 @@ SESSION_MANAGER_ACTIONS = [
 ]
 
 
-def assume_role_policy(partition: str = "aws") -> dict:
-    """Only EC2 instances can take the role."""
-    service = "ec2.amazonaws.com.cn" if partition == "aws-cn" else "ec2.amazonaws.com"
-    return {
-        "Version": VERSION,
-        "Statement": [{"Sid": "Ec2Instances", "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
-    }
-
-
 def parameter_arns(partition: str, region: str, account: str, stack: str, services: Sequence[str]) -> list[str]:
     """The path of each service (for GetParametersByPath) and every parameter under it."""
     arns = []

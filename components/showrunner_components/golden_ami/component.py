@@ -29,6 +29,7 @@ import pulumi_aws as aws
 import yaml
 
 from showrunner.config.models import GoldenAmi as GoldenAmiSettings
+from showrunner_components.aws import ROOT_DEVICE, dump_yaml, ec2_trust_policy
 
 GOLDEN_DIR = Path(__file__).resolve().parents[3] / "images" / "golden"
 DOCUMENTS = ("docker-engine", "time-sync", "host-access", "host-scripts", "housekeeping")
@@ -53,8 +54,6 @@ BUILDER_POLICIES = {
     "imagebuilder": "arn:aws:iam::aws:policy/EC2InstanceProfileForImageBuilder",
     "ssm": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
 }
-ROOT_DEVICE = "/dev/xvda"
-"""The root device name of the official Debian 12 AMIs."""
 
 _STEP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,127}$")
 _VARIABLE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
@@ -137,18 +136,6 @@ def expand_directive(command: str, golden_dir: Path, where: str) -> str:
     return f"bash -euo pipefail <<'{_TERMINATOR}'\n{text}{_TERMINATOR}"
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 def render_document(source: str, golden_dir: Path = GOLDEN_DIR, where: str = "document") -> str:
     """The document with every directive expanded, as YAML text (deterministic for one input)."""
     content = parse_document(source, where)
@@ -160,7 +147,7 @@ def render_document(source: str, golden_dir: Path = GOLDEN_DIR, where: str = "do
                 step["inputs"]["commands"] = [
                     expand_directive(c, golden_dir, step_where) if isinstance(c, str) else c for c in commands
                 ]
-    return yaml.dump(content, Dumper=_Dumper, sort_keys=False, width=1000, allow_unicode=True)
+    return dump_yaml(content, width=1000, allow_unicode=True)
 
 
 def parse_document(source: str, where: str) -> dict:
@@ -341,12 +328,6 @@ def log_write_policy(bucket: str, prefix: str = LOG_PREFIX) -> dict:
     }
 
 
-EC2_ASSUME_ROLE = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
-
-
 def ami_name(stack: str) -> str:
     return f"showrunner-{stack}-golden-{{{{ imagebuilder:buildDate }}}}"
 
@@ -430,7 +411,7 @@ class GoldenAmi(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-build-role",
             name=f"{prefix}-imagebuilder-build",
-            assume_role_policy=json.dumps(EC2_ASSUME_ROLE),
+            assume_role_policy=json.dumps(ec2_trust_policy()),
             tags=args.tags,
             opts=child,
         )

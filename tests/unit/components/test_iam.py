@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from showrunner_components.fleet.iam import assume_role_policy, instance_role_policy, to_json
+from showrunner_components.aws import ec2_trust_policy
+from showrunner_components.fleet.iam import instance_role_policy, to_json
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-0000-0000-0000-000000000000"
 WWW_REPO = "arn:aws:ecr:us-east-1:123456789012:repository/showrunner-prod/www"
@@ -118,7 +119,7 @@ def test_a_fleet_without_repositories_or_services_gets_no_ecr_or_ssm_statement()
 
 
 def test_only_ec2_assumes_the_role():
-    assert to_json(assume_role_policy()) == (
+    assert to_json(ec2_trust_policy()) == (
         '{"Version":"2012-10-17","Statement":[{"Sid":"Ec2Instances","Effect":"Allow",'
         '"Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
     )

@@ -1,0 +1,37 @@
+"""What several components share about AWS itself: the Debian AMIs' root device, the EC2 trust
+policy, and the YAML form of the documents AWS receives (user data, Image Builder components)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+ROOT_DEVICE = "/dev/xvda"
+"""The root device name of the official Debian 12 AMIs (the golden AMI's parent)."""
+IAM_VERSION = "2012-10-17"
+
+
+def ec2_trust_policy(partition: str = "aws") -> dict:
+    """A role only EC2 instances can take (through an instance profile)."""
+    service = "ec2.amazonaws.com.cn" if partition == "aws-cn" else "ec2.amazonaws.com"
+    return {
+        "Version": IAM_VERSION,
+        "Statement": [{"Sid": "Ec2Instances", "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    }
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line strings as `|` blocks, so a unit file or a script reads as itself."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_BlockDumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(document: Any, **options: Any) -> str:
+    """YAML with multi-line strings as blocks and keys in the order built (deterministic)."""
+    return yaml.dump(document, Dumper=_BlockDumper, sort_keys=False, **options)
