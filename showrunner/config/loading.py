@@ -7,17 +7,20 @@ the others; the checks across entries (`checks`) then run over everything that p
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from showrunner.config.checks import cross_checks, state_checks
+from showrunner.config.images import ensure_images, ensure_weekly_refresh, moved_key_problem
 from showrunner.config.messages import ConfigError, describe, path_of, problems_of
 from showrunner.config.models import (
     Delivery,
     Fleet,
     GoldenAmi,
-    Images,
+    Image,
+    ImagePipeline,
     LoadBalancer,
     Network,
     Service,
@@ -30,7 +33,8 @@ _SECTIONS: dict[str, tuple[Any, bool]] = {
     # key: (model or per-entry model, is a map of name → entry)
     "services": (Service, True),
     "fleets": (Fleet, True),
-    "images": (Images, False),
+    "images": (Image, True),
+    "image_pipeline": (ImagePipeline, False),
     "golden_ami": (GoldenAmi, False),
     "network": (Network, False),
     "load_balancer": (LoadBalancer, False),
@@ -39,7 +43,7 @@ _SECTIONS: dict[str, tuple[Any, bool]] = {
     "tags": (dict[str, str], False),
     "secrets": (dict[str, dict[str, str]], False),
 }
-_REQUIRED = ("services", "fleets", "images", "load_balancer")
+_REQUIRED = ("services", "fleets", "load_balancer")
 
 
 def _parse(model: Any, value: Any, prefix: tuple, problems: list[str]) -> Any:
@@ -56,8 +60,12 @@ _STACK_NAME_MAX = 16
 _STACK_NAME = re.compile(rf"^[a-z][a-z0-9-]{{0,{_STACK_NAME_MAX - 1}}}$")
 
 
-def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settings:
-    """Validate this project's config values as a whole; raise `ConfigError` with every problem."""
+def load_settings(values: dict[str, Any], *, project: str, stack: str, project_dir: Path | None = None) -> Settings:
+    """Validate this project's config values as a whole; raise `ConfigError` with every problem.
+
+    With `project_dir`, each image's build context is checked too: its folder under `images/`, its
+    Dockerfile, and the stages and build arguments its entry relies on.
+    """
     problems: list[str] = []
     if not _STACK_NAME.match(stack):
         problems.append(
@@ -81,6 +89,10 @@ def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settin
                 continue
             entries = {}
             for entry_name in value:
+                moved = moved_key_problem(entry_name) if key == "images" else None
+                if moved is not None:
+                    problems.append(moved)
+                    continue
                 if not _NAME.match(str(entry_name)):
                     problems.append(f"{path_of(key, entry_name)}: {describe(entry_name)} is not a name (lower-case letters, digits and dashes, 2-32 long)")
                     continue
@@ -97,6 +109,9 @@ def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settin
     secrets: dict[str, dict[str, str]] | None = parsed.get("secrets", {})
     problems.extend(cross_checks(services, fleets, secrets, values, stack))
     problems.extend(state_checks(services, parsed.get("state"), "state" in values, stack))
+    images: dict[str, Image] = parsed.get("images") or {}
+    problems.extend(ensure_images(images, values, project_dir))
+    problems.extend(ensure_weekly_refresh(images, parsed.get("image_pipeline", ImagePipeline())))
 
     if problems:
         raise ConfigError(problems)
@@ -107,7 +122,8 @@ def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settin
         tags=parsed.get("tags") or {},
         services=services,
         fleets=fleets,
-        images=parsed["images"],
+        images=images,
+        image_pipeline=parsed.get("image_pipeline") or ImagePipeline(),
         golden_ami=parsed.get("golden_ami") or GoldenAmi(),
         network=parsed.get("network") or Network(),
         load_balancer=parsed["load_balancer"],

@@ -16,8 +16,6 @@ from pydantic_core import PydanticCustomError
 
 from showrunner_components.fleet import cron
 
-PIPELINE_IMAGES = ("base", "www", "micro")
-
 
 def _fail(kind: str, message: str, **context: Any):
     raise PydanticCustomError(kind, message, context)
@@ -37,6 +35,8 @@ _PATH_PATTERN = re.compile(r"^/[A-Za-z0-9._~/*?-]*$")
 _HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.-]+$")
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 _SSM_NAME = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
+_IMAGE_CONTEXT = re.compile(r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$")
+_STAGE_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
 
 
 def name(value: str) -> str:
@@ -151,13 +151,32 @@ def host_pattern(value: str) -> str:
     return value
 
 
+def is_external_image(value: str) -> bool:
+    """A repository (it has a `/`), not the name of an entry of `showrunner:images` (names have none)."""
+    return "/" in value
+
+
 def image_ref(value: str) -> str:
-    if value not in PIPELINE_IMAGES and not _REPOSITORY.match(value):
+    """The name of an entry of `showrunner:images` (checked against the entries by the loader), or
+    an external repository."""
+    if not (_NAME.match(value) if not is_external_image(value) else _REPOSITORY.match(value)):
         _fail(
             "image",
-            '"{value}" is neither a pipeline image (base, www, micro) nor a repository like "public.ecr.aws/org/name"',
+            '"{value}" is neither an image name (an entry of showrunner:images) nor a repository like "public.ecr.aws/org/name"',
             value=value,
         )
+    return value
+
+
+def image_context(value: str) -> str:
+    if not _IMAGE_CONTEXT.match(value):
+        _fail("image_context", '"{value}" is not a folder under images/ like "www" or "go/search"', value=value)
+    return value
+
+
+def stage_name(value: str) -> str:
+    if not _STAGE_NAME.match(value):
+        _fail("stage_name", '"{value}" is not a Dockerfile stage name like "test" (lower-case letters, digits, - _ .)', value=value)
     return value
 
 
@@ -212,6 +231,8 @@ HttpPath = Annotated[str, AfterValidator(http_path)]
 PathPattern = Annotated[str, AfterValidator(path_pattern)]
 HostPattern = Annotated[str, AfterValidator(host_pattern)]
 ImageRef = Annotated[str, AfterValidator(image_ref)]
+ImageContext = Annotated[str, AfterValidator(image_context)]
+StageName = Annotated[str, AfterValidator(stage_name)]
 ImageTag = Annotated[str, AfterValidator(image_tag)]
 IsoWeek = Annotated[str, AfterValidator(iso_week)]
 EcrDigestRef = Annotated[str, AfterValidator(ecr_digest_ref)]

@@ -26,7 +26,7 @@ import pulumi_aws as aws
 from showrunner_components.aws import ROOT_DEVICE, ec2_trust_policy
 from showrunner_components.fleet import cloud_config, iam, units
 from showrunner_components.state import contract as state
-from showrunner.config.models import PIPELINE_IMAGES, Service
+from showrunner.config.models import Service
 from showrunner.config.models import Fleet as FleetSettings
 from showrunner_components.tagging import merge_tags
 
@@ -41,7 +41,7 @@ REFRESH_CHECKPOINTS = [50, 100]
 
 def service_image(service: Service, pipeline_digests: dict[str, str]) -> str:
     """The digest a host runs: the service's own pinned `tag` digest, else the pipeline's."""
-    if service.image not in PIPELINE_IMAGES:
+    if service.image not in pipeline_digests:
         return f"{service.image}@{service.tag}"  # settings refuse an external image without a digest
     if service.tag is not None and service.tag.startswith("sha256:"):
         return pipeline_digests[service.image].split("@", 1)[0] + "@" + service.tag
@@ -187,15 +187,15 @@ class Fleet(pulumi.ComponentResource):
             )
 
         # --- launch template -------------------------------------------------------------------
-        image_refs = {n: service_image(s, {}) for n, s in args.services.items() if s.image not in PIPELINE_IMAGES}
-        needed = sorted({s.image for s in args.services.values() if s.image in PIPELINE_IMAGES})
+        image_refs = {n: service_image(s, {}) for n, s in args.services.items() if s.image not in args.image_digests}
+        needed = sorted({s.image for s in args.services.values() if s.image in args.image_digests})
         digests = pulumi.Output.all(**{image: args.image_digests[image] for image in needed})
         self.user_data = pulumi.Output.all(digests, region, endpoints).apply(
             lambda v: cloud_config.render_cloud_config(
                 args.stack,
                 v[1],
                 args.services,
-                {**image_refs, **{n: service_image(s, v[0]) for n, s in args.services.items() if s.image in PIPELINE_IMAGES}},
+                {**image_refs, **{n: service_image(s, v[0]) for n, s in args.services.items() if s.image in args.image_digests}},
                 min_free_mb=settings.min_free_mb,
                 store_env={n: state.service_env(s.uses, v[2]) for n, s in args.services.items() if s.uses},
                 secret_refs={n: state.service_secret_refs(s.uses, v[2]) for n, s in args.services.items() if "mysql" in s.uses},

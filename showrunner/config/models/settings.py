@@ -6,7 +6,7 @@ from pydantic import Field, SecretStr
 
 from showrunner.config.models.base import _Strict
 from showrunner.config.models.fleets import Fleet
-from showrunner.config.models.images import GoldenAmi, Images
+from showrunner.config.models.images import GoldenAmi, Image, ImagePipeline
 from showrunner.config.models.platform import Delivery, LoadBalancer, Network
 from showrunner.config.models.services import Service
 from showrunner.config.models.state import State
@@ -21,7 +21,8 @@ class Settings(_Strict):
     tags: dict[str, str]
     services: dict[str, Service]
     fleets: dict[str, Fleet]
-    images: Images
+    images: dict[str, Image]
+    image_pipeline: ImagePipeline
     golden_ami: GoldenAmi
     network: Network
     load_balancer: LoadBalancer

@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from showrunner_components.image_pipeline.component import (
-    base_tag,
+from showrunner_components.image_pipeline import dockerfile
+from showrunner_components.image_pipeline.builds import (
+    BuildOrderError,
+    build_order,
     content_tag,
     context_hash,
+    image_tag,
     lifecycle_policy,
+    repository_arn_of,
     repository_name,
 )
 from showrunner.mocks import SECRET
@@ -68,12 +72,65 @@ def test_context_hash_refuses_an_empty_context(tmp_path: Path):
 def test_tags_are_stable_and_carry_the_refresh_key():
     assert content_tag("abc") == "ba7816bf8f01cfea"  # sha256("abc")
     assert content_tag("a", "b") != content_tag("ab")
-    assert base_tag("2026-W48", "abc") == "2026-W48-" + content_tag("abc")
-    assert base_tag("2026-W49", "abc") != base_tag("2026-W48", "abc")
+    assert image_tag("abc", refresh_key="2026-W48") == "2026-W48-" + content_tag("abc")
+    assert image_tag("abc", refresh_key="2026-W49") != image_tag("abc", refresh_key="2026-W48")
 
 
-def test_repository_name():
-    assert repository_name("showrunner", "prod", "www") == "showrunner/prod/www"
+def test_a_child_tag_follows_its_parent_digest():
+    assert image_tag("ctx") == content_tag("ctx")
+    assert image_tag("ctx", "repo@sha256:1") == content_tag("ctx", "repo@sha256:1")
+    assert image_tag("ctx", "repo@sha256:1") != image_tag("ctx", "repo@sha256:2")
+    assert image_tag("ctx", "repo@sha256:1", "2026-W48") == "2026-W48-" + content_tag("ctx", "repo@sha256:1")
+
+
+def test_repository_name_and_arn_of_a_reference():
+    assert repository_name("showrunner/prod", "www") == "showrunner/prod/www"
+    reference = "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/showrunner/staging/www@sha256:" + "ab" * 32
+    assert repository_arn_of(reference, "aws-cn") == "arn:aws-cn:ecr:cn-north-1:123456789012:repository/showrunner/staging/www"
+
+
+@pytest.mark.parametrize(
+    ("parents", "order"),
+    [
+        ({"base": None, "www": "base", "micro": None}, ["base", "www", "micro"]),
+        ({"www": "base", "micro": None, "base": None}, ["base", "www", "micro"]),
+        ({"c": "b", "b": "a", "a": None, "d": "a"}, ["a", "b", "c", "d"]),
+        ({}, []),
+    ],
+)
+def test_build_order_puts_each_parent_first_and_keeps_the_given_order_otherwise(parents, order):
+    assert build_order(parents) == order
+
+
+@pytest.mark.parametrize(
+    ("parents", "image", "message"),
+    [
+        ({"a": "b", "b": "a"}, "a", "the parents form a cycle: a → b → a"),
+        ({"x": None, "a": "a"}, "a", "the parents form a cycle: a → a"),
+        ({"x": "y", "y": "z", "z": "y"}, "y", "the parents form a cycle: y → z → y"),
+        ({"www": "bsae"}, "www", 'image www names parent "bsae", which is not an image of the pipeline'),
+    ],
+)
+def test_build_order_refuses_a_cycle_or_an_unknown_parent_naming_the_image(parents, image, message):
+    with pytest.raises(BuildOrderError) as error:
+        build_order(parents)
+    assert (error.value.image, str(error.value)) == (image, message)
+
+
+def test_dockerfile_stages_and_build_arguments():
+    text = (
+        "# syntax=docker/dockerfile:1\n"
+        "ARG BASE_IMAGE=debian:12\n"
+        "FROM --platform=linux/amd64 ${BASE_IMAGE} AS Test\n"
+        "ARG REFRESH_KEY\n"
+        "RUN echo \\\n"
+        "  FROM nothing AS fake\n"
+        "FROM ${BASE_IMAGE} as release\n"
+        "ARG BASE_IMAGE\n"
+        "FROM scratch\n"
+    )
+    assert dockerfile.stages(text) == ["test", "release"]
+    assert dockerfile.build_arguments(text) == ["BASE_IMAGE", "REFRESH_KEY"]
 
 
 # --- the component, as a stack registers it ---------------------------------------------------
@@ -98,7 +155,7 @@ def test_one_immutable_scanned_encrypted_repository_per_image(run):
 
 
 def test_each_repository_has_the_configured_lifecycle_policy(run):
-    expected = lifecycle_policy(run.settings.images.keep_releases, run.settings.images.untagged_expiry_days)
+    expected = lifecycle_policy(run.settings.image_pipeline.keep_releases, run.settings.image_pipeline.untagged_expiry_days)
     policies = by_type(run, "aws:ecr/lifecyclePolicy:LifecyclePolicy")
     assert sorted(p.name for p in policies) == ["images-base-lifecycle", "images-micro-lifecycle", "images-www-lifecycle"]
     for image in ("base", "www", "micro"):
@@ -140,7 +197,7 @@ def test_release_image_waits_for_the_test_stage_which_is_never_pushed(run):
 
 def test_base_tag_carries_the_refresh_key_so_a_new_week_rebuilds_it(run):
     base = one(run, IMAGE_TYPE, "images-base")
-    refresh_key = run.settings.images.refresh_key
+    refresh_key = run.settings.image_pipeline.refresh_key
     assert base.inputs["build"]["args"] == {"REFRESH_KEY": refresh_key}
     assert base.inputs["imageName"].startswith(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/{run.stack}/base:{refresh_key}-")
 
