@@ -86,7 +86,7 @@ def ensure_images(images: Mapping[str, Image], values: Mapping[str, Any], projec
         if image.release is not None and name not in run:
             problems.append(f'{path_of("images", name, "release")}: no service runs image "{name}"; promotion pins the images services run')
         if project_dir is not None:
-            problems.extend(_folder_problems(name, image, project_dir))
+            problems.extend(_folder_problems(name, image, project_dir, defined))
     return problems
 
 
@@ -98,7 +98,7 @@ def ensure_weekly_refresh(images: Mapping[str, Image], pipeline: ImagePipeline |
     return []
 
 
-def _folder_problems(name: str, image: Image, project_dir: Path) -> list[str]:
+def _folder_problems(name: str, image: Image, project_dir: Path, defined: list[str]) -> list[str]:
     """The build context, its Dockerfile, and what the entry asks of the Dockerfile."""
     folder = image.context_folder(name)
     shown = f"{IMAGES_DIR}/{folder}"
@@ -119,7 +119,7 @@ def _folder_problems(name: str, image: Image, project_dir: Path) -> list[str]:
                 f'{path_of("images", name, key)}: stage "{stage}" is not defined in {shown}/Dockerfile '
                 f"(its stages: {_listing(stages)}; a stage is named by FROM … AS <stage>)"
             )
-    if image.parent is not None and image.build_arg not in arguments:
+    if image.parent in defined and image.build_arg not in arguments:  # an unknown parent is reported already
         key = "parent_build_arg" if image.parent_build_arg is not None else "parent"
         problems.append(
             f"{path_of('images', name, key)}: {shown}/Dockerfile declares no ARG {image.build_arg}, so the parent's digest "

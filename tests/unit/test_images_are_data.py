@@ -171,3 +171,50 @@ def _set(path: str, value):
 )
 def test_what_an_entry_asks_of_its_folder_is_checked(change, expected):
     assert problems_in(PROJECT_DIR, change) == [expected]
+
+
+# --- tools/build-images follows the list ---------------------------------------------------------
+
+
+def build_driver(monkeypatch, root: Path):
+    """tools/build-images with Docker replaced by a recorder, reading the project at `root`."""
+    from showrunner.scripts import load_script
+
+    driver = load_script(PROJECT_DIR / "tools" / "build-images", "build_images_under_test")
+    calls = []
+    monkeypatch.setattr(driver, "ROOT", root)
+    monkeypatch.setattr(driver, "IMAGES", root / "images")
+    monkeypatch.setattr(driver, "docker_build", lambda context, tag, args, target=None, no_cache=False: calls.append(
+        (str(Path(context).relative_to(root)), tag, args, target)) or 1.0)
+    monkeypatch.setattr(driver, "upstream_args", lambda: {"UPSTREAM_IMAGE": "upstream:slim", "GO_IMAGE": "upstream:go"})
+    monkeypatch.setattr(driver, "wheelhouses", lambda: None)
+    monkeypatch.setenv("REFRESH_KEY", "2026-W01")
+    return driver, calls
+
+
+def test_build_images_builds_every_configured_image_after_its_parent_with_the_arguments_it_declares(monkeypatch, tmp_path):
+    project = copy_project(tmp_path)
+    add_image(project, {"parent": "base", "test_target": "build"}, folder=False)
+    (project / "images" / "search").mkdir()
+    (project / "images" / "search" / "Dockerfile").write_text("ARG BASE_IMAGE\nARG GO_IMAGE\nFROM ${GO_IMAGE} AS build\nFROM ${BASE_IMAGE}\n")
+    driver, calls = build_driver(monkeypatch, project)
+    driver.build_all()
+    assert calls == [
+        ("images/base", "showrunner/base:local", {"UPSTREAM_IMAGE": "upstream:slim", "REFRESH_KEY": "2026-W01"}, None),
+        ("images/www", "showrunner/www-test:local", {"BASE_IMAGE": "showrunner/base:local"}, "test"),
+        ("images/www", "showrunner/www:local", {"BASE_IMAGE": "showrunner/base:local"}, "release"),
+        ("images/micro", "showrunner/micro:local", {"GO_IMAGE": "upstream:go"}, None),
+        ("images/search", "showrunner/search-test:local", {"GO_IMAGE": "upstream:go", "BASE_IMAGE": "showrunner/base:local"}, "build"),
+        ("images/search", "showrunner/search:local", {"GO_IMAGE": "upstream:go", "BASE_IMAGE": "showrunner/base:local"}, None),
+    ]
+    assert sorted(driver.configured().run) == ["micro", "search", "www"]  # what `push` pushes
+
+
+def test_build_images_stops_with_the_config_problem_not_a_traceback(monkeypatch, tmp_path):
+    project = copy_project(tmp_path)
+    add_image(project, {"parent": "bsae"})
+    driver, calls = build_driver(monkeypatch, project)
+    with pytest.raises(driver.BuildError) as error:
+        driver.build_all()
+    assert str(error.value) == 'Pulumi.yaml: showrunner:images.search.parent: image "bsae" is not defined in showrunner:images (defined: base, micro, search, www)'
+    assert calls == []

@@ -82,3 +82,19 @@ def test_promotion_refuses_a_manifest_without_a_digest_for_a_running_image():
         "micro: is not in the manifest, but a service of stack prod runs it",
         'www: "showrunner/www:latest" is not an ECR reference pinned by digest (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY@sha256:…)',
     ]
+
+
+def test_make_promote_gets_one_line_per_pin_or_every_problem(tmp_path):
+    import subprocess
+    import sys
+
+    manifest = tmp_path / "release.json"
+    manifest.write_text(json.dumps(MANIFEST))
+    tool = [sys.executable, str(PROJECT_DIR / "tools" / "release-pins"), "--stack", "prod", str(manifest)]
+    result = subprocess.run(tool, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"micro {MANIFEST['micro']}\nwww {STAGING_WWW}\n", "")
+
+    manifest.write_text(json.dumps({"www": STAGING_WWW}))
+    result = subprocess.run(tool, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"release-pins: {manifest}: micro: is not in the manifest, but a service of stack prod runs it\n"
