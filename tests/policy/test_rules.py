@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
+
 import pytest
 
 from showrunner import policy
@@ -86,3 +89,24 @@ def test_secret_values_are_never_echoed():
 def test_deleted_resources_are_not_checked():
     bad = state(POLICY, "p", {"policy": doc({"Effect": "Allow", "Action": "*", "Resource": "*"})})
     assert policy.check_document({"steps": [{"op": "delete", "urn": bad["urn"], "oldState": bad}]}).violations == []
+
+
+CLOUD_CONFIG = "#cloud-config\nruncmd:\n- echo héllo\n"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (base64.b64encode(CLOUD_CONFIG.encode()).decode(), CLOUD_CONFIG),
+        (base64.encodebytes((CLOUD_CONFIG * 10).encode()).decode(), CLOUD_CONFIG * 10),  # wrapped at 76 columns
+        (base64.b64encode(gzip.compress(CLOUD_CONFIG.encode(), mtime=0)).decode(), CLOUD_CONFIG),
+        ("#cloud-config\nruncmd: []\n", None),  # plain text
+        ("echo hello world again", None),  # only base64 letters and spaces, yet text
+        ("AKIAIOSFODNN7EXAMPLE", None),  # decodes, but not to UTF-8 text
+        (base64.b64encode(CLOUD_CONFIG.encode()).decode()[:-1], None),  # truncated
+        ("[secret]", None),
+        (None, None),
+    ],
+)
+def test_user_data_decoding(value, expected):
+    assert policy.rules().decode_user_data(value) == expected
