@@ -19,7 +19,8 @@ def check_launch_template(resource: Resource) -> Iterator[str]:
     if not is_unknown(tokens) and tokens != "required":
         yield (
             f"{resource.label}: metadataOptions.httpTokens is {json.dumps(tokens)}, so IMDSv1 stays open; "
-            'set metadataOptions = {"httpTokens": "required", "httpPutResponseHopLimit": 2}'
+            'set metadataOptions = {"httpTokens": "required", "httpPutResponseHopLimit": 1} '
+            "(2 only on hosts whose containers must call AWS themselves)"
         )
     if resource.type == "aws:ec2/instance:Instance":
         volumes = [("rootBlockDevice", props.get("rootBlockDevice") or {})]

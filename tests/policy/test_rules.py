@@ -8,6 +8,7 @@ import gzip
 import pytest
 
 from showrunner import policy
+from showrunner_components.fleet.component import METADATA_HOP_LIMIT
 from tests.policy.cases import CASES, PACKER_2015, PACKER_2015_UNTAGGED, POLICY, doc, state
 
 RULE_NAMES = {rule.name for rule in policy.rules().RULES}
@@ -89,6 +90,19 @@ def test_secret_values_are_never_echoed():
 def test_deleted_resources_are_not_checked():
     bad = state(POLICY, "p", {"policy": doc({"Effect": "Allow", "Action": "*", "Resource": "*"})})
     assert policy.check_document({"steps": [{"op": "delete", "urn": bad["urn"], "oldState": bad}]}).violations == []
+
+
+def test_the_imdsv1_advice_is_the_projects_hop_limit():
+    report = policy.check_document({"steps": [{"op": "create", "newState": state(
+        "aws:ec2/launchTemplate:LaunchTemplate", "lt", {"metadataOptions": {"httpTokens": "optional"},
+                                                        "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}]})}]})
+    [violation] = report.violations
+    assert violation.message == (
+        'LaunchTemplate "lt": metadataOptions.httpTokens is "optional", so IMDSv1 stays open; set metadataOptions = '
+        f'{{"httpTokens": "required", "httpPutResponseHopLimit": {METADATA_HOP_LIMIT}}} '
+        "(2 only on hosts whose containers must call AWS themselves)"
+    )
+    assert METADATA_HOP_LIMIT == 1
 
 
 CLOUD_CONFIG = "#cloud-config\nruncmd:\n- echo héllo\n"
