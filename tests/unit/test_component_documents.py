@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from showrunner.scripts import load_script
+
 from showrunner_components.golden_ami.component import (
     DOCUMENTS,
     GOLDEN_DIR,
@@ -339,3 +341,11 @@ def test_runner_validates_the_real_documents_without_running_them():
     # An unknown --skip-step is refused after the documents are read, so nothing runs here.
     result = _runner("--parameter", "EcrRegistry=123456789012.dkr.ecr.us-east-1.amazonaws.com", "--skip-step", "NoSuchStep", *paths)
     assert (result.returncode, result.stderr) == (2, "run-component: --skip-step NoSuchStep: no step of that name in phases build,validate\n")
+
+
+def test_a_refusal_says_its_problems_when_printed():
+    runner = load_script(RUNNER, "run_component")
+    refused = runner.Refused(["doc.yml: schemaVersion: must be 1.0, got 2", "--phases: 'x' is not one of build, validate, test"])
+    assert str(refused) == "doc.yml: schemaVersion: must be 1.0, got 2\n--phases: 'x' is not one of build, validate, test"
+    with pytest.raises(runner.Refused, match="no step of that name"):
+        runner.plan([], ["build"], {}, {"Nope"})
