@@ -103,7 +103,6 @@ def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settin
     return Settings(
         project=project,
         stack=stack,
-        environment=stack,
         tags=parsed.get("tags") or {},
         services=services,
         fleets=fleets,

@@ -17,7 +17,6 @@ class Settings(_Strict):
 
     project: str
     stack: str
-    environment: str
     tags: dict[str, str]
     services: dict[str, Service]
     fleets: dict[str, Fleet]

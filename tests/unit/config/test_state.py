@@ -8,7 +8,7 @@ import pytest
 
 from showrunner.config import ConfigError, load_settings
 from showrunner.config.models import State
-from tests.unit.test_settings import DELETE, mutate, valid
+from tests.unit.config.test_loading import DELETE, mutate, valid
 
 
 def with_state() -> dict:
