@@ -50,6 +50,11 @@ def _is_port(value: str) -> bool:
     return len(parts) == 2 and all(p.isdigit() and 1 <= int(p) <= 65535 for p in parts)
 
 
+def host_port(value: str) -> int:
+    """The host side of a well-formed `HOST:CONTAINER` port."""
+    return int(value.split(":")[0])
+
+
 def port(value: str) -> str:
     if not _is_port(value):
         _fail("port", '"{value}" is not HOST:CONTAINER (two port numbers 1-65535)', value=value)

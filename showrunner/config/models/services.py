@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from showrunner.config.values import PIPELINE_IMAGES, CronSchedule, EnvName, EnvValue, HostPattern, HttpPath, ImageRef, ImageTag, Name, PathPattern, Port, Volume, _fail
+from showrunner.config.values import PIPELINE_IMAGES, CronSchedule, EnvName, EnvValue, HostPattern, HttpPath, ImageRef, ImageTag, Name, PathPattern, Port, Volume, _fail, host_port
 from showrunner.config.models.base import _Strict
 from showrunner.config.models.state import Store
 
@@ -72,4 +72,4 @@ class Service(_Strict):
 
     @property
     def host_ports(self) -> list[int]:
-        return [int(p.split(":")[0]) for p in self.ports]
+        return [host_port(p) for p in self.ports]
