@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
-from showrunner.config.values import AcmArn, Cidr, _fail
+from showrunner.config.values import AcmArn, Cidr, GithubEnvironment, GithubOidcProviderArn, GithubRepository, KmsKeyArn, S3Bucket, SubnetId, VpcId, _fail
 from showrunner.config.models.base import _Strict
 
 
@@ -16,9 +16,9 @@ class Network(_Strict):
     cidr: Cidr = "10.20.0.0/16"
     az_count: int = Field(default=2, ge=2, le=6)
     nat: Literal["none", "single", "per_az"] = "single"
-    vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$")
-    public_subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(default_factory=list)
-    private_subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(default_factory=list)
+    vpc_id: VpcId | None = None
+    public_subnet_ids: list[SubnetId] = Field(default_factory=list)
+    private_subnet_ids: list[SubnetId] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _existing(self) -> "Network":
@@ -40,14 +40,14 @@ class LoadBalancer(_Strict):
 class Delivery(_Strict):
     """GitHub Actions → AWS through OIDC: a read-only role for previews, a scoped one for deploys."""
 
-    github_repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    github_repository: GithubRepository
     """`owner/name`: the only repository whose workflows may assume the roles."""
-    state_bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    state_bucket: S3Bucket
     """The S3 bucket of the Pulumi state backend (`pulumi login s3://<bucket>`)."""
-    secrets_provider_key_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
+    secrets_provider_key_arn: KmsKeyArn | None = None
     """The KMS key of the `awskms://` secrets provider. Default: none, the roles cannot decrypt stack secrets."""
-    oidc_provider_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
+    oidc_provider_arn: GithubOidcProviderArn | None = None
     """An account has one GitHub OIDC provider. Default: this stack creates it; a second stack in the
     same account names the first one's here."""
-    deploy_environment: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,255}$")
+    deploy_environment: GithubEnvironment | None = None
     """The GitHub environment whose jobs may deploy. Default: the stack name (prod: required reviewers)."""

@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from showrunner.config.values import Name, _fail
+from showrunner.config.values import (
+    AttributeName, CacheNodeType, CacheVersion, DailyWindow, DbInstanceClass, MysqlVersion, Name, SqlName, WeeklyWindow, _fail,
+)
 from showrunner.config.models.base import _Strict
 from showrunner_components.state.contract import STORES
 
 
 Store = Literal["mysql", "cache", "queues", "tables"]
 
-_DB_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
-_CACHE_NODE_TYPE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
-_ATTRIBUTE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
-_SQL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
-_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
-_WEEKLY_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
-
-
 class Mysql(_Strict):
     """RDS MySQL. Storage is always encrypted gp3, TLS is required, deletion protection is on and
     the final snapshot is always taken; the master password lives in Secrets Manager, managed by RDS."""
 
-    engine_version: str = Field(default="8.0", pattern=r"^8\.[0-9]+(\.[0-9]+)?$")
-    instance_class: str = Field(default="db.t3.medium", pattern=_DB_INSTANCE_CLASS.pattern)
+    engine_version: MysqlVersion = "8.0"
+    instance_class: DbInstanceClass = "db.t3.medium"
     allocated_storage_gb: int = Field(default=50, ge=20, le=65536)
     max_allocated_storage_gb: int | None = Field(default=None, ge=20, le=65536)
     """Storage autoscaling ceiling. Default: none, storage stays at `allocated_storage_gb`."""
     multi_az: bool = False
     """Default: false (one instance). Prod sets true: a standby in another zone, failover in ~1-2 min."""
     backup_retention_days: int = Field(default=7, ge=7, le=35)
-    backup_window: str = Field(default="07:00-07:30", pattern=_WINDOW.pattern)
-    maintenance_window: str = Field(default="sun:08:00-sun:08:30", pattern=_WEEKLY_WINDOW.pattern)
-    database_name: str = Field(default="showrunner", pattern=_SQL_NAME.pattern)
-    username: str = Field(default="showrunner", pattern=_SQL_NAME.pattern)
+    backup_window: DailyWindow = "07:00-07:30"
+    maintenance_window: WeeklyWindow = "sun:08:00-sun:08:30"
+    database_name: SqlName = "showrunner"
+    username: SqlName = "showrunner"
 
     @model_validator(mode="after")
     def _storage(self) -> "Mysql":
@@ -55,14 +48,14 @@ class Cache(_Strict):
     """An ElastiCache replication group (Valkey or Redis), TLS in transit and encrypted at rest."""
 
     engine: Literal["valkey", "redis"] = "valkey"
-    engine_version: str = Field(default="7.2", pattern=r"^[6-9]\.[0-9]+$")
-    node_type: str = Field(default="cache.t3.small", pattern=_CACHE_NODE_TYPE.pattern)
+    engine_version: CacheVersion = "7.2"
+    node_type: CacheNodeType = "cache.t3.small"
     num_cache_clusters: int = Field(default=1, ge=1, le=6)
     """Primary plus replicas. Default: 1 (no replica)."""
     automatic_failover: bool = False
     multi_az: bool = False
     snapshot_retention_days: int = Field(default=1, ge=1, le=35)
-    snapshot_window: str = Field(default="05:00-06:00", pattern=_WINDOW.pattern)
+    snapshot_window: DailyWindow = "05:00-06:00"
 
     @model_validator(mode="after")
     def _failover(self) -> "Cache":
@@ -76,11 +69,11 @@ class Cache(_Strict):
 class Table(_Strict):
     """One DynamoDB table: on-demand, point-in-time recovery, deletion protection, encrypted."""
 
-    hash_key: str = Field(pattern=_ATTRIBUTE.pattern)
+    hash_key: AttributeName
     hash_key_type: Literal["S", "N", "B"] = "S"
-    range_key: str | None = Field(default=None, pattern=_ATTRIBUTE.pattern)
+    range_key: AttributeName | None = None
     range_key_type: Literal["S", "N", "B"] = "S"
-    ttl_attribute: str | None = Field(default=None, pattern=_ATTRIBUTE.pattern)
+    ttl_attribute: AttributeName | None = None
     """The attribute holding each item's expiry (epoch seconds). Default: no TTL."""
 
 

@@ -71,7 +71,7 @@ CASES = [
     ("multi-AZ cache without failover", mutate("state.cache", {"multi_az": True, "num_cache_clusters": 2}),
      "showrunner:state.cache: multi_az needs automatic_failover: true"),
     ("queue without a name", mutate("state.queues.names", []),
-     "showrunner:state.queues.names: must have at least 1 item after validation, not 0"),
+     "showrunner:state.queues.names: must list at least 1 item, not 0"),
     ("dead-letter count zero", mutate("state.queues.max_receive_count", 0),
      "showrunner:state.queues.max_receive_count: 0 must be greater than or equal to 1"),
     ("table without a hash key", mutate("state.tables.watch-progress", {"ttl_attribute": "expires_at"}),
