@@ -57,7 +57,7 @@ _SSM_NAME = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
 
 
 def name(value: str) -> str:
-    """Name: lower-case letters, digits and dashes, 2-32 long."""
+    """Name (lower-case letters, digits and dashes; 2-32)."""
     if not _NAME.match(value):
         _fail("name", '"{value}" is not a name (lower-case letters, digits and dashes, 2-32 long)', value=value)
     return value
@@ -139,7 +139,7 @@ def time_zone(value: str) -> str:
 
 
 def instance_type(value: str) -> str:
-    """x86_64 EC2 instance type (`c7i.large`); arm64 (Graviton) types are refused."""
+    """x86_64 EC2 instance type (`c7i.large`)."""
     match = _INSTANCE_TYPE.match(value)
     if not match:
         _fail("instance_type", '"{value}" is not an EC2 instance type like "c7i.large"', value=value)
@@ -273,15 +273,14 @@ github_environment = _matching(
     "github_environment", r"^[A-Za-z0-9_.-]{1,255}$", "a GitHub environment name (letters, digits, dots, dashes and underscores, at most 255)"
 )
 mysql_version = _matching("mysql_version", r"^8\.[0-9]+(\.[0-9]+)?$", "a MySQL 8 engine version", "8.0")
-cache_version = _matching("cache_version", r"^[6-9]\.[0-9]+$", "a Valkey or Redis engine version, 6.x to 9.x", "7.2")
+cache_version = _matching("cache_version", r"^[6-9]\.[0-9]+$", "an engine version, 6.x to 9.x (Valkey or Redis)", "7.2")
 db_instance_class = _matching("db_instance_class", r"^db\.[a-z0-9]+\.[a-z0-9]+$", "an RDS instance class", "db.t3.medium")
 cache_node_type = _matching("cache_node_type", r"^cache\.[a-z0-9]+\.[a-z0-9]+$", "an ElastiCache node type", "cache.t3.small")
-daily_window = _matching("daily_window", r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$", "a daily window hh:mm-hh:mm (UTC)", "07:00-07:30")
+daily_window = _matching("daily_window", r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$", "a daily window `hh:mm-hh:mm`, UTC")
 weekly_window = _matching(
     "weekly_window",
     r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$",
-    "a weekly window ddd:hh:mm-ddd:hh:mm (UTC)",
-    "sun:08:00-sun:08:30",
+    "a weekly window `ddd:hh:mm-ddd:hh:mm`, UTC",
 )
 sql_name = _matching("sql_name", r"^[A-Za-z][A-Za-z0-9_]{0,15}$", "a MySQL name (a letter, then letters, digits and underscores; at most 16)")
 attribute_name = _matching(

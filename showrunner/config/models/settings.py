@@ -56,7 +56,8 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "golden_ami", GoldenAmi, "the host image", absent=GoldenAmi,
-        doc="The EC2 Image Builder pipeline that bakes fleet hosts (replaces Packer + chef-client).",
+        doc="The EC2 Image Builder pipeline that bakes fleet hosts (replaces Packer + chef-client). With `bootstrap: true` "
+        "(a stack's first deploy, before any AMI exists) no fleets are created.",
     ),
     Section(
         "network", Network, "the VPC", absent=Network,
