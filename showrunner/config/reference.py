@@ -42,7 +42,7 @@ def _optional(annotation: Any) -> Any:
     return annotation
 
 
-def _nested(annotation: Any) -> tuple[type[BaseModel], str] | None:
+def nested(annotation: Any) -> tuple[type[BaseModel], str] | None:
     """The model under a field (`Route | None`, `dict[Name, Table]`) and how its keys are written below it."""
     annotation = _optional(annotation)
     if _is_model(annotation):
@@ -142,9 +142,9 @@ def rows(model: type[BaseModel], prefix: str = "") -> list[Row]:
             default = f"`{', '.join(literal(value))}`" if _is_plain(value) else "none"
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         found.append(Row(prefix + name, type_text(field.annotation, field.metadata), default.rstrip("."), meaning.rstrip("."), extra.get("replaces")))
-        nested = _nested(field.annotation)
-        if nested is not None:
-            found += rows(nested[0], prefix + name + nested[1])
+        inner = nested(field.annotation)
+        if inner is not None:
+            found += rows(inner[0], prefix + name + inner[1])
     return found
 
 
@@ -156,9 +156,9 @@ def models() -> list[type[BaseModel]]:
         if model not in found:
             found.append(model)
             for field in model.model_fields.values():
-                nested = _nested(field.annotation)
-                if nested is not None:
-                    visit(nested[0])
+                inner = nested(field.annotation)
+                if inner is not None:
+                    visit(inner[0])
 
     for section in SECTIONS:
         if _is_model(section.model):
