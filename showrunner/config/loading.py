@@ -7,6 +7,7 @@ the others; the rules across entries (`checks`) then run over what parsed and wh
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from pydantic import SecretStr, TypeAdapter, ValidationError
@@ -24,9 +25,14 @@ _STACK_NAME_MAX = 16
 _STACK_NAME = re.compile(rf"^[a-z][a-z0-9-]{{0,{_STACK_NAME_MAX - 1}}}$")
 
 
+@cache
+def _adapter(model: Any) -> TypeAdapter:
+    return TypeAdapter(model)
+
+
 def _validate(model: Any, value: Any, prefix: tuple, problems: list[str]) -> Any:
     try:
-        return TypeAdapter(model).validate_python(value)
+        return _adapter(model).validate_python(value)
     except ValidationError as error:
         problems.extend(problems_of(error, prefix, redact=prefix[0] == "secrets"))
         return None

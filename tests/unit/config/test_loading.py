@@ -248,3 +248,14 @@ def test_a_broken_service_still_gets_its_cross_entry_problems():
         "showrunner:services.catalog.route: needs `paths` or `hosts` (or both)",
         'showrunner:services.catalog.route.priority: priority 100 is already used by service "django"; listener rule priorities must be unique',
     ]
+
+
+def test_every_section_is_parsed_checked_and_kept():
+    import dataclasses
+
+    from showrunner.config.checks import Parsed
+    from showrunner.config.models import SECTIONS, Settings
+
+    keys = {section.key for section in SECTIONS}
+    assert keys == set(Settings.model_fields) - {"project", "stack"}
+    assert keys == {field.name for field in dataclasses.fields(Parsed)} - {"stack", "claims", "fleet_names"}
