@@ -16,7 +16,7 @@ from showrunner.config import ConfigError, load_settings
 from showrunner.config.images import project_images
 from showrunner.engine import run_stack
 from tests.conftest import PROJECT_DIR, by_type, one
-from tests.unit.test_settings import valid
+from tests.unit.config.test_loading import valid
 
 SEARCH_SERVICE = {
     "type": "web",

@@ -13,7 +13,7 @@ from showrunner.config.images import release_pins
 from showrunner.engine import load_stack, run_stack
 from showrunner_components.image_pipeline.builds import repository_arn_of
 from tests.conftest import PROJECT_DIR, by_type, one
-from tests.unit.test_settings import valid
+from tests.unit.config.test_loading import valid
 
 STAGING_WWW = "123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/staging/www@sha256:" + "ab" * 32
 

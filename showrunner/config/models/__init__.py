@@ -4,16 +4,15 @@ Every field's docstring states its default as behaviour; checks across entries l
 `showrunner.config.checks`.
 """
 
-from showrunner.config.models.base import _Strict
 from showrunner.config.models.fleets import Fleet, Scaling, ScheduledCapacity, Spot, WarmPool
 from showrunner.config.models.images import GoldenAmi, Image, ImagePipeline
 from showrunner.config.models.platform import Delivery, LoadBalancer, Network
 from showrunner.config.models.services import Route, Service
-from showrunner.config.models.settings import Settings
+from showrunner.config.models.settings import SECTIONS, Section, Settings
 from showrunner.config.models.state import Cache, Mysql, Queues, State, Store, Table
 
 __all__ = [
-    "Cache", "Delivery", "Fleet", "GoldenAmi", "Image", "ImagePipeline", "LoadBalancer", "Mysql", "Network",
-    "Queues", "Route", "Scaling", "ScheduledCapacity", "Service", "Settings", "Spot", "State", "Store", "Table",
-    "WarmPool", "_Strict",
+    "SECTIONS", "Cache", "Delivery", "Fleet", "GoldenAmi", "Image", "ImagePipeline", "LoadBalancer", "Mysql", "Network",
+    "Queues", "Route", "Scaling", "ScheduledCapacity", "Section", "Service", "Settings", "Spot", "State", "Store", "Table",
+    "WarmPool",
 ]

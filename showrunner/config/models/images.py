@@ -28,7 +28,7 @@ class Image(_Strict):
     """The Dockerfile stage of the release image. Default: the Dockerfile's last stage."""
     weekly: bool = False
     """Rebuilt every ISO week (`showrunner:image_pipeline.refresh_key`, passed as the build
-    argument `REFRESH_KEY`) for OS security updates. Default: rebuilt when its files or its parent change."""
+    argument `REFRESH_KEY`) for OS security updates. Default: `false`, rebuilt when its files or its parent change."""
     release: EcrDigestRef | None = None
     """Promotion: run exactly this reference (the one staging ran) instead of building the image
     here (`make promote` sets it). Default: built by this stack."""
@@ -52,23 +52,27 @@ class ImagePipeline(_Strict):
     """What every image of the pipeline shares: the weekly refresh and the ECR lifecycle."""
 
     refresh_key: IsoWeek | None = None
-    """The ISO week (`2026-W48`) of the weekly rebuild; the weekly refresh moves it. Required when
-    an image is `weekly`."""
+    """The week of the weekly rebuild; the weekly refresh moves it in every stack file. Required
+    when an image is `weekly`. Default: none, no image is weekly."""
     keep_releases: int = Field(default=20, ge=1, le=1000)
-    """Images kept per repository. Default: the newest 20."""
+    """Images kept per repository, so that a rollback to a recent digest still pulls. Default: the newest `20`."""
     untagged_expiry_days: int = Field(default=3, ge=1, le=365)
-    """Days until an untagged image expires. Default: 3."""
+    """Days after push until an untagged image (a superseded build) expires. Default: `3`."""
 
 
 class GoldenAmi(_Strict):
     """The EC2 Image Builder pipeline that bakes fleet hosts."""
 
     parent_image_parameter: SsmName = "/aws/service/debian/release/12/latest/amd64"
+    """The SSM parameter naming the parent AMI. Default: `/aws/service/debian/release/12/latest/amd64`, Debian 12's newest."""
     schedule: AwsCron = "cron(0 4 ? * sun *)"
+    """When the pipeline builds, even if the parent did not change (Debian's security updates). Default: `cron(0 4 ? * sun *)`, weekly."""
     build_instance_types: list[InstanceType] = Field(default_factory=lambda: ["m7i.large"], min_length=1)
+    """The build instance's types. Default: `m7i.large`."""
     root_volume_gb: int = Field(default=16, ge=8, le=200)
+    """The image's encrypted gp3 root volume, GiB. Default: `16`."""
     log_retention_days: int = Field(default=90, ge=1, le=3650)
-    """Days the build logs stay in the log bucket."""
+    """Days the build logs stay in the log bucket. Default: `90`."""
     bootstrap: bool = False
-    """Default: false, the AMI id is read from the pipeline's SSM parameter. True only for a stack's
-    first deploy, before the pipeline has produced an AMI (see images/golden/README.md)."""
+    """True only for a stack's first deploy, before the pipeline has produced an AMI: no fleets are
+    created then (see images/golden/README.md). Default: `false`, the AMI id is read from the pipeline's SSM parameter."""

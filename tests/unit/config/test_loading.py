@@ -278,3 +278,26 @@ IMAGE_CASES = [
 @pytest.mark.parametrize("change,expected", [(c[1], c[2]) for c in IMAGE_CASES], ids=[c[0] for c in IMAGE_CASES])
 def test_a_half_configured_image_is_one_problem_with_its_path(change, expected):
     assert problems_of(change(valid())) == [expected]
+
+
+def test_a_broken_service_still_gets_its_cross_entry_problems():
+    config = valid()
+    # catalog is broken twice over (a bad port, a route without conditions) and still claims priority 100.
+    config["services"]["catalog"]["ports"] = ["80:abc"]
+    config["services"]["catalog"]["route"] = {"priority": 100}
+    assert problems_of(config) == [
+        'showrunner:services.catalog.ports[0]: "80:abc" is not HOST:CONTAINER (two port numbers 1-65535)',
+        "showrunner:services.catalog.route: needs `paths` or `hosts` (or both)",
+        'showrunner:services.catalog.route.priority: priority 100 is already used by service "django"; listener rule priorities must be unique',
+    ]
+
+
+def test_every_section_is_parsed_checked_and_kept():
+    import dataclasses
+
+    from showrunner.config.checks import Parsed
+    from showrunner.config.models import SECTIONS, Settings
+
+    keys = {section.key for section in SECTIONS}
+    assert keys == set(Settings.model_fields) - {"project", "stack"}
+    assert keys == {field.name for field in dataclasses.fields(Parsed)} - {"stack", "claims", "fleet_names", "image_names", "project_dir"}
