@@ -43,6 +43,11 @@ def parameter_arns(partition: str, region: str, account: str, stack: str, servic
     return arns
 
 
+def service_domain(partition: str) -> str:
+    """The DNS suffix of AWS service endpoints in a partition (what `kms:ViaService` names)."""
+    return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+
+
 def log_group_name(stack: str, fleet: str) -> str:
     return f"/showrunner/{stack}/{fleet}"
 
@@ -80,7 +85,7 @@ def instance_role_policy(
                 "Effect": "Allow",
                 "Action": "kms:Decrypt",
                 "Resource": secrets_key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
+                "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.{service_domain(partition)}"}},
             },
         ]
     log_group = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group_name(stack, fleet)}"
