@@ -11,8 +11,9 @@ What a host may do, and nothing else:
 - write its logs to its fleet's log group and metrics to the stack's metric namespaces;
 - answer SSM Session Manager, the only way in (there is no SSH); those actions have no
   resource-level permissions either;
-- reach the stores its services use (`store_statements`, built by `state.access_statements`):
-  those queues, those tables, the database password's secret, and nothing else of the stack's.
+- whatever `additional_statements` add, after all of the above: this program passes the stores
+  its services use (`state.contract.access_statements`: those queues, those tables, the database
+  password's secret, and nothing else of the stack's).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def instance_role_policy(
     repository_arns: Sequence[str],
     secrets_key_arn: str,
     metric_namespaces: Sequence[str],
-    store_statements: Sequence[dict] = (),
+    additional_statements: Sequence[dict] = (),
 ) -> dict:
     """The inline policy of one fleet's instance role. Statements with no resource are left out."""
     statements: list[dict] = []
@@ -100,7 +101,7 @@ def instance_role_policy(
         },
         {"Sid": "SessionManager", "Effect": "Allow", "Action": SESSION_MANAGER_ACTIONS, "Resource": "*"},
     ]
-    statements += list(store_statements)
+    statements += list(additional_statements)
     return {"Version": VERSION, "Statement": statements}
 
 

@@ -125,9 +125,9 @@ def test_only_ec2_assumes_the_role():
     )
 
 
-def test_store_statements_come_last_and_unchanged():
+def test_additional_statements_come_last_and_unchanged():
     queues = {"Sid": "UseCeleryQueues", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": ["arn:aws:sqs:us-east-1:123456789012:q"]}
-    policy = _policy(store_statements=[queues])
+    policy = _policy(additional_statements=[queues])
     assert policy["Statement"][:-1] == _policy()["Statement"]
     assert policy["Statement"][-1] == queues
 
