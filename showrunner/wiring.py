@@ -22,22 +22,13 @@ import pulumi
 from showrunner.config import Settings
 from showrunner.config.models import PIPELINE_IMAGES, Fleet, Service
 from showrunner_components.delivery.component import DeliveryArgs
-from showrunner_components.fleet.args import (
-    FleetArgs,
-    FleetPeerSecurityGroup,
-    FleetScheduledAction,
-    FleetService,
-    FleetSpot,
-    FleetWarmPool,
-)
+from showrunner_components.fleet import FleetArgs, FleetPeerSecurityGroup, FleetScheduledAction, FleetService, FleetSpot, FleetWarmPool
 from showrunner_components.golden_ami.component import GoldenAmiArgs
 from showrunner_components.image_pipeline.component import ImagePipelineArgs
-from showrunner_components.load_balancer.component import LoadBalancerArgs, LoadBalancerRoute
-from showrunner_components.network.component import NetworkArgs
-from showrunner_components.secrets.component import ServiceSecretsArgs
-from showrunner_components.state import contract
-from showrunner_components.state.args import StateArgs, StateCache, StateMysql, StateQueues, StateTable
-from showrunner_components.state.contract import StateEndpoints
+from showrunner_components.load_balancer import LoadBalancerArgs, LoadBalancerRoute
+from showrunner_components.network import NetworkArgs
+from showrunner_components.secrets import ServiceSecretsArgs
+from showrunner_components.state import StateArgs, StateCache, StateEndpoints, StateMysql, StateQueues, StateTable, contract
 from showrunner_components.tagging import merge_tags
 
 T = TypeVar("T")
