@@ -52,8 +52,6 @@ _PATH_PATTERN = re.compile(r"^/[A-Za-z0-9._~/*?-]*$")
 _HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.-]+$")
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 _SSM_NAME = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
-_IMAGE_CONTEXT = re.compile(r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$")
-_STAGE_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
 
 
 def name(value: str) -> str:
@@ -200,20 +198,6 @@ def image_ref(value: str) -> str:
     return value
 
 
-def image_context(value: str) -> str:
-    """A folder under `images/` (`www`, `go/search`)."""
-    if not _IMAGE_CONTEXT.match(value):
-        _fail("image_context", '"{value}" is not a folder under images/ like "www" or "go/search"', value=value)
-    return value
-
-
-def stage_name(value: str) -> str:
-    """A Dockerfile stage name (`test`)."""
-    if not _STAGE_NAME.match(value):
-        _fail("stage_name", '"{value}" is not a Dockerfile stage name like "test" (lower-case letters, digits, - _ .)', value=value)
-    return value
-
-
 def image_tag(value: str) -> str:
     """Image tag or `sha256:` digest."""
     if value.startswith("sha256:"):
@@ -270,8 +254,6 @@ HttpPath = Annotated[str, AfterValidator(http_path)]
 PathPattern = Annotated[str, AfterValidator(path_pattern)]
 HostPattern = Annotated[str, AfterValidator(host_pattern)]
 ImageRef = Annotated[str, AfterValidator(image_ref)]
-ImageContext = Annotated[str, AfterValidator(image_context)]
-StageName = Annotated[str, AfterValidator(stage_name)]
 ImageTag = Annotated[str, AfterValidator(image_tag)]
 IsoWeek = Annotated[str, AfterValidator(iso_week)]
 EcrDigestRef = Annotated[str, AfterValidator(ecr_digest_ref)]
@@ -309,6 +291,10 @@ attribute_name = _matching(
 )
 
 stack_name = _matching("stack_name", r"^[a-z][a-z0-9-]{0,15}$", "a stack name (lower-case letters, digits and dashes, at most 16)", "staging")
+image_context = _matching(
+    "image_context", r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$", "a folder under images/ (lower-case letters, digits, - _ . and /)", "go/search"
+)
+stage_name = _matching("stage_name", r"^[a-z][a-z0-9_.-]*$", "a Dockerfile stage name (lower-case letters, digits, - _ .)", "test")
 
 VpcId = Annotated[str, AfterValidator(vpc_id)]
 StackName = Annotated[str, AfterValidator(stack_name)]
@@ -326,3 +312,5 @@ DailyWindow = Annotated[str, AfterValidator(daily_window)]
 WeeklyWindow = Annotated[str, AfterValidator(weekly_window)]
 SqlName = Annotated[str, AfterValidator(sql_name)]
 AttributeName = Annotated[str, AfterValidator(attribute_name)]
+ImageContext = Annotated[str, AfterValidator(image_context)]
+StageName = Annotated[str, AfterValidator(stage_name)]

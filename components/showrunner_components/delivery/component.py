@@ -43,7 +43,7 @@ class DeliveryArgs(TypedDict):
     """The GitHub environment whose jobs may deploy. Default: the stack name."""
     service_secrets_key_arn: NotRequired[pulumi.Input[str]]
     """The KMS key of the services' SSM SecureStrings (refreshes decrypt with it). Default: none."""
-    pass_role_arns: NotRequired[list[pulumi.Input[str]]]
+    pass_role_arns: NotRequired[pulumi.Input[list[str]]]
     """Roles the deploy role may hand to EC2 / Image Builder (instance profiles). Default: none."""
     tags: NotRequired[dict[str, str]]
     """Tags on every resource (plus `Service: delivery`). Default: none."""
@@ -91,7 +91,7 @@ class Delivery(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-deploy-policy",
             role=deploy_role.id,
-            policy=pulumi.Output.all(scope, pulumi.Output.all(*args.get("pass_role_arns", [])), own_arns).apply(
+            policy=pulumi.Output.all(scope, pulumi.Output.from_input(args.get("pass_role_arns", [])), own_arns).apply(
                 lambda v: json.dumps(deploy_policy(v[0], v[1], v[2]))
             ),
             opts=child,

@@ -45,13 +45,13 @@ class GoldenAmiArgs(TypedDict):
     documents: NotRequired[list[str]]
     """The documents (file names without `.yml`) in recipe order. Default: every `components/*.yml`, by name."""
     ami_description: NotRequired[str]
-    """Default: `<project> <stack> fleet host`."""
+    """The description of every AMI the pipeline distributes. Default: `<project> <stack> fleet host`."""
     parent_image_parameter: NotRequired[str]
     """The SSM parameter naming the parent AMI. Default: `/aws/service/debian/release/12/latest/amd64`."""
     schedule: NotRequired[str]
     """When the pipeline builds, even if the parent did not change. Default: `cron(0 4 ? * sun *)`, weekly."""
     build_instance_types: NotRequired[list[str]]
-    """Default: `[m7i.large]`."""
+    """The build instance's types, the first preferred. Default: `[m7i.large]`."""
     root_volume_size: NotRequired[int]
     """GiB of the image's encrypted gp3 root volume. Default: 16."""
     log_retention_days: NotRequired[int]
@@ -60,9 +60,9 @@ class GoldenAmiArgs(TypedDict):
     """True only for a stack's first deploy, before the pipeline has produced an AMI: `ami_id` is
     then not read (it is null). Default: false, `ami_id` is read from the parameter."""
     subnet_id: NotRequired[pulumi.Input[str]]
-    """Default: Image Builder picks a subnet of the default VPC. Give a private subnet with a NAT route."""
+    """The build instance's subnet. Default: Image Builder picks a subnet of the default VPC. Give a private subnet with a NAT route."""
     security_group_ids: NotRequired[pulumi.Input[list[str]]]
-    """Default: the VPC's default security group. The build needs outbound HTTPS only."""
+    """The build instance's security groups. Default: the VPC's default security group. The build needs outbound HTTPS only."""
     tags: NotRequired[dict[str, str]]
     """Tags on every resource and on the AMI (which also gets `Role: golden-ami`). Default: none."""
 

@@ -47,7 +47,7 @@ class PipelineImage(TypedDict):
     """The build context folder. A relative path is resolved against the working directory (the
     project directory under the Pulumi CLI), as the Docker provider resolves it."""
     dockerfile: NotRequired[str]
-    """Default: `<context>/Dockerfile`."""
+    """The Dockerfile, a path like `context`. Default: `<context>/Dockerfile`."""
     parent: NotRequired[str]
     """The name of another image of this pipeline it is built on: that image's digest becomes the
     build argument `parent_build_arg`, and it is built first. Default: none."""
@@ -75,11 +75,11 @@ class ImagePipelineArgs(TypedDict):
     refresh_key: NotRequired[str]
     """The week of the weekly rebuild, e.g. `2026-W48`. Required when an image is `weekly`."""
     keep_releases: NotRequired[int]
-    """Default: the newest 20 images of each repository are kept."""
+    """Images each repository keeps, so that a rollback to a recent digest still pulls. Default: the newest 20."""
     untagged_expiry_days: NotRequired[int]
-    """Default: untagged images expire 3 days after push."""
+    """Days after push until an untagged image (a superseded build) expires. Default: 3."""
     platform: NotRequired[str]
-    """Default: linux/amd64, the golden AMI's architecture."""
+    """The build platform. Default: linux/amd64, the golden AMI's architecture."""
     tags: NotRequired[dict[str, str]]
     """Tags on every repository (plus `Service: image-pipeline` and `Image: <name>`). Default: none."""
 
