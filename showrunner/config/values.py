@@ -294,7 +294,7 @@ stack_name = _matching("stack_name", r"^[a-z][a-z0-9-]{0,15}$", "a stack name (l
 image_context = _matching(
     "image_context", r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$", "a folder under images/ (lower-case letters, digits, - _ . and /)", "go/search"
 )
-stage_name = _matching("stage_name", r"^[a-z][a-z0-9_.-]*$", "a Dockerfile stage name (lower-case letters, digits, - _ .)", "test")
+stage_name = _matching("stage_name", r"^[a-z][a-z0-9_.-]*$", "a stage name of the Dockerfile (lower-case letters, digits, - _ .)", "test")
 
 VpcId = Annotated[str, AfterValidator(vpc_id)]
 StackName = Annotated[str, AfterValidator(stack_name)]

@@ -267,7 +267,7 @@ IMAGE_CASES = [
     ("context outside images/", mutate("images.micro.context", "../tools"),
      'showrunner:images.micro.context: "../tools" is not a folder under images/ (lower-case letters, digits, - _ . and /) like "go/search"'),
     ("malformed stage name", mutate("images.www.test_target", "unit tests"),
-     'showrunner:images.www.test_target: "unit tests" is not a Dockerfile stage name (lower-case letters, digits, - _ .) like "test"'),
+     'showrunner:images.www.test_target: "unit tests" is not a stage name of the Dockerfile (lower-case letters, digits, - _ .) like "test"'),
     ("a pipeline-wide key left under images", mutate("images.refresh_key", "2026-W48"),
      "showrunner:images.refresh_key: moved to showrunner:image_pipeline.refresh_key; showrunner:images holds one entry per image, keyed by its name"),
     ("images not a map", mutate("images", ["www"]),
