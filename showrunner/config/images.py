@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from showrunner.config import stackfile
 from showrunner.config.messages import ConfigError, path_of
 from showrunner.config.models import Image, Settings
-from showrunner.config.values import _ECR_DIGEST_REF, _NAME, is_external_image
+from showrunner.config.values import _ECR_DIGEST_REF, is_external_image
 from showrunner_components.image_pipeline import dockerfile
 from showrunner_components.image_pipeline.builds import REFRESH_BUILD_ARG, BuildOrderError, build_order
 

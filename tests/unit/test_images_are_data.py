@@ -15,7 +15,7 @@ from showrunner.cli import main
 from showrunner.config import ConfigError, load_settings
 from showrunner.config.images import project_images
 from showrunner.engine import run_stack
-from tests.conftest import PROJECT_DIR, by_type, one
+from tests.conftest import PROJECT_DIR, one
 from tests.unit.config.test_loading import valid
 
 SEARCH_SERVICE = {
