@@ -152,6 +152,16 @@ def _resource_outputs(type_token: str, name: str, inputs: dict) -> tuple[str, di
         if kind == "loadBalancer":
             outputs["dnsName"] = f"{physical_name}-{short[:10]}.{REGION}.elb.amazonaws.com"
             outputs["zoneId"] = "Z35SXDOTRQ7X7K"
+    elif type_token == "aws:sns/topic:Topic":
+        outputs["arn"] = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{physical_name}"
+    elif type_token == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        outputs["arn"] = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{physical_name}"
+    elif type_token == "aws:cloudwatch/eventRule:EventRule":
+        outputs["arn"] = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{physical_name}"
+    elif type_token == "aws:s3/bucket:Bucket":
+        outputs["bucket"] = inputs.get("bucket") or physical_name
+        outputs["arn"] = f"arn:aws:s3:::{outputs['bucket']}"
+        resource_id = outputs["bucket"]
     elif type_token == "aws:ec2/launchTemplate:LaunchTemplate":
         outputs["latestVersion"] = 1
     elif type_token == "aws:rds/instance:Instance":
@@ -161,6 +171,7 @@ def _resource_outputs(type_token: str, name: str, inputs: dict) -> tuple[str, di
         outputs["address"] = f"{identifier}.c{short[:12]}.{REGION}.rds.amazonaws.com"
         outputs["port"] = inputs.get("port", 3306)
         outputs["endpoint"] = f"{outputs['address']}:{outputs['port']}"
+        outputs["resourceId"] = f"db-{short.upper()[:26]}"
         if inputs.get("manageMasterUserPassword"):
             # RDS names the secret it manages rds!db-<uuid>; Secrets Manager appends six characters.
             uuid = f"{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"
@@ -321,4 +332,10 @@ _FUNCTIONS = {
         "expiresAt": "2000-01-01T00:00:00Z",
     },
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    # The Region's Elastic Load Balancing account, as AWS documents it for us-east-1.
+    "aws:elb/getServiceAccount:getServiceAccount": lambda a: {
+        "id": "127311923021",
+        "arn": "arn:aws:iam::127311923021:root",
+        "region": a.get("region") or REGION,
+    },
 }

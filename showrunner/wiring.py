@@ -31,8 +31,9 @@ from showrunner_components.golden_ami import GoldenAmiArgs
 from showrunner_components.image_pipeline import ImagePipelineArgs, PipelineImage
 from showrunner_components.load_balancer import LoadBalancerArgs, LoadBalancerRoute
 from showrunner_components.network import NetworkArgs
+from showrunner_components.observability import AlertsArgs, AlertsSubscription, DashboardArgs, DashboardStores, alarms
 from showrunner_components.secrets import ServiceSecretsArgs
-from showrunner_components.state import StateArgs, StateCache, StateEndpoints, StateMysql, StateQueues, StateTable, contract
+from showrunner_components.state import StateArgs, StateCache, StateEndpoints, StateMysql, StateQueues, StateTable, contract, names
 from showrunner_components.tagging import merge_tags
 
 T = TypeVar("T")
@@ -64,6 +65,20 @@ def secrets_args(settings: Settings, tags: dict[str, str]) -> ServiceSecretsArgs
     )
 
 
+def alerts_args(settings: Settings, tags: dict[str, str]) -> AlertsArgs:
+    """The topic every alarm notifies, its subscribers, and the key that also encrypts the stack's log groups."""
+    return AlertsArgs(
+        stack=settings.stack,
+        subscriptions=[AlertsSubscription(protocol=s.protocol, endpoint=s.endpoint) for s in settings.alerts.subscriptions],
+        log_group_prefix=f"/showrunner/{settings.stack}/",
+        tags=tags,
+    )
+
+
+def _alarm_actions(alerts) -> dict[str, Any]:
+    return {"alarm_actions": _with(alerts.topic_arn, lambda arn: [arn])}
+
+
 def network_args(settings: Settings, tags: dict[str, str]) -> NetworkArgs:
     network = settings.network
     if network.vpc_id:
@@ -76,9 +91,17 @@ def network_args(settings: Settings, tags: dict[str, str]) -> NetworkArgs:
     return NetworkArgs(cidr_block=network.cidr, availability_zone_count=network.az_count, nat_gateways=network.nat, tags=tags)
 
 
-def state_args(settings: Settings, network, tags: dict[str, str]) -> StateArgs:
-    state = settings.state
-    args = StateArgs(stack=settings.stack, vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids, protect=state.protect, tags=tags)
+def state_args(settings: Settings, network, alerts, tags: dict[str, str]) -> StateArgs:
+    state, limits = settings.state, settings.alerts.thresholds
+    args = StateArgs(
+        stack=settings.stack,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        protect=state.protect,
+        alarms={key: getattr(limits, key) for key in STATE_THRESHOLDS},
+        tags=tags,
+        **_alarm_actions(alerts),
+    )
     if state.mysql is not None:
         mysql = state.mysql
         args["mysql"] = StateMysql(**_present(
@@ -92,6 +115,7 @@ def state_args(settings: Settings, network, tags: dict[str, str]) -> StateArgs:
             maintenance_window=mysql.maintenance_window,
             db_name=mysql.database_name,
             username=mysql.username,
+            app_username=mysql.app_username,
         ))
     if state.cache is not None:
         cache = state.cache
@@ -127,7 +151,7 @@ def state_args(settings: Settings, network, tags: dict[str, str]) -> StateArgs:
     return args
 
 
-def load_balancer_args(settings: Settings, network, tags: dict[str, str]) -> LoadBalancerArgs:
+def load_balancer_args(settings: Settings, network, alerts, tags: dict[str, str]) -> LoadBalancerArgs:
     """Every service with a `route` becomes a route: its first host port, its paths, hosts and health path."""
     balancer = settings.load_balancer
     routes = [
@@ -143,6 +167,7 @@ def load_balancer_args(settings: Settings, network, tags: dict[str, str]) -> Loa
         if service.route is not None
     ]
     return LoadBalancerArgs(
+        stack=settings.stack,
         certificate_arn=balancer.certificate_arn,
         vpc_id=network.vpc_id,
         subnet_ids=network.public_subnet_ids,
@@ -150,11 +175,16 @@ def load_balancer_args(settings: Settings, network, tags: dict[str, str]) -> Loa
         idle_timeout=balancer.idle_timeout_seconds,
         deregistration_delay=balancer.deregistration_delay_seconds,
         slow_start=balancer.slow_start_seconds,
+        deletion_protection=balancer.deletion_protection,
+        access_logs=balancer.access_logs,
+        access_log_retention_days=balancer.access_log_retention_days,
+        alarms={"elb_5xx_per_minute": settings.alerts.thresholds.load_balancer_5xx_per_minute},
         tags=tags,
+        **_alarm_actions(alerts),
     )
 
 
-def golden_ami_args(settings: Settings, project_dir: Path, network, tags: dict[str, str]) -> GoldenAmiArgs:
+def golden_ami_args(settings: Settings, project_dir: Path, network, alerts, tags: dict[str, str]) -> GoldenAmiArgs:
     golden = settings.golden_ami
     return GoldenAmiArgs(
         stack=settings.stack,
@@ -168,6 +198,7 @@ def golden_ami_args(settings: Settings, project_dir: Path, network, tags: dict[s
         log_retention_days=golden.log_retention_days,
         bootstrap=golden.bootstrap,
         subnet_id=_with(network.private_subnet_ids, lambda ids: ids[0]),
+        alert_topic_arn=alerts.topic_arn,
         tags=merge_tags(tags, Service="golden-ami"),
     )
 
@@ -213,7 +244,7 @@ def service_image(service: Service, pipeline_digests: pulumi.Input[Mapping[str, 
 
 def fleet_service(name: str, service: Service, *, image: pulumi.Input[str], endpoints: pulumi.Input[StateEndpoints], load_balancer) -> FleetService:
     """One service in the fleet's words: its `env` over the environment of the stores it `uses`
-    (`state.contract`), the password reference for MySQL, and its target group if it is routed."""
+    (`state.contract`), the database token it keeps fresh for MySQL, and its target group if it is routed."""
     spec = FleetService(
         name=name,
         type=service.type,
@@ -227,14 +258,14 @@ def fleet_service(name: str, service: Service, *, image: pulumi.Input[str], endp
     if service.schedule is not None:
         spec["schedule"] = service.schedule
     if "mysql" in service.uses:
-        spec["secret_refs"] = _with(endpoints, lambda e: contract.service_secret_refs(service.uses, e))
+        spec["credential_files"] = _with(endpoints, lambda e: contract.service_credential_files(service.uses, e))
     if service.route is not None:
         spec["target_group_arn"] = _with(load_balancer.target_group_arns, lambda arns: arns[name])
         spec["target_group_arn_suffix"] = _with(load_balancer.target_group_arn_suffixes, lambda suffixes: suffixes[name])
     return spec
 
 
-def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secrets, network, load_balancer, state, tags: dict[str, str]) -> FleetArgs:
+def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secrets, network, load_balancer, state, alerts, tags: dict[str, str]) -> FleetArgs:
     """One fleet: its group's shape, its services, where it runs, and what its services' stores ask of it.
 
     Each fleet gets the statements, security groups and hop limit of its own services' `uses` only.
@@ -254,7 +285,11 @@ def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secre
         load_balancer_security_group_id=load_balancer.security_group_id,
         load_balancer_arn_suffix=load_balancer.arn_suffix,
         deregistration_delay=settings.load_balancer.deregistration_delay_seconds,
+        alarms={key: getattr(settings.alerts.thresholds, key) for key in FLEET_THRESHOLDS},
+        log_retention_days=settings.logs.retention_days,
+        log_kms_key_arn=alerts.key_arn,
         tags=tags,
+        **_alarm_actions(alerts),
         **group_shape(settings.fleets[fleet_name]),
     )
     args.update(store_access(contract.uses_of(s.uses for s in services.values()), state))
@@ -323,6 +358,39 @@ def delivery_args(settings: Settings, *, secrets, fleets: dict, tags: dict[str, 
             oidc_provider_arn=delivery.oidc_provider_arn,
             deploy_environment=delivery.deploy_environment,
         ),
+    )
+
+
+FLEET_THRESHOLDS = ("target_5xx_percent", "unhealthy_hosts", "p99_response_seconds", "disk_used_percent")
+"""`showrunner:alerts.thresholds` keys that are `FleetAlarms`' (same names)."""
+STATE_THRESHOLDS = (
+    "mysql_cpu_percent", "mysql_free_storage_percent", "mysql_free_memory_percent", "mysql_connections_percent",
+    "cache_memory_percent", "cache_evictions", "dead_letter_messages",
+)
+"""`showrunner:alerts.thresholds` keys that are `StateAlarms`' (same names)."""
+
+
+def dashboard_args(settings: Settings, *, load_balancer, fleets: dict, state) -> DashboardArgs:
+    """The dashboard: every component's alarms, the load balancer and its routes, each fleet, each store.
+
+    The stores are named as the state component names them (`state.names`), so no output is awaited."""
+    stack, stores = settings.stack, settings.state
+    shown = DashboardStores(
+        queues={names.queue_name(stack, q): names.queue_name(stack, q, dead_letter=True) for q in (stores.queues.names if stores.queues else [])},
+        tables=[names.table_name(stack, t) for t in sorted(stores.tables)],
+    )
+    if stores.mysql is not None:
+        shown["mysql_instance_id"] = names.resource_name(stack, "mysql")
+    if stores.cache is not None:
+        shown["cache_node_ids"] = alarms.cache_member_ids(names.resource_name(stack, "cache"), stores.cache.num_cache_clusters)
+    alarm_lists = [load_balancer.alarm_arns, state.alarm_arns, *(fleet.alarm_arns for _, fleet in sorted(fleets.items()))]
+    return DashboardArgs(
+        stack=stack,
+        alarm_arns=pulumi.Output.all(*alarm_lists).apply(lambda lists: [arn for arns in lists for arn in arns]),
+        load_balancer_arn_suffix=load_balancer.arn_suffix,
+        target_group_arn_suffixes=load_balancer.target_group_arn_suffixes,
+        fleet_group_names=pulumi.Output.all(**{n: f.group_name for n, f in fleets.items()}) if fleets else {},
+        stores=shown,
     )
 
 

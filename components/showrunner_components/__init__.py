@@ -8,6 +8,7 @@
     state            RDS MySQL, ElastiCache, DynamoDB tables and SQS queues, protected
     secrets          service secrets as SSM SecureStrings under a customer-managed KMS key
     delivery         GitHub OIDC and least-privilege preview and deploy roles
+    observability    the encrypted alert topic and its subscribers, the stack's dashboard, the alarm builders
 
 Each package exports its ComponentResource and Args; its pure builders are modules of their own.
 """

@@ -12,7 +12,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from showrunner.config import images as image_checks
 from showrunner.config.messages import path_of
-from showrunner.config.models import Delivery, Fleet, GoldenAmi, Image, ImagePipeline, LoadBalancer, Network, Route, Service, State
+from showrunner.config.models import Alerts, Delivery, Fleet, GoldenAmi, Image, ImagePipeline, LoadBalancer, Logs, Network, Route, Service, State
 from showrunner.config.values import host_port
 from showrunner_components.state.contract import reserved_env
 
@@ -99,6 +99,8 @@ class Parsed:
     state: State | None
     tags: dict[str, str] | None
     secrets: dict[str, dict[str, str]] | None
+    alerts: Alerts | None = None
+    logs: Logs | None = None
     image_names: frozenset[str] | None = None
     """Every image entry given, parsed or not; None when `images` is not a map."""
     project_dir: Path | None = None
@@ -214,6 +216,35 @@ def ensure_prod_stacks_protected(config: Parsed) -> list[str]:
     return [f"{path_of('state', 'protect')}: stack \"{config.stack}\" keeps its data protected; only a non-prod stack may set protect: false"]
 
 
+def ensure_prod_load_balancer_kept(config: Parsed) -> list[str]:
+    """A production stack keeps its load balancer's deletion protection and access logs."""
+    balancer = config.load_balancer
+    if balancer is None or config.stack not in PROD_STACKS:
+        return []
+    problems = []
+    if not balancer.deletion_protection:
+        problems.append(
+            f"{path_of('load_balancer', 'deletion_protection')}: stack \"{config.stack}\" keeps its load balancer's "
+            "deletion protection; only a non-prod stack may set false"
+        )
+    if not balancer.access_logs:
+        problems.append(
+            f"{path_of('load_balancer', 'access_logs')}: stack \"{config.stack}\" keeps its access logs (who asked what, "
+            "when an incident is investigated); only a non-prod stack may set false"
+        )
+    return problems
+
+
+def ensure_prod_alerts_reach_someone(config: Parsed) -> list[str]:
+    """A production stack's alarms notify at least one subscriber."""
+    if config.alerts is None or config.alerts.subscriptions or config.stack not in PROD_STACKS:
+        return []
+    return [
+        f"{path_of('alerts', 'subscriptions')}: stack \"{config.stack}\" has alarms that would reach no one; "
+        'add at least one {protocol: email, endpoint: …} or {protocol: https, endpoint: …}'
+    ]
+
+
 def ensure_stores_defined(config: Parsed) -> list[str]:
     """Every store a service `uses` is one `showrunner:state` defines."""
     if config.state is None:
@@ -285,6 +316,8 @@ CHECKS: tuple[Callable[[Parsed], list[str]], ...] = (
     ensure_every_fleet_runs_a_service,
     ensure_visibility_timeout_above_longest_task,
     ensure_prod_stacks_protected,
+    ensure_prod_load_balancer_kept,
+    ensure_prod_alerts_reach_someone,
     ensure_stores_defined,
     ensure_store_env_not_repeated,
     ensure_workers_consume_configured_queues,

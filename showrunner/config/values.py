@@ -52,6 +52,8 @@ _PATH_PATTERN = re.compile(r"^/[A-Za-z0-9._~/*?-]*$")
 _HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.-]+$")
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 _SSM_NAME = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
 
 
 def name(value: str) -> str:
@@ -233,6 +235,36 @@ def acm_arn(value: str) -> str:
     return value
 
 
+def email(value: str) -> str:
+    """E-mail address (`ops@example.com`)."""
+    if not _EMAIL.match(value):
+        _fail("email", '"{value}" is not an e-mail address like "ops@example.com"', value=value)
+    return value
+
+
+def https_url(value: str) -> str:
+    """`https://` URL (`https://events.example.com/hook`)."""
+    if not _HTTPS_URL.match(value):
+        _fail("https_url", '"{value}" is not an https:// URL like "https://events.example.com/hook"', value=value)
+    return value
+
+
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+"""The retention periods CloudWatch Logs accepts (PutRetentionPolicy's `retentionInDays`)."""
+
+
+def log_retention(value: int) -> int:
+    """Days CloudWatch Logs keeps an event: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."""
+    if value not in LOG_RETENTION_DAYS:
+        _fail(
+            "log_retention",
+            "{value} is not a retention CloudWatch Logs accepts; pick one of {allowed}",
+            value=value,
+            allowed=", ".join(map(str, LOG_RETENTION_DAYS)),
+        )
+    return value
+
+
 def ssm_name(value: str) -> str:
     """SSM parameter path (`/aws/service/…`)."""
     if not _SSM_NAME.match(value):
@@ -259,6 +291,7 @@ IsoWeek = Annotated[str, AfterValidator(iso_week)]
 EcrDigestRef = Annotated[str, AfterValidator(ecr_digest_ref)]
 AcmArn = Annotated[str, AfterValidator(acm_arn)]
 SsmName = Annotated[str, AfterValidator(ssm_name)]
+LogRetentionDays = Annotated[int, AfterValidator(log_retention)]
 
 
 vpc_id = _matching("vpc_id", r"^vpc-[0-9a-f]{8,17}$", "a VPC id", "vpc-0123456789abcdef0")

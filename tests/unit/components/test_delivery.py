@@ -119,6 +119,7 @@ BASE = {
     "fleets": {"www": {"instance_types": ["t3.small"], "min_size": 1, "max_size": 1}},
     "images": {"www": {}},
     "load_balancer": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"},
+    "alerts": {"subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}]},
 }
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from showrunner_components.load_balancer.component import LoadBalancer, health_check, rule_conditions
+from showrunner_components.load_balancer.component import LoadBalancer, access_log_policy, health_check, rule_conditions
 from tests.conftest import by_type, one
 
 
@@ -26,18 +27,61 @@ def test_listeners(stack_run):
     assert len(alb["subnets"]) == 3
 
 
+def test_prod_keeps_its_load_balancer_and_logs_every_request(stack_run):
+    run = stack_run("prod")
+    alb = one(run, "aws:lb/loadBalancer:LoadBalancer", "web-alb")
+    bucket = one(run, "aws:s3/bucket:Bucket", "web-access-logs")
+    assert alb.inputs["enableDeletionProtection"] is True
+    assert bucket.inputs["bucket"] == "showrunner-prod-web-logs-123456789012"
+    assert alb.inputs["accessLogs"] == {"bucket": "showrunner-prod-web-logs-123456789012", "prefix": "alb", "enabled": True}
+    # ELB checks it may write when logging is turned on: the load balancer waits for the policy.
+    policy = one(run, "aws:s3/bucketPolicy:BucketPolicy", "web-access-logs-policy")
+    assert policy.urn in alb.dependencies
+    document = json.loads(policy.inputs["policy"])
+    writers = {s["Sid"]: s["Principal"] for s in document["Statement"] if s["Effect"] == "Allow"}
+    assert writers == {"ElbAccountWrites": {"AWS": "arn:aws:iam::127311923021:root"},
+                       "LogDeliveryWrites": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}}
+    assert {s["Resource"] for s in document["Statement"] if s["Effect"] == "Allow"} == {
+        f"arn:aws:s3:::{policy.inputs['bucket']}/alb/AWSLogs/123456789012/*"}
+    block = one(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "web-access-logs-public-access").inputs
+    assert all(block[flag] is True for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    expiry = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "web-access-logs-expiry").inputs
+    assert expiry["rules"] == [{"id": "expire-access-logs", "status": "Enabled", "filter": {"prefix": "alb/"}, "expiration": {"days": 90}}]
+    encryption = one(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "web-access-logs-encryption")
+    assert encryption.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    alarm = one(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-alarm-elb-5xx").inputs
+    assert (alarm["name"], alarm["metricName"], alarm["threshold"]) == ("showrunner-prod-web-elb-5xx", "HTTPCode_ELB_5XX_Count", 10)
+    assert alarm["alarmActions"] == [run.outputs["alerts_topic_arn"]]
+    # Staging may be torn down: deletion protection off, access logs kept.
+    staging = one(stack_run("staging"), "aws:lb/loadBalancer:LoadBalancer", "web-alb").inputs
+    assert staging["enableDeletionProtection"] is False and staging["accessLogs"]["enabled"] is True
+
+
+def test_the_access_log_policy_grants_only_object_writes_under_the_prefix_over_tls():
+    assert access_log_policy("aws", "logs-bucket", "111122223333", "arn:aws:iam::127311923021:root")["Statement"][2] == {
+        "Sid": "TlsOnly",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::logs-bucket", "arn:aws:s3:::logs-bucket/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def test_one_target_group_and_rule_per_routed_service(stack_run):
     run = stack_run("prod")
     groups = {r.name: r.inputs for r in by_type(run, "aws:lb/targetGroup:TargetGroup")}
     assert sorted(groups) == ["web-catalog", "web-django"]
     assert groups["web-django"]["port"] == 8000 and groups["web-catalog"]["port"] == 8080
-    for inputs in groups.values():
+    # The site's target group probes its readiness (database and cache); the catalog its liveness.
+    paths = {"web-django": "/readyz", "web-catalog": "/healthz"}
+    for name, inputs in groups.items():
         assert inputs["deregistrationDelay"] == 60  # prod's setting
         assert inputs["slowStart"] == 30
         assert inputs["loadBalancingAlgorithmType"] == "round_robin"
         assert inputs["healthCheck"] == {
             "enabled": True,
-            "path": "/healthz",
+            "path": paths[name],
             "port": "traffic-port",
             "protocol": "HTTP",
             "matcher": "200",

@@ -45,6 +45,7 @@ def valid() -> dict:
         "image_pipeline": {"refresh_key": "2026-W48"},
         "load_balancer": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc-123"},
         "secrets": {"django": {"SECRET_KEY": "[secret]"}},
+        "alerts": {"subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}]},
     }
 
 
@@ -76,7 +77,7 @@ DELETE = object()
 
 CASES = [
     ("unknown top-level key", mutate("servics", {}),
-     'showrunner:servics: is not a known key (expected one of: delivery, fleets, golden_ami, image_pipeline, images, load_balancer, network, secrets, services, state, tags)'),
+     'showrunner:servics: is not a known key (expected one of: alerts, delivery, fleets, golden_ami, image_pipeline, images, load_balancer, logs, network, secrets, services, state, tags)'),
     ("unknown service key", mutate("services.django.cron", True),
      "showrunner:services.django.cron: is not a known key"),
     ("wrong type for ports", mutate("services.django.ports", "8000:8000"),
