@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .alarms import check_routed_fleets_alarmed
 from .data import STATEFUL, check_buckets_block_public, check_ecr_repository, check_stateful_retained
 from .hosts import INGRESS_TYPES, LAUNCH_TYPES, check_ingress, check_launch_template
 from .iam import (
@@ -47,6 +48,9 @@ RULES: tuple[Rule, ...] = (
     Rule("data-s3-block-public", "S3 buckets block public access", check_buckets_block_public, stack=True),
     Rule("data-prod-retained", "Stateful resources keep deletion protection or retention in prod",
          check_stateful_retained, types=frozenset(STATEFUL)),
+    Rule("alarms-routed-fleets-gated",
+         "In production, a load-balanced Auto Scaling group's instance refresh names alarms that exist and notify someone",
+         check_routed_fleets_alarmed, stack=True),
     Rule("secrets-no-plaintext", "No secret-looking plaintext in user data, launch templates or environment maps",
          check_no_plaintext_secrets),
     Rule("tags-required", "Environment, Service and ManagedBy tags on taggable resources", check_tags,

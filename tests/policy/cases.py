@@ -144,6 +144,24 @@ def role(name: str, **inputs) -> dict:
     return state(ROLE, name, {"assumeRolePolicy": EC2_TRUST, "tags": TAGS, **inputs})
 
 
+ASG = "aws:autoscaling/group:Group"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+ROUTED_GROUP = {
+    "targetGroupArns": ["arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-django/0123"],
+    "instanceRefresh": {"strategy": "Rolling", "preferences": {"autoRollback": True, "minHealthyPercentage": 90}},
+    "tags": [{"key": k, "value": v, "propagateAtLaunch": False} for k, v in TAGS.items()],
+}
+
+
+def gated(*names: str) -> dict:
+    refresh = ROUTED_GROUP["instanceRefresh"]
+    return {**ROUTED_GROUP, "instanceRefresh": {**refresh, "preferences": {**refresh["preferences"], "alarmSpecification": {"alarms": list(names)}}}}
+
+
+def alarm(name: str, *, stack: str = STACK, actions=("arn:aws:sns:us-east-1:123456789012:showrunner-prod-alerts",)) -> dict:
+    return state(ALARM, name, {"name": name, "alarmActions": list(actions), "tags": TAGS}, stack=stack)
+
+
 CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     # --- iam-no-wildcard-admin
     ("star-on-star", [state(POLICY, "p", {"policy": doc(allow("*"))})],
@@ -223,6 +241,15 @@ CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     ("dynamodb-prod-protect-option", [state(DDB, "t", {"tags": TAGS}, stack="prod", protect=True)], {}),
     ("rds-staging-unprotected", [state(RDS, "db", {"tags": TAGS})], {}),
     ("ecr-prod-force-delete", [state(ECR, "repo", {**GOOD_ECR, "forceDelete": True}, stack="prod")], {"repo": ["data-prod-retained"]}),
+    # --- alarms-routed-fleets-gated (stack rule, production only)
+    ("prod-routed-group-without-alarms", [state(ASG, "www-asg", ROUTED_GROUP, stack="prod")], {"www-asg": ["alarms-routed-fleets-gated"]}),
+    ("prod-routed-group-gated", [state(ASG, "www-asg", gated("django-5xx"), stack="prod"), alarm("django-5xx", stack="prod")], {}),
+    ("prod-routed-group-names-a-missing-alarm", [state(ASG, "www-asg", gated("django-5xx", "django-p99"), stack="prod"), alarm("django-5xx", stack="prod")],
+     {"www-asg": ["alarms-routed-fleets-gated"]}),
+    ("prod-routed-group-gated-by-a-silent-alarm", [state(ASG, "www-asg", gated("django-5xx"), stack="prod"), alarm("django-5xx", stack="prod", actions=[])],
+     {"www-asg": ["alarms-routed-fleets-gated"]}),
+    ("prod-worker-group-needs-no-gate", [state(ASG, "worker-asg", {**ROUTED_GROUP, "targetGroupArns": []}, stack="prod")], {}),
+    ("staging-routed-group-without-alarms", [state(ASG, "www-asg", ROUTED_GROUP)], {}),
     # --- secrets-no-plaintext
     ("lt-userdata-secret-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#!/bin/sh\nexport SECRET_KEY=hunter2hunter2hunter2\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-aws-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nwrite_files:\n- content: AKIAIOSFODNN7EXAMPLE\n")})], {"lt": ["secrets-no-plaintext"]}),
