@@ -49,7 +49,7 @@ fleets = {
 dashboard = Dashboard("dashboard", wiring.dashboard_args(settings, load_balancer=load_balancer, fleets=fleets, state=state))
 
 if settings.delivery is not None:
-    delivery = Delivery("delivery", wiring.delivery_args(settings, secrets=secrets, fleets=fleets, tags=tags))
+    delivery = Delivery("delivery", wiring.delivery_args(settings, secrets=secrets, fleets=fleets, images=images, tags=tags))
     pulumi.export("delivery_preview_role_arn", delivery.preview_role_arn)
     pulumi.export("delivery_deploy_role_arn", delivery.deploy_role_arn)
 

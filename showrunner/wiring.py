@@ -344,8 +344,13 @@ def store_access(uses: list[str], state) -> dict[str, Any]:
     return access
 
 
-def delivery_args(settings: Settings, *, secrets, fleets: dict, tags: dict[str, str]) -> DeliveryArgs:
+def delivery_args(settings: Settings, *, secrets, fleets: dict, images, tags: dict[str, str]) -> DeliveryArgs:
+    """A promoted stack's deploy role may also tag, as releases, the digests it runs from its source's repositories."""
     delivery = settings.delivery
+    promoted = sorted(name for name, image in settings.images.items() if image.release is not None)
+    release = (
+        {"release_repository_arns": _with(images.repository_arns, lambda arns: sorted({arns[name] for name in promoted}))} if promoted else {}
+    )
     return DeliveryArgs(
         stack=settings.stack,
         github_repository=delivery.github_repository,
@@ -353,6 +358,7 @@ def delivery_args(settings: Settings, *, secrets, fleets: dict, tags: dict[str, 
         service_secrets_key_arn=secrets.key_arn,
         pass_role_arns=[f.role_arn for _, f in sorted(fleets.items())],
         tags=tags,
+        **release,
         **_present(
             secrets_provider_key_arn=delivery.secrets_provider_key_arn,
             oidc_provider_arn=delivery.oidc_provider_arn,

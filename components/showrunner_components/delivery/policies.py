@@ -272,6 +272,7 @@ def preview_policy(scope: Scope) -> dict:
             {"Sid": "Read", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": "*"},
             *_state_statements(scope, write=False),
             *_secret_statements(scope, ["ssm:GetParameter", "ssm:GetParameters"], ["kms:Decrypt"]),
+            *observability_statements(scope, write=False),
         ],
     }
 
@@ -280,8 +281,9 @@ def _stack_tags(scope: Scope, kind: str) -> dict:
     return {"StringEquals": {f"aws:{kind}/ManagedBy": "pulumi", f"aws:{kind}/Environment": scope.stack}}
 
 
-def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequence[str]) -> dict:
-    """Change only what this stack manages; hand EC2 and Image Builder only the named roles."""
+def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequence[str], release_repository_arns: Sequence[str] = ()) -> dict:
+    """Change only what this stack manages; hand EC2 and Image Builder only the named roles; tag
+    as releases only the images of `release_repository_arns` (the stack it promotes from)."""
     statements = [
         {"Sid": "Read", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": "*"},
         {"Sid": "CreateTagged", "Effect": "Allow", "Action": list(CREATE_ACTIONS), "Resource": "*", "Condition": _stack_tags(scope, "RequestTag")},
@@ -303,6 +305,8 @@ def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequenc
         },
         *_state_statements(scope, write=True),
         *_secret_statements(scope, SECRET_PARAMETER_ACTIONS, ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]),
+        *observability_statements(scope, write=True),
+        *release_statements(release_repository_arns),
         {
             "Sid": "NoAdministrators",
             "Effect": "Deny",
@@ -326,3 +330,89 @@ def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequenc
             "Condition": {"StringEquals": {"iam:PassedToService": ["ec2.amazonaws.com", "imagebuilder.amazonaws.com"]}},
         })
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+# --- day two (issue 13): alarms, the alert topic, the dashboard, the failed-build rule, the ALB's
+# access-log bucket, the service log groups' key, and release tags. Kept apart so the rewrite of
+# the roles against AWS's published data (issue 11) can fold it in.
+
+OBSERVABILITY_READ_ACTIONS = (
+    "cloudwatch:GetDashboard",
+    "events:DescribeRule",
+    "events:ListTagsForResource",
+    "events:ListTargetsByRule",
+    "sns:GetSubscriptionAttributes",
+    "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic",
+    "sns:ListTagsForResource",
+)
+"""What a refresh reads of the topic, its subscriptions, the rule and the dashboard (alarms, log
+groups and keys are in READ_ACTIONS already)."""
+LOG_BUCKET_READ_ACTIONS = (
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketTagging",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+)
+LOG_BUCKET_WRITE_ACTIONS = (
+    "s3:CreateBucket",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketTagging",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration",
+)
+TOPIC_WRITE_ACTIONS = (
+    "sns:CreateTopic",
+    "sns:DeleteTopic",
+    "sns:SetTopicAttributes",
+    "sns:Subscribe",
+    "sns:TagResource",
+    "sns:Unsubscribe",
+    "sns:UntagResource",
+)
+RULE_WRITE_ACTIONS = ("events:DeleteRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:TagResource", "events:UntagResource")
+ALARM_CREATE_ACTIONS = ("cloudwatch:PutMetricAlarm",)
+"""PutMetricAlarm creates as well as updates: a new alarm carries the stack's tags in the request."""
+LOG_GROUP_KEY_ACTIONS = ("logs:AssociateKmsKey", "logs:DisassociateKmsKey")
+RELEASE_TAG_ACTIONS = ("ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage")
+"""Tagging a promoted digest `release-…` (`showrunner release protect`): read its manifest, put it under a new tag."""
+
+
+def observability_statements(scope: Scope, *, write: bool) -> list[dict]:
+    """The topic, rule and dashboard are named `showrunner-<stack>-…` and scoped by ARN; alarms and log groups by tag."""
+    prefix = f"showrunner-{scope.stack}-"
+    buckets = scope.arn("s3", f"{prefix}*", region="", account="")
+    statements = [
+        {"Sid": "ReadObservability", "Effect": "Allow", "Action": list(OBSERVABILITY_READ_ACTIONS), "Resource": "*"},
+        {"Sid": "ReadLogBuckets", "Effect": "Allow", "Action": list(LOG_BUCKET_READ_ACTIONS), "Resource": buckets},
+    ]
+    if write:
+        statements += [
+            {"Sid": "WriteAlertTopic", "Effect": "Allow", "Action": list(TOPIC_WRITE_ACTIONS), "Resource": scope.arn("sns", f"{prefix}*")},
+            {"Sid": "WriteFailedBuildRule", "Effect": "Allow", "Action": list(RULE_WRITE_ACTIONS), "Resource": scope.arn("events", f"rule/{prefix}*")},
+            {
+                "Sid": "WriteDashboard",
+                "Effect": "Allow",
+                "Action": ["cloudwatch:DeleteDashboards", "cloudwatch:PutDashboard"],
+                "Resource": scope.arn("cloudwatch", f"dashboard/showrunner-{scope.stack}", region=""),
+            },
+            {"Sid": "WriteLogBuckets", "Effect": "Allow", "Action": list(LOG_BUCKET_WRITE_ACTIONS), "Resource": buckets},
+            {"Sid": "CreateTaggedAlarms", "Effect": "Allow", "Action": list(ALARM_CREATE_ACTIONS), "Resource": "*",
+             "Condition": _stack_tags(scope, "RequestTag")},
+            {"Sid": "EncryptTaggedLogGroups", "Effect": "Allow", "Action": list(LOG_GROUP_KEY_ACTIONS), "Resource": "*",
+             "Condition": _stack_tags(scope, "ResourceTag")},
+        ]
+    return statements
+
+
+def release_statements(release_repository_arns: Sequence[str]) -> list[dict]:
+    """Tag the digests this stack promotes as releases, in the repositories they come from."""
+    if not release_repository_arns:
+        return []
+    return [{"Sid": "TagReleases", "Effect": "Allow", "Action": list(RELEASE_TAG_ACTIONS), "Resource": sorted(set(release_repository_arns))}]

@@ -51,6 +51,8 @@ def test_preview_policy_is_exact():
              "Resource": ["arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/*", "arn:aws:ssm:us-east-1:123456789012:parameter/imagebuilder/showrunner/prod/*"]},
             {"Sid": "PublicParameters", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"], "Resource": "arn:aws:ssm:us-east-1::parameter/aws/service/*"},
             {"Sid": "StackKeys", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": ["arn:aws:kms:us-east-1:123456789012:key/1111"]},
+            {"Sid": "ReadObservability", "Effect": "Allow", "Action": list(delivery.OBSERVABILITY_READ_ACTIONS), "Resource": "*"},
+            {"Sid": "ReadLogBuckets", "Effect": "Allow", "Action": list(delivery.LOG_BUCKET_READ_ACTIONS), "Resource": "arn:aws:s3:::showrunner-prod-*"},
         ],
     }
 
@@ -67,7 +69,18 @@ def test_deploy_policy_statements():
     document = delivery.deploy_policy(SCOPE, ["arn:aws:iam::123456789012:role/www-role"], own)
     statements = {s["Sid"]: s for s in document["Statement"]}
     assert list(statements) == ["Read", "CreateTagged", "ManageTagged", "ManageTaggedIam", "PassNamedRoles", "ServiceLinkedRoles",
-                                "StateList", "StateObjects", "StackParameters", "PublicParameters", "StackKeys", "NoAdministrators", "NotItsOwnGrants"]
+                                "StateList", "StateObjects", "StackParameters", "PublicParameters", "StackKeys",
+                                "ReadObservability", "ReadLogBuckets", "WriteAlertTopic", "WriteFailedBuildRule", "WriteDashboard",
+                                "WriteLogBuckets", "CreateTaggedAlarms", "EncryptTaggedLogGroups", "NoAdministrators", "NotItsOwnGrants"]
+    # The topic, rule, dashboard and log bucket by their names; new alarms by the tags their request carries.
+    assert statements["WriteAlertTopic"]["Resource"] == "arn:aws:sns:us-east-1:123456789012:showrunner-prod-*"
+    assert statements["WriteFailedBuildRule"]["Resource"] == "arn:aws:events:us-east-1:123456789012:rule/showrunner-prod-*"
+    assert statements["WriteDashboard"]["Resource"] == "arn:aws:cloudwatch::123456789012:dashboard/showrunner-prod"
+    assert statements["CreateTaggedAlarms"]["Condition"] == {"StringEquals": {"aws:RequestTag/ManagedBy": "pulumi", "aws:RequestTag/Environment": "prod"}}
+    promoted = delivery.deploy_policy(SCOPE, [], own, ["arn:aws:ecr:us-east-1:123456789012:repository/showrunner/staging/www"])
+    assert {s["Sid"]: s for s in promoted["Statement"]}["TagReleases"] == {
+        "Sid": "TagReleases", "Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"],
+        "Resource": ["arn:aws:ecr:us-east-1:123456789012:repository/showrunner/staging/www"]}
     tag_scope = {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi", "aws:ResourceTag/Environment": "prod"}}
     assert statements["ManageTagged"]["Condition"] == tag_scope
     assert statements["ManageTaggedIam"]["Condition"] == tag_scope
