@@ -261,7 +261,7 @@ CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     ("lt-userdata-private-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-references", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\n# SECRET_KEY comes from SSM\nSECRET_KEY_PARAMETER=/showrunner/prod/django/SECRET_KEY\nSECRET_KEY=$(cat /run/showrunner/django.env)\n")})], {}),
     # where a host mints the database token, not a password
-    ("lt-userdata-iam-token-source", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nExecStartPre=/usr/local/sbin/showrunner-credentials django /run/showrunner/django.d DATABASE_PASSWORD=rds-iam:db.example:3306:showrunner_app\n")})], {}),
+    ("lt-userdata-iam-token-source", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nExecStartPre=/usr/local/sbin/showrunner-fetch-secrets --credentials django /run/showrunner/django.d DATABASE_PASSWORD=rds-iam:db.example:3306:showrunner_app\n")})], {}),
     ("lt-userdata-password-not-a-source", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nDATABASE_PASSWORD=rds-iamhunter2hunter2\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("userdata-secret-placeholder", [state(LT, "lt", {**GOOD_LT, "userData": "[secret]"})], {}),
     ("lambda-env-password", [state(LAMBDA, "fn", {"environment": {"variables": {"DB_PASSWORD": "correct-horse-battery", "LOG_LEVEL": "info"}}, "tags": TAGS})], {"fn": ["secrets-no-plaintext"]}),

@@ -37,7 +37,6 @@ from showrunner_components.fleet import cron
 DOCKER = "/usr/bin/docker"
 DISK_GUARD = "/usr/local/sbin/showrunner-disk-guard"
 FETCH_SECRETS = "/usr/local/sbin/showrunner-fetch-secrets"
-CREDENTIALS = "/usr/local/sbin/showrunner-credentials"
 CONTAINER_CREDENTIALS_DIR = "/run/secrets/showrunner"
 """Where a container finds its `credential_files` (read-only): `<NAME>_FILE` in its environment names each."""
 CREDENTIALS_REFRESH = "5min"
@@ -231,7 +230,7 @@ def docker_run_args(service: HostService, logging: HostLogging | None = None) ->
 
 def _credentials_command(service: HostService) -> str:
     files = service.credential_files
-    return _exec([CREDENTIALS, service.name, credentials_dir(service.name), *(f"{key}={files[key]}" for key in sorted(files))])
+    return _exec([FETCH_SECRETS, "--credentials", service.name, credentials_dir(service.name), *(f"{key}={files[key]}" for key in sorted(files))])
 
 
 def _start_pre(service: HostService, min_free_mb: int) -> list[str]:

@@ -132,7 +132,7 @@ def test_store_env_goes_to_run_and_the_token_source_to_the_credentials_writer():
     lines = unit.splitlines()
     assert "ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets celery /run/showrunner/celery.env" in lines
     credentials = (
-        "/usr/local/sbin/showrunner-credentials celery /run/showrunner/celery.d DATABASE_PASSWORD=rds-iam:db.example.internal:3306:showrunner_app"
+        "/usr/local/sbin/showrunner-fetch-secrets --credentials celery /run/showrunner/celery.d DATABASE_PASSWORD=rds-iam:db.example.internal:3306:showrunner_app"
     )
     assert f"ExecStartPre={credentials}" in lines
     queues = (
@@ -352,8 +352,7 @@ def stack_hosts(tmp_path_factory):
 def _host_root(tmp_path: Path) -> Path:
     """A filesystem root holding the executables our units call and a docker.service, as the AMI has."""
     root = tmp_path / "root"
-    for executable in ("usr/local/sbin/showrunner-disk-guard", "usr/local/sbin/showrunner-fetch-secrets", "usr/local/sbin/showrunner-credentials",
-                       "usr/bin/docker", "usr/bin/sh"):
+    for executable in ("usr/local/sbin/showrunner-disk-guard", "usr/local/sbin/showrunner-fetch-secrets", "usr/bin/docker", "usr/bin/sh"):
         path = root / executable
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("#!/bin/sh\n")
