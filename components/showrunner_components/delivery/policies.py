@@ -381,7 +381,7 @@ ALARM_CREATE_ACTIONS = ("cloudwatch:PutMetricAlarm",)
 """PutMetricAlarm creates as well as updates: a new alarm carries the stack's tags in the request."""
 LOG_GROUP_KEY_ACTIONS = ("logs:AssociateKmsKey", "logs:DisassociateKmsKey")
 RELEASE_TAG_ACTIONS = ("ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage")
-"""Tagging a promoted digest `release-…` (`showrunner release protect`): read its manifest, put it under a new tag."""
+"""Tagging a promoted digest `release-…` (tools/protect-releases): read its manifest, put it under a new tag."""
 
 
 def observability_statements(scope: Scope, *, write: bool) -> list[dict]:
