@@ -52,8 +52,6 @@ _PATH_PATTERN = re.compile(r"^/[A-Za-z0-9._~/*?-]*$")
 _HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.-]+$")
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 _SSM_NAME = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
 
 
 def name(value: str) -> str:
@@ -235,20 +233,6 @@ def acm_arn(value: str) -> str:
     return value
 
 
-def email(value: str) -> str:
-    """E-mail address (`ops@example.com`)."""
-    if not _EMAIL.match(value):
-        _fail("email", '"{value}" is not an e-mail address like "ops@example.com"', value=value)
-    return value
-
-
-def https_url(value: str) -> str:
-    """`https://` URL (`https://events.example.com/hook`)."""
-    if not _HTTPS_URL.match(value):
-        _fail("https_url", '"{value}" is not an https:// URL like "https://events.example.com/hook"', value=value)
-    return value
-
-
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 """The retention periods CloudWatch Logs accepts (PutRetentionPolicy's `retentionInDays`)."""
 
@@ -322,6 +306,9 @@ sql_name = _matching("sql_name", r"^[A-Za-z][A-Za-z0-9_]{0,15}$", "a MySQL name 
 attribute_name = _matching(
     "attribute_name", r"^[A-Za-z0-9_.-]{1,255}$", "a DynamoDB attribute name (letters, digits, dots, dashes and underscores; at most 255)"
 )
+
+email = _matching("email", r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$", "an e-mail address", "ops@example.com")
+https_url = _matching("https_url", r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$", "an https:// URL", "https://events.example.com/hook")
 
 stack_name = _matching("stack_name", r"^[a-z][a-z0-9-]{0,15}$", "a stack name (lower-case letters, digits and dashes, at most 16)", "staging")
 image_context = _matching(

@@ -40,6 +40,16 @@ def components(endpoints) -> dict[str, SimpleNamespace]:
     }
 
 
+def standalone_run(directory: Path, program: str):
+    """Another team's program using a component with plain Args, run offline in `directory`."""
+    from showrunner import engine
+
+    (directory / "Pulumi.yaml").write_text("name: solo\nruntime: python\n")
+    (directory / "Pulumi.staging.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (directory / "__main__.py").write_text(program)
+    return engine.run_stack(directory, "staging")
+
+
 def canary(service: str, name: str) -> str:
     return f"canary-{service}-{name}-7f3a9c41"
 

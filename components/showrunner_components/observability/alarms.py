@@ -57,6 +57,17 @@ def _alarm(name: str, description: str, *, threshold: float, comparison: str, pe
     return spec
 
 
+_COMPARISONS = {">": "GreaterThanThreshold", "<": "LessThanThreshold"}
+
+
+def _single(name: str, description: str, above_or_below: str, threshold: float, periods: int, namespace: str, metric: str,
+            dimensions: dict, statistic: str, period: int) -> dict:
+    """An alarm on one metric; `statistic` p99 (any pNN) is an extended statistic."""
+    stat = {"extended_statistic": statistic} if statistic.startswith("p") else {"statistic": statistic}
+    return _alarm(name, description, threshold=threshold, comparison=_COMPARISONS[above_or_below], periods=periods,
+                  namespace=namespace, metric_name=metric, dimensions=dimensions, **stat, period=period)
+
+
 def _metric(namespace: str, metric: str, dimensions: dict, stat: str, period: int) -> dict:
     return {"metric_name": metric, "namespace": namespace, "dimensions": dimensions, "stat": stat, "period": period}
 
@@ -80,50 +91,20 @@ def target_5xx_rate(name: str, load_balancer: Any, target_group: Any, percent: f
 
 def unhealthy_hosts(name: str, load_balancer: Any, target_group: Any, hosts: int = UNHEALTHY_HOSTS) -> dict:
     """A routed service's unhealthy targets (its readiness check fails), 3 minutes running."""
-    return _alarm(
-        name,
-        f"More than {hosts} of the service's hosts failed the load balancer's health check, 3 minutes running",
-        threshold=hosts,
-        comparison="GreaterThanThreshold",
-        periods=3,
-        namespace="AWS/ApplicationELB",
-        metric_name="UnHealthyHostCount",
-        dimensions={"LoadBalancer": load_balancer, "TargetGroup": target_group},
-        statistic="Maximum",
-        period=60,
-    )
+    return _single(name, f"More than {hosts} of the service's hosts failed the load balancer's health check, 3 minutes running",
+                   ">", hosts, 3, "AWS/ApplicationELB", "UnHealthyHostCount", {"LoadBalancer": load_balancer, "TargetGroup": target_group}, "Maximum", 60)
 
 
 def target_p99(name: str, load_balancer: Any, target_group: Any, seconds: float = P99_RESPONSE_SECONDS) -> dict:
     """A routed service's 99th-percentile response time, each of 3 minutes."""
-    return _alarm(
-        name,
-        f"The service's 99th-percentile response time was above {seconds:g} s, 3 minutes running",
-        threshold=seconds,
-        comparison="GreaterThanThreshold",
-        periods=3,
-        namespace="AWS/ApplicationELB",
-        metric_name="TargetResponseTime",
-        dimensions={"LoadBalancer": load_balancer, "TargetGroup": target_group},
-        extended_statistic="p99",
-        period=60,
-    )
+    return _single(name, f"The service's 99th-percentile response time was above {seconds:g} s, 3 minutes running",
+                   ">", seconds, 3, "AWS/ApplicationELB", "TargetResponseTime", {"LoadBalancer": load_balancer, "TargetGroup": target_group}, "p99", 60)
 
 
 def load_balancer_5xx(name: str, load_balancer: Any, per_minute: int = LOAD_BALANCER_5XX_PER_MINUTE) -> dict:
     """5xx the load balancer gives itself (no healthy target, a target timing out), per minute, 3 minutes running."""
-    return _alarm(
-        name,
-        f"The load balancer itself answered more than {per_minute} requests a minute with a 5xx, 3 minutes running",
-        threshold=per_minute,
-        comparison="GreaterThanThreshold",
-        periods=3,
-        namespace="AWS/ApplicationELB",
-        metric_name="HTTPCode_ELB_5XX_Count",
-        dimensions={"LoadBalancer": load_balancer},
-        statistic="Sum",
-        period=60,
-    )
+    return _single(name, f"The load balancer itself answered more than {per_minute} requests a minute with a 5xx, 3 minutes running",
+                   ">", per_minute, 3, "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", {"LoadBalancer": load_balancer}, "Sum", 60)
 
 
 def disk_used(name: str, stack: str, fleet: str, percent: float = DISK_USED_PERCENT) -> dict:
@@ -150,18 +131,8 @@ def disk_used(name: str, stack: str, fleet: str, percent: float = DISK_USED_PERC
 
 def status_check(name: str, group_name: Any) -> dict:
     """Any host of the group failing EC2's instance or system status check, 2 minutes running."""
-    return _alarm(
-        name,
-        "A host failed EC2's status checks, 2 minutes running",
-        threshold=0,
-        comparison="GreaterThanThreshold",
-        periods=2,
-        namespace="AWS/EC2",
-        metric_name="StatusCheckFailed",
-        dimensions={"AutoScalingGroupName": group_name},
-        statistic="Maximum",
-        period=60,
-    )
+    return _single(name, "A host failed EC2's status checks, 2 minutes running",
+                   ">", 0, 2, "AWS/EC2", "StatusCheckFailed", {"AutoScalingGroupName": group_name}, "Maximum", 60)
 
 
 def instance_memory_gib(instance_class: str) -> float | None:
@@ -188,117 +159,48 @@ def rds_default_max_connections(instance_class: str) -> int | None:
 
 
 def mysql_cpu(name: str, instance_id: Any, percent: float = MYSQL_CPU_PERCENT) -> dict:
-    return _alarm(
-        name,
-        f"The database's CPU was above {percent:g}% for 15 minutes",
-        threshold=percent,
-        comparison="GreaterThanThreshold",
-        periods=3,
-        namespace="AWS/RDS",
-        metric_name="CPUUtilization",
-        dimensions={"DBInstanceIdentifier": instance_id},
-        statistic="Average",
-        period=300,
-    )
+    return _single(name, f"The database's CPU was above {percent:g}% for 15 minutes",
+                   ">", percent, 3, "AWS/RDS", "CPUUtilization", {"DBInstanceIdentifier": instance_id}, "Average", 300)
 
 
 def mysql_free_storage(name: str, instance_id: Any, allocated_gib: int, percent: float = MYSQL_FREE_STORAGE_PERCENT) -> dict:
     """Free storage below `percent` of the allocated storage (storage autoscaling, when on, acts at 10%)."""
-    return _alarm(
-        name,
-        f"The database has less than {percent:g}% of its {allocated_gib} GiB free",
-        threshold=allocated_gib * GIB * percent / 100,
-        comparison="LessThanThreshold",
-        periods=1,
-        namespace="AWS/RDS",
-        metric_name="FreeStorageSpace",
-        dimensions={"DBInstanceIdentifier": instance_id},
-        statistic="Minimum",
-        period=300,
-    )
+    return _single(name, f"The database has less than {percent:g}% of its {allocated_gib} GiB free",
+                   "<", allocated_gib * GIB * percent / 100, 1, "AWS/RDS", "FreeStorageSpace", {"DBInstanceIdentifier": instance_id}, "Minimum", 300)
 
 
 def mysql_free_memory(name: str, instance_id: Any, instance_class: str, percent: float = MYSQL_FREE_MEMORY_PERCENT) -> dict:
     """Freeable memory below `percent` of the class's memory (256 MiB for a class this module does not know)."""
     memory = instance_memory_gib(instance_class)
     threshold = memory * GIB * percent / 100 if memory is not None else 256 * 1024**2
-    return _alarm(
-        name,
-        f"The database's freeable memory was below {threshold / 1024**2:.0f} MiB for 15 minutes",
-        threshold=threshold,
-        comparison="LessThanThreshold",
-        periods=3,
-        namespace="AWS/RDS",
-        metric_name="FreeableMemory",
-        dimensions={"DBInstanceIdentifier": instance_id},
-        statistic="Average",
-        period=300,
-    )
+    return _single(name, f"The database's freeable memory was below {threshold / 1024**2:.0f} MiB for 15 minutes",
+                   "<", threshold, 3, "AWS/RDS", "FreeableMemory", {"DBInstanceIdentifier": instance_id}, "Average", 300)
 
 
 def mysql_connections(name: str, instance_id: Any, instance_class: str, percent: float = MYSQL_CONNECTIONS_PERCENT) -> dict:
     """Connections above `percent` of RDS's default `max_connections` for the class (500 for a class this module does not know)."""
     maximum = rds_default_max_connections(instance_class)
     threshold = int(maximum * percent / 100) if maximum is not None else 500
-    return _alarm(
-        name,
-        f"More than {threshold} connections to the database for 15 minutes"
-        + (f" ({percent:g}% of its default max_connections, {maximum})" if maximum is not None else ""),
-        threshold=threshold,
-        comparison="GreaterThanThreshold",
-        periods=3,
-        namespace="AWS/RDS",
-        metric_name="DatabaseConnections",
-        dimensions={"DBInstanceIdentifier": instance_id},
-        statistic="Maximum",
-        period=300,
-    )
+    description = f"More than {threshold} connections to the database for 15 minutes"
+    if maximum is not None:
+        description += f" ({percent:g}% of its default max_connections, {maximum})"
+    return _single(name, description, ">", threshold, 3, "AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": instance_id}, "Maximum", 300)
 
 
 def cache_memory(name: str, cluster_id: Any, percent: float = CACHE_MEMORY_PERCENT) -> dict:
-    return _alarm(
-        name,
-        f"A cache node used more than {percent:g}% of its memory for 15 minutes",
-        threshold=percent,
-        comparison="GreaterThanThreshold",
-        periods=3,
-        namespace="AWS/ElastiCache",
-        metric_name="DatabaseMemoryUsagePercentage",
-        dimensions={"CacheClusterId": cluster_id},
-        statistic="Maximum",
-        period=300,
-    )
+    return _single(name, f"A cache node used more than {percent:g}% of its memory for 15 minutes",
+                   ">", percent, 3, "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", {"CacheClusterId": cluster_id}, "Maximum", 300)
 
 
 def cache_evictions(name: str, cluster_id: Any, count: int = CACHE_EVICTIONS) -> dict:
-    return _alarm(
-        name,
-        f"A cache node evicted more than {count} keys in each of two 5-minute periods: the cache is too small",
-        threshold=count,
-        comparison="GreaterThanThreshold",
-        periods=2,
-        namespace="AWS/ElastiCache",
-        metric_name="Evictions",
-        dimensions={"CacheClusterId": cluster_id},
-        statistic="Sum",
-        period=300,
-    )
+    return _single(name, f"A cache node evicted more than {count} keys in each of two 5-minute periods: the cache is too small",
+                   ">", count, 2, "AWS/ElastiCache", "Evictions", {"CacheClusterId": cluster_id}, "Sum", 300)
 
 
 def dead_letter(name: str, queue_name: Any, count: int = DEAD_LETTER_MESSAGES) -> dict:
     """Messages in a dead-letter queue: tasks that failed `max_receive_count` times."""
-    return _alarm(
-        name,
-        f"More than {count} messages wait in the dead-letter queue: tasks failed repeatedly; fix them and redrive",
-        threshold=count,
-        comparison="GreaterThanThreshold",
-        periods=1,
-        namespace="AWS/SQS",
-        metric_name="ApproximateNumberOfMessagesVisible",
-        dimensions={"QueueName": queue_name},
-        statistic="Maximum",
-        period=300,
-    )
+    return _single(name, f"More than {count} messages wait in the dead-letter queue: tasks failed repeatedly; fix them and redrive",
+                   ">", count, 1, "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_name}, "Maximum", 300)
 
 
 def cache_member_ids(replication_group_id: str, clusters: int) -> list[str]:

@@ -17,7 +17,7 @@ from showrunner_components.fleet.component import check_args
 from showrunner_components.fleet.units import HostLogging, HostService
 from showrunner_components.state.contract import service_credential_files, service_env
 from tests.conftest import PROJECT_DIR, by_type, one
-from tests.unit.stand_ins import canary_stack_file
+from tests.unit.stand_ins import canary_stack_file, standalone_run
 
 ACCOUNT = "123456789012"
 PREFIX = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/showrunner/prod"
@@ -285,10 +285,7 @@ pulumi.export("user_data", fleet.user_data)
 
 
 def test_a_fleet_from_plain_args_gets_every_default(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text("name: solo\nruntime: python\n")
-    (tmp_path / "Pulumi.staging.yaml").write_text("config:\n  aws:region: us-east-1\n")
-    (tmp_path / "__main__.py").write_text(STANDALONE)
-    run = engine.run_stack(tmp_path, "staging")
+    run = standalone_run(tmp_path, STANDALONE)
     assert [r.type for r in run.resources if not r.custom] == ["showrunner:index:Fleet"]
     template = one(run, "aws:ec2/launchTemplate:LaunchTemplate", "solo-lt").inputs
     assert template["metadataOptions"]["httpPutResponseHopLimit"] == 1

@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from showrunner import engine
 from showrunner_components.golden_ami.component import failed_build_pattern
 from showrunner_components.observability import alarms, dashboard, policies
 from showrunner_components.observability.component import _check_subscriptions, subscription_key
 from tests.conftest import by_type, one
+from tests.unit.stand_ins import standalone_run
 
 ACCOUNT = "123456789012"
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:showrunner-prod-alerts"
@@ -197,10 +197,7 @@ pulumi.export("topic", alerts.topic_arn)
 
 
 def test_alerts_from_plain_args_is_a_topic_and_a_key_and_nothing_else(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text("name: solo\nruntime: python\n")
-    (tmp_path / "Pulumi.staging.yaml").write_text("config:\n  aws:region: us-east-1\n")
-    (tmp_path / "__main__.py").write_text(STANDALONE)
-    run = engine.run_stack(tmp_path, "staging")
+    run = standalone_run(tmp_path, STANDALONE)
     assert sorted(r.type for r in run.resources) == [
         "aws:kms/alias:Alias", "aws:kms/key:Key", "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy", "showrunner:index:Alerts"]
     assert run.outputs["topic"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:showrunner-qa-alerts"
