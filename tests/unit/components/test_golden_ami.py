@@ -119,7 +119,7 @@ def test_infrastructure_terminates_on_failure_with_imdsv2_logs_and_notifications
     assert inputs["instanceMetadataOptions"] == {"httpTokens": "required", "httpPutResponseHopLimit": 2}
     assert inputs["logging"]["s3Logs"]["s3KeyPrefix"] == "imagebuilder"
     assert inputs["snsTopicArn"] == one(run, "aws:sns/topic:Topic", "golden-ami-notifications").inputs["name"].join(
-        ["arn:aws:sns:us-east-1:123456789012:topic/", ""]
+        ["arn:aws:sns:us-east-1:123456789012:", ""]
     )
     assert "imagebuilder" in inputs["instanceProfileName"]
     assert inputs["instanceTypes"] == ["m7i.large"]
