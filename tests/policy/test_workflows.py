@@ -46,16 +46,23 @@ def test_runs_call_make_and_actions_are_known(path):
             assert action in ALLOWED_ACTIONS and version.startswith("v"), step["uses"]
 
 
-def test_pull_requests_preview_every_stack_with_the_pack():
+def test_pull_requests_preview_staging_with_the_pack_and_prod_offline():
     document = load(next(p for p in WORKFLOWS if p.name == "pull-request.yml"))
     job = document["jobs"]["preview"]
-    assert job["strategy"]["matrix"]["stack"] == ["staging", "prod"]
+    assert job["strategy"]["matrix"]["stack"] == ["staging"]
     assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     pulumi = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions"))["with"]
     assert pulumi["command"] == "preview" and pulumi["comment-on-pr"] is True and pulumi["policyPacks"] == "policies"
-    assert pulumi["cloud-url"].startswith("s3://${{ vars.") and "vars.PULUMI_SECRETS_PROVIDER" in pulumi["secrets-provider"]
+    assert pulumi["cloud-url"].startswith("s3://${{ vars.") and pulumi["secrets-provider"] == "${{ vars.PULUMI_SECRETS_PROVIDER_STAGING }}"
     credentials = next(s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/"))["with"]
-    assert "vars.AWS_PREVIEW_ROLE_ARN" in credentials["role-to-assume"]
+    assert credentials["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN_STAGING }}"
+    # A pull request's code never runs with prod credentials: prod gets the offline review only.
+    text = (Path(__file__).resolve().parents[2] / ".github" / "workflows" / "pull-request.yml").read_text()
+    assert "PROD" not in "".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    offline = document["jobs"]["offline-review"]
+    assert offline["strategy"]["matrix"]["stack"] == ["prod"] and "id-token" not in offline["permissions"]
+    assert all("aws-actions" not in s.get("uses", "") and "pulumi/actions" not in s.get("uses", "") for s in offline["steps"])
+    assert [s["run"] for s in offline["steps"] if "run" in s][1] == "make review-offline STACK=${{ matrix.stack }} BASE=origin/${{ github.base_ref }}"
 
 
 def test_forks_get_no_write_token_and_no_cloud():
