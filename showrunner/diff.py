@@ -13,10 +13,7 @@ never more than GitHub's 65,536 characters (it says what it left out).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import difflib
-import gzip
 import json
 import re
 from dataclasses import dataclass, field
@@ -25,9 +22,10 @@ from typing import Any
 
 import yaml
 
+from showrunner.policy import rules
+
 COMMENT_LIMIT = 65536
 MISSING = object()
-_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _OPTIONS = ("protect", "retainOnDelete", "ignoreChanges", "replaceWith")
 _TEXT_VALUE_WIDTH = 120
 _MARKDOWN_VALUE_WIDTH = 300
@@ -111,12 +109,8 @@ def _as_document(value: Any) -> Any:
         except json.JSONDecodeError:
             return MISSING
         return parsed if isinstance(parsed, (dict, list)) else MISSING
-    if isinstance(value, str) and len(value) >= 16 and _BASE64.fullmatch(value):
-        try:
-            raw = base64.b64decode(value, validate=True)
-            text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode()
-        except (binascii.Error, UnicodeDecodeError, OSError, EOFError):
-            return MISSING
+    text = rules().decode_user_data(value)
+    if text is not None:
         if text.startswith("#cloud-config"):
             try:
                 parsed = yaml.safe_load(text)

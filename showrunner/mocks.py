@@ -16,6 +16,8 @@ import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 
+from showrunner.config.stackfile import SECRET_PLACEHOLDER
+
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 
@@ -42,7 +44,7 @@ _OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
-REDACTED = "[secret]"
+REDACTED = SECRET_PLACEHOLDER
 """How a secret value appears in every rendering: the tree, the preview JSON, the diff."""
 
 

@@ -1,6 +1,6 @@
 """`showrunner policy`: the CrossGuard pack's rules, run offline over a JSON document.
 
-It reads three shapes and runs the same rules (`policies/rules.py`) the pack runs:
+It reads three shapes and runs the same rules (the `policies/rules/` package) the pack runs:
 
 - `pulumi preview --json` and the offline preview's JSON: `steps[].newState` (deleted resources
   are not checked: they are going away);
@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "policies" / "rules.py"
+RULES_PACKAGE = Path(__file__).resolve().parent.parent / "policies" / "rules"
 _MODULE = "showrunner_policy_rules"
 
 
@@ -27,10 +27,12 @@ class DocumentError(Exception):
 
 
 def rules() -> ModuleType:
-    """The pack's rules module, imported by path (the pack directory is not a Python package)."""
+    """The pack's rules package, imported by path (the pack directory is not on the program's path)."""
     module = sys.modules.get(_MODULE)
     if module is None:
-        spec = importlib.util.spec_from_file_location(_MODULE, RULES_FILE)
+        spec = importlib.util.spec_from_file_location(
+            _MODULE, RULES_PACKAGE / "__init__.py", submodule_search_locations=[str(RULES_PACKAGE)]
+        )
         module = importlib.util.module_from_spec(spec)
         sys.modules[_MODULE] = module
         spec.loader.exec_module(module)
@@ -115,7 +117,8 @@ class Report:
 
 
 def check(resources: list) -> Report:
-    return Report(violations=rules().evaluate(resources), resources=len(resources))
+    r = rules()
+    return Report(violations=r.evaluate(resources, r.RULES), resources=len(resources))
 
 
 def check_document(document: Any) -> Report:

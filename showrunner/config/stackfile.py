@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 SECRET_PLACEHOLDER = "[secret]"
+"""The program's one secret marker: what a `secure:` value becomes offline, and how the mocks render secrets."""
 
 
 class StackConfigError(Exception):

@@ -227,6 +227,10 @@ CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     ("lt-userdata-secret-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#!/bin/sh\nexport SECRET_KEY=hunter2hunter2hunter2\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-aws-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nwrite_files:\n- content: AKIAIOSFODNN7EXAMPLE\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-gzipped-secret-key", [state(LT, "lt", {**GOOD_LT, "userData": b64gz("#!/bin/sh\nexport SECRET_KEY=hunter2hunter2hunter2\n")})], {"lt": ["secrets-no-plaintext"]}),
+    # base64 as the `base64` tool writes it (wrapped at 76 columns) is decoded too
+    ("lt-userdata-wrapped-base64-aws-key", [state(LT, "lt", {**GOOD_LT, "userData": base64.encodebytes(("#cloud-config\n" + "# padding\n" * 8 + "runcmd:\n- export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n").encode()).decode()})], {"lt": ["secrets-no-plaintext"]}),
+    # text that only looks like base64 (it does not decode to UTF-8) is read as it is
+    ("lt-userdata-plain-aws-key", [state(LT, "lt", {**GOOD_LT, "userData": "AKIAIOSFODNN7EXAMPLE"})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-private-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-references", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\n# SECRET_KEY comes from SSM\nSECRET_KEY_PARAMETER=/showrunner/prod/django/SECRET_KEY\nSECRET_KEY=$(cat /run/showrunner/django.env)\n")})], {}),
     ("userdata-secret-placeholder", [state(LT, "lt", {**GOOD_LT, "userData": "[secret]"})], {}),

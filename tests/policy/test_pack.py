@@ -73,3 +73,11 @@ def test_pack_agrees_with_offline_checker(analyzer, states):
     # The engine shows a violation as the policy's description, then the message.
     expected = [(v.policy, v.urn, f"{descriptions[v.policy]}\n{v.message}") for v in offline.violations]
     assert sorted(from_pack) == sorted(expected)
+
+
+def test_the_rules_need_only_the_standard_library():
+    # -S: no site-packages, so neither pulumi nor pulumi_policy can be imported.
+    probe = "import sys, rules, rules.crossguard; print(len(rules.RULES), 'pulumi_policy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-S", "-c", probe], cwd=PACK_DIR, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(len(policy.rules().RULES)), "False"]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
+
 import pytest
 
 from showrunner import policy
+from showrunner_components.fleet.component import METADATA_HOP_LIMIT
 from tests.policy.cases import CASES, PACKER_2015, PACKER_2015_UNTAGGED, POLICY, doc, state
 
 RULE_NAMES = {rule.name for rule in policy.rules().RULES}
@@ -86,3 +90,37 @@ def test_secret_values_are_never_echoed():
 def test_deleted_resources_are_not_checked():
     bad = state(POLICY, "p", {"policy": doc({"Effect": "Allow", "Action": "*", "Resource": "*"})})
     assert policy.check_document({"steps": [{"op": "delete", "urn": bad["urn"], "oldState": bad}]}).violations == []
+
+
+def test_the_imdsv1_advice_is_the_projects_hop_limit():
+    report = policy.check_document({"steps": [{"op": "create", "newState": state(
+        "aws:ec2/launchTemplate:LaunchTemplate", "lt", {"metadataOptions": {"httpTokens": "optional"},
+                                                        "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}]})}]})
+    [violation] = report.violations
+    assert violation.message == (
+        'LaunchTemplate "lt": metadataOptions.httpTokens is "optional", so IMDSv1 stays open; set metadataOptions = '
+        f'{{"httpTokens": "required", "httpPutResponseHopLimit": {METADATA_HOP_LIMIT}}} '
+        "(2 only on hosts whose containers must call AWS themselves)"
+    )
+    assert METADATA_HOP_LIMIT == 1
+
+
+CLOUD_CONFIG = "#cloud-config\nruncmd:\n- echo héllo\n"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (base64.b64encode(CLOUD_CONFIG.encode()).decode(), CLOUD_CONFIG),
+        (base64.encodebytes((CLOUD_CONFIG * 10).encode()).decode(), CLOUD_CONFIG * 10),  # wrapped at 76 columns
+        (base64.b64encode(gzip.compress(CLOUD_CONFIG.encode(), mtime=0)).decode(), CLOUD_CONFIG),
+        ("#cloud-config\nruncmd: []\n", None),  # plain text
+        ("echo hello world again", None),  # only base64 letters and spaces, yet text
+        ("AKIAIOSFODNN7EXAMPLE", None),  # decodes, but not to UTF-8 text
+        (base64.b64encode(CLOUD_CONFIG.encode()).decode()[:-1], None),  # truncated
+        ("[secret]", None),
+        (None, None),
+    ],
+)
+def test_user_data_decoding(value, expected):
+    assert policy.rules().decode_user_data(value) == expected

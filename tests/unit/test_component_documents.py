@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from showrunner.scripts import load_script
+
 from showrunner_components.golden_ami.component import (
     DOCUMENTS,
     GOLDEN_DIR,
@@ -339,3 +341,73 @@ def test_runner_validates_the_real_documents_without_running_them():
     # An unknown --skip-step is refused after the documents are read, so nothing runs here.
     result = _runner("--parameter", "EcrRegistry=123456789012.dkr.ecr.us-east-1.amazonaws.com", "--skip-step", "NoSuchStep", *paths)
     assert (result.returncode, result.stderr) == (2, "run-component: --skip-step NoSuchStep: no step of that name in phases build,validate\n")
+
+
+def test_a_refusal_says_its_problems_when_printed():
+    runner = load_script(RUNNER, "run_component")
+    refused = runner.Refused(["doc.yml: schemaVersion: must be 1.0, got 2", "--phases: 'x' is not one of build, validate, test"])
+    assert str(refused) == "doc.yml: schemaVersion: must be 1.0, got 2\n--phases: 'x' is not one of build, validate, test"
+    with pytest.raises(runner.Refused, match="no step of that name"):
+        runner.plan([], ["build"], {}, {"Nope"})
+
+
+# --- the negative assertions of the test steps can fail -------------------------------------------
+# `! cmd` in the middle of a script is ignored by `set -e` (shellcheck SC2251), so these steps once
+# could not fail. Each is run here as the runner runs it (`bash -c`), with stub commands, both ways.
+
+
+def _step_script(key: str, phase: str, name: str) -> str:
+    document = next(d for d in load_documents() if d.key == key)
+    [step] = [s for p in document.content["phases"] if p["name"] == phase for s in p["steps"] if s["name"] == name]
+    return "\n".join(step["inputs"]["commands"])
+
+
+def _stub(directory: Path, name: str, body: str) -> None:
+    path = directory / name
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+
+
+def _bash(script: str, bin_dir: Path) -> subprocess.CompletedProcess:
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    return subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=30, check=False)
+
+
+def test_no_ssh_server_fails_when_sshd_is_installed_or_ssh_runs(tmp_path):
+    script = _step_script("host-access", "test", "NoSshServer")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _stub(bin_dir, "systemctl", "exit 3")  # is-active: inactive
+    _stub(bin_dir, "find", "exit 0")  # no authorized_keys anywhere
+    clean = _bash(script, bin_dir)
+    assert clean.returncode == 0, clean.stderr
+
+    _stub(bin_dir, "systemctl", "exit 0")  # ssh.service active
+    active = _bash(script, bin_dir)
+    assert (active.returncode, active.stderr) == (1, "ssh.service is active\n")
+
+    _stub(bin_dir, "sshd", "exit 0")
+    installed = _bash(script, bin_dir)
+    assert (installed.returncode, installed.stderr) == (1, "an SSH server (sshd) is installed\n")
+
+
+def test_fetch_secrets_test_fails_when_the_fetcher_prints_a_secret(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    fetcher = tmp_path / "bin" / "fetch-secrets"
+    script = _step_script("host-scripts", "test", "FetchSecretsFromDirectory")
+    assert "/usr/local/sbin/showrunner-fetch-secrets" in script and "/run/showrunner/" in script
+    script = script.replace("/usr/local/sbin/showrunner-fetch-secrets", str(fetcher)).replace("/run/showrunner/", f"{run_dir}/")
+    writes_env_file = (
+        'set -e\n. "$SHOWRUNNER_HOST_ENV"\n: > "$2"\nchmod 600 "$2"\n'
+        'for f in "$SHOWRUNNER_SECRETS_DIR/$1"/*; do\n'
+        '  if [ -f "$f" ]; then printf \'%s=%s\\n\' "${f##*/}" "$(cat "$f")" >> "$2"; fi\ndone'
+    )
+    fetcher.parent.mkdir()
+    _stub(fetcher.parent, fetcher.name, writes_env_file)
+    quiet = _bash(script, fetcher.parent)
+    assert quiet.returncode == 0, quiet.stderr
+
+    _stub(fetcher.parent, fetcher.name, writes_env_file + '\ncat "$2"')
+    leaky = _bash(script, fetcher.parent)
+    assert (leaky.returncode, leaky.stderr) == (1, "showrunner-fetch-secrets printed a secret value\n")

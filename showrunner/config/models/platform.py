@@ -51,3 +51,7 @@ class Delivery(_Strict):
     same account names the first one's here."""
     deploy_environment: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,255}$")
     """The GitHub environment whose jobs may deploy. Default: the stack name (prod: required reviewers)."""
+    promote_from: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]{0,15}$")
+    """The stack whose images this stack runs: the deploy workflow deploys this stack after that one,
+    pinned to the digests it ran (`make promote`). Default: none, this stack builds its own images
+    and deploys first. Read by tools/stacks, not by the program."""
