@@ -67,6 +67,28 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_reference(args: argparse.Namespace) -> int:
+    from showrunner.config import reference
+
+    readme = args.project_dir / "README.md"
+    text = readme.read_text()
+    try:
+        rendered = reference.rewrite(text)
+    except ValueError as error:
+        raise UsageError(f"{readme}: {error}") from None
+    for gap in reference.gaps():
+        print(f"warning: {gap}", file=sys.stderr)
+    if args.check:
+        if rendered != text:
+            print(f"error: {readme}: the configuration reference differs from the models; run `showrunner config-reference`", file=sys.stderr)
+            return 1
+        print(f"{readme}: the configuration reference matches the models")
+        return 0
+    readme.write_text(rendered)
+    print(f"{readme}: configuration reference {'rewritten' if rendered != text else 'already up to date'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="showrunner", description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -90,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("head", type=Path, metavar="HEAD.json")
     diff.add_argument("--markdown", action="store_true", help="render for a pull-request comment (folded, under 65,536 characters)")
     diff.set_defaults(handler=_diff)
+
+    config_reference = commands.add_parser("config-reference", help="rewrite README.md's configuration reference from the models")
+    config_reference.add_argument("--check", action="store_true", help="only compare: exit 1 if README.md differs from the models")
+    config_reference.set_defaults(handler=_config_reference)
     return parser
 
 

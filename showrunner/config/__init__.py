@@ -2,11 +2,12 @@
 
 - `stackfile`: read `Pulumi.yaml` and a stack file, merge them the way the Pulumi CLI does;
 - `values`: the value types (ports, cron schedules, ARNs…), each a pure check;
-- `models`: one model per section and entry, strict, defaults documented as behaviour;
-- `messages`: paths and pydantic's errors in our words;
-- `checks`: the checks that span entries;
+- `models`: one model per section and entry, strict, every field's docstring its reference entry;
+- `messages`: paths, and every pydantic error in our words;
+- `checks`: the rules that span entries, one `ensure_*` function each;
 - `loading`: `load_settings`, which runs all of them and reports every problem at once;
-- `runtime`: `stack_settings`, the same inside a running Pulumi program.
+- `runtime`: `stack_settings`, the same inside a running Pulumi program;
+- `reference`: README.md's configuration reference, rendered from the models.
 """
 
 from showrunner.config.loading import load_settings

@@ -1,54 +1,23 @@
-"""Loading: this project's config values → `Settings`, or `ConfigError` with every problem at once.
+"""`load_settings`: this project's config values → `Settings`, or `ConfigError` with every problem at once.
 
 Each section entry is validated on its own, so one broken service does not hide the problems of
-the others; the checks across entries (`checks`) then run over everything that parsed.
+the others; the rules across entries (`checks`) then run over what parsed and what every entry claims.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
-from showrunner.config.checks import cross_checks, state_checks
+from showrunner.config.checks import Parsed, ServiceClaims, run_checks
 from showrunner.config.messages import ConfigError, describe, path_of, problems_of
-from showrunner.config.models import (
-    Delivery,
-    Fleet,
-    GoldenAmi,
-    Images,
-    LoadBalancer,
-    Network,
-    Service,
-    Settings,
-    State,
-)
-from showrunner.config.values import _NAME
+from showrunner.config.models import SECTIONS, Section, Settings
+from showrunner.config.values import Name
 
-_SECTIONS: dict[str, tuple[Any, bool]] = {
-    # key: (model or per-entry model, is a map of name → entry)
-    "services": (Service, True),
-    "fleets": (Fleet, True),
-    "images": (Images, False),
-    "golden_ami": (GoldenAmi, False),
-    "network": (Network, False),
-    "load_balancer": (LoadBalancer, False),
-    "delivery": (Delivery, False),
-    "state": (State, False),
-    "tags": (dict[str, str], False),
-    "secrets": (dict[str, dict[str, str]], False),
-}
-_REQUIRED = ("services", "fleets", "images", "load_balancer")
-
-
-def _parse(model: Any, value: Any, prefix: tuple, problems: list[str]) -> Any:
-    try:
-        return TypeAdapter(model).validate_python(value)
-    except ValidationError as error:
-        problems.extend(problems_of(error, prefix, redact=prefix[0] == "secrets"))
-        return None
-
+_BY_KEY = {section.key: section for section in SECTIONS}
 
 # The longest AWS name built from it, `showrunner-<stack>-imagebuilder-logs-<account id>`, must fit
 # S3's 63 characters.
@@ -56,62 +25,82 @@ _STACK_NAME_MAX = 16
 _STACK_NAME = re.compile(rf"^[a-z][a-z0-9-]{{0,{_STACK_NAME_MAX - 1}}}$")
 
 
-def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settings:
-    """Validate this project's config values as a whole; raise `ConfigError` with every problem."""
+@cache
+def _adapter(model: Any) -> TypeAdapter:
+    return TypeAdapter(model)
+
+
+def _validate(model: Any, value: Any, prefix: tuple, problems: list[str]) -> Any:
+    try:
+        return _adapter(model).validate_python(value)
+    except ValidationError as error:
+        problems.extend(problems_of(error, prefix, redact=prefix[0] == "secrets"))
+        return None
+
+
+def _section(section: Section, value: Any, problems: list[str]) -> Any:
+    """One section parsed, entry by entry for a map of entries; None when it is malformed."""
+    if section.entry is None:
+        return _validate(section.model, value, (section.key,), problems)
+    if not isinstance(value, dict):
+        problems.append(f"{path_of(section.key)}: expected a map of name → {section.entry}, got {describe(value)}")
+        return None
+    entries = {}
+    for name, entry in value.items():
+        if _validate(Name, str(name), (section.key, name), problems) is not None:
+            parsed = _validate(section.model, entry, (section.key, name), problems)
+            if parsed is not None:
+                entries[name] = parsed
+    return entries
+
+
+def parse(values: dict[str, Any], stack: str) -> tuple[Parsed, list[str]]:
+    """Every section parsed on its own: the view the cross-entry checks read, and the problems found so far."""
     problems: list[str] = []
     if not _STACK_NAME.match(stack):
         problems.append(
             f'stack "{stack}": stack names become part of AWS resource names (S3 bucket, RDS, ElastiCache, SQS); '
             f"use lower-case letters, digits and dashes, at most {_STACK_NAME_MAX} characters"
         )
-    for key in sorted(set(values) - set(_SECTIONS)):
-        problems.append(f"{path_of(key)}: is not a known key (expected one of: {', '.join(sorted(_SECTIONS))})")
-    for key in _REQUIRED:
-        if key not in values:
-            problems.append(f"{path_of(key)}: is required")
-
-    parsed: dict[str, Any] = {}
-    for key, (model, is_map) in _SECTIONS.items():
-        if key not in values:
-            continue
-        value = values[key]
-        if is_map:
-            if not isinstance(value, dict):
-                problems.append(f"{path_of(key)}: expected a map of name → {model.__name__.lower()}, got {describe(value)}")
-                continue
-            entries = {}
-            for entry_name in value:
-                if not _NAME.match(str(entry_name)):
-                    problems.append(f"{path_of(key, entry_name)}: {describe(entry_name)} is not a name (lower-case letters, digits and dashes, 2-32 long)")
-                    continue
-                entry = _parse(model, value[entry_name], (key, entry_name), problems)
-                if entry is not None:
-                    entries[entry_name] = entry
-            parsed[key] = entries
+    for key in sorted(set(values) - set(_BY_KEY), key=str):
+        problems.append(f"{path_of(key)}: is not a known key (expected one of: {', '.join(sorted(_BY_KEY))})")
+    sections: dict[str, Any] = {}
+    for section in SECTIONS:
+        if section.key in values:
+            sections[section.key] = _section(section, values[section.key], problems)
+        elif section.absent is None:
+            problems.append(f"{path_of(section.key)}: is required")
+            sections[section.key] = None
         else:
-            parsed[key] = _parse(model, value, (key,), problems)
+            sections[section.key] = section.absent()
+    raw_services = values.get("services") if isinstance(values.get("services"), dict) else {}
+    raw_fleets = values.get("fleets")
+    config = Parsed(
+        stack=stack,
+        claims={name: ServiceClaims.read(raw) for name, raw in raw_services.items()},
+        fleet_names=frozenset(map(str, raw_fleets)) if isinstance(raw_fleets, dict) else None,
+        **{**sections, "services": sections["services"] or {}, "fleets": sections["fleets"] or {}},
+    )
+    return config, problems
 
-    services: dict[str, Service] = parsed.get("services") or {}
-    fleets: dict[str, Fleet] = parsed.get("fleets") or {}
-    # None when the section itself is malformed: then "not set" would only repeat that problem.
-    secrets: dict[str, dict[str, str]] | None = parsed.get("secrets", {})
-    problems.extend(cross_checks(services, fleets, secrets, values, stack))
-    problems.extend(state_checks(services, parsed.get("state"), "state" in values, stack))
 
+def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settings:
+    """Validate this project's config values as a whole; raise `ConfigError` with every problem."""
+    config, problems = parse(values, stack)
+    problems += run_checks(config)
     if problems:
         raise ConfigError(problems)
     return Settings(
         project=project,
         stack=stack,
-        environment=stack,
-        tags=parsed.get("tags") or {},
-        services=services,
-        fleets=fleets,
-        images=parsed["images"],
-        golden_ami=parsed.get("golden_ami") or GoldenAmi(),
-        network=parsed.get("network") or Network(),
-        load_balancer=parsed["load_balancer"],
-        delivery=parsed.get("delivery"),
-        state=parsed.get("state") or State(),
-        secrets={svc: {k: SecretStr(v) for k, v in names.items()} for svc, names in (secrets or {}).items()},
+        tags=config.tags,
+        services=config.services,
+        fleets=config.fleets,
+        images=config.images,
+        golden_ami=config.golden_ami,
+        network=config.network,
+        load_balancer=config.load_balancer,
+        delivery=config.delivery,
+        state=config.state,
+        secrets={service: {k: SecretStr(v) for k, v in names.items()} for service, names in config.secrets.items()},
     )

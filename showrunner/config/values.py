@@ -1,7 +1,8 @@
-"""Value types of the configuration: each a pure check used as a pydantic `AfterValidator`.
+"""The value types of the configuration (`Port`, `CronSchedule`, `VpcId`…), each a pure check used as a pydantic `AfterValidator`.
 
 A check raises with a message that quotes what it received and says what would be right; the
-loader puts the path in front of it.
+loader puts the path in front of it. The first line of a check's docstring says what it accepts:
+the configuration reference prints it as the value's type.
 """
 
 from __future__ import annotations
@@ -23,6 +24,22 @@ def _fail(kind: str, message: str, **context: Any):
     raise PydanticCustomError(kind, message, context)
 
 
+def _matching(kind: str, pattern: str, what: str, example: str = ""):
+    """The check that a text matches `pattern`; `what` (with its article) and `example` say what that is."""
+    compiled = re.compile(pattern)
+    like = f' like "{example}"' if example else ""
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            _fail(kind, '"{value}" is not ' + what + like, value=value)
+        return value
+
+    shape = what.split(" ", 1)[1] if what.startswith(("a ", "an ", "the ")) else what
+    check.__doc__ = shape[0].upper() + shape[1:] + (f" (`{example}`)." if example else ".")
+    check.__name__ = check.__qualname__ = kind
+    return check
+
+
 # --- value checks, each a pure function used as a pydantic AfterValidator -------------------
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
@@ -40,6 +57,7 @@ _SSM_NAME = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
 
 
 def name(value: str) -> str:
+    """Name (lower-case letters, digits and dashes; 2-32)."""
     if not _NAME.match(value):
         _fail("name", '"{value}" is not a name (lower-case letters, digits and dashes, 2-32 long)', value=value)
     return value
@@ -50,13 +68,20 @@ def _is_port(value: str) -> bool:
     return len(parts) == 2 and all(p.isdigit() and 1 <= int(p) <= 65535 for p in parts)
 
 
+def host_port(value: str) -> int:
+    """The host side of a well-formed `HOST:CONTAINER` port."""
+    return int(value.split(":")[0])
+
+
 def port(value: str) -> str:
+    """`HOST:CONTAINER`, two port numbers 1-65535."""
     if not _is_port(value):
         _fail("port", '"{value}" is not HOST:CONTAINER (two port numbers 1-65535)', value=value)
     return value
 
 
 def volume(value: str) -> str:
+    """`HOST:CONTAINER[:ro]`, absolute paths."""
     parts = value.split(":")
     ok = len(parts) in (2, 3) and all(p.startswith("/") and ".." not in p.split("/") for p in parts[:2])
     if not ok or (len(parts) == 3 and parts[2] != "ro"):
@@ -65,12 +90,14 @@ def volume(value: str) -> str:
 
 
 def env_name(value: str) -> str:
+    """Environment variable name."""
     if not _ENV_NAME.match(value):
         _fail("env_name", '"{value}" is not an environment variable name', value=value)
     return value
 
 
 def env_value(value: str) -> str:
+    """Non-empty string."""
     if value == "":
         _fail(
             "empty_env",
@@ -81,7 +108,7 @@ def env_value(value: str) -> str:
 
 
 def cron_schedule(value: str) -> str:
-    """Five-field cron (`m h dom mon dow`) or an alias such as `@daily`: what 2015's crontab used."""
+    """5-field cron (`m h dom mon dow`) or `@hourly`/`@daily`/`@weekly`/`@monthly`, as 2015's crontab."""
     try:
         cron.parse(value)
     except cron.CronError as error:
@@ -95,7 +122,7 @@ def cron_schedule(value: str) -> str:
 
 
 def aws_cron(value: str) -> str:
-    """An EventBridge/Image Builder `cron(m h dom mon dow year)` expression."""
+    """AWS cron expression (`cron(m h dom mon dow year)`), as EventBridge and Image Builder read it."""
     match = re.match(r"^cron\((.+)\)$", value)
     if not match or len(match.group(1).split()) != 6:
         _fail("aws_cron", '"{value}" is not an AWS cron expression like "cron(0 4 ? * sun *)"', value=value)
@@ -103,6 +130,7 @@ def aws_cron(value: str) -> str:
 
 
 def time_zone(value: str) -> str:
+    """IANA time zone (`America/New_York`, `UTC`)."""
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -111,6 +139,7 @@ def time_zone(value: str) -> str:
 
 
 def instance_type(value: str) -> str:
+    """x86_64 EC2 instance type (`c7i.large`)."""
     match = _INSTANCE_TYPE.match(value)
     if not match:
         _fail("instance_type", '"{value}" is not an EC2 instance type like "c7i.large"', value=value)
@@ -124,6 +153,7 @@ def instance_type(value: str) -> str:
 
 
 def cidr(value: str) -> str:
+    """IPv4 CIDR block, /16 to /24."""
     try:
         network = ipaddress.IPv4Network(value, strict=True)
     except ValueError:
@@ -134,24 +164,28 @@ def cidr(value: str) -> str:
 
 
 def http_path(value: str) -> str:
+    """Absolute URL path."""
     if not value.startswith("/") or " " in value:
         _fail("http_path", '"{value}" is not an absolute URL path', value=value)
     return value
 
 
 def path_pattern(value: str) -> str:
+    """Path pattern (`/api/*`)."""
     if not _PATH_PATTERN.match(value):
         _fail("path_pattern", '"{value}" is not a path pattern like "/api/*"', value=value)
     return value
 
 
 def host_pattern(value: str) -> str:
+    """Host header pattern (`www.example.com`)."""
     if not _HOST_PATTERN.match(value):
         _fail("host_pattern", '"{value}" is not a host header pattern like "www.example.com"', value=value)
     return value
 
 
 def image_ref(value: str) -> str:
+    """`base`, `www`, `micro` or a repository (`public.ecr.aws/org/name`)."""
     if value not in PIPELINE_IMAGES and not _REPOSITORY.match(value):
         _fail(
             "image",
@@ -162,6 +196,7 @@ def image_ref(value: str) -> str:
 
 
 def image_tag(value: str) -> str:
+    """Image tag or `sha256:` digest."""
     if value.startswith("sha256:"):
         if not _DIGEST.match(value):
             _fail("digest", '"{value}" is not a sha256 digest (sha256: and 64 hex digits)', value=value)
@@ -171,6 +206,7 @@ def image_tag(value: str) -> str:
 
 
 def ecr_digest_ref(value: str) -> str:
+    """ECR image pinned by digest (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY@sha256:…`)."""
     if not _ECR_DIGEST_REF.match(value):
         _fail(
             "ecr_digest_ref",
@@ -181,18 +217,21 @@ def ecr_digest_ref(value: str) -> str:
 
 
 def iso_week(value: str) -> str:
+    """ISO week (`2026-W48`)."""
     if not _ISO_WEEK.match(value):
         _fail("iso_week", '"{value}" is not an ISO week like "2026-W48"', value=value)
     return value
 
 
 def acm_arn(value: str) -> str:
+    """ACM certificate ARN."""
     if not _ACM_ARN.match(value):
         _fail("acm_arn", '"{value}" is not an ACM certificate ARN', value=value)
     return value
 
 
 def ssm_name(value: str) -> str:
+    """SSM parameter path (`/aws/service/…`)."""
     if not _SSM_NAME.match(value):
         _fail("ssm_name", '"{value}" is not an SSM parameter path like "/aws/service/..."', value=value)
     return value
@@ -218,3 +257,51 @@ EcrDigestRef = Annotated[str, AfterValidator(ecr_digest_ref)]
 AcmArn = Annotated[str, AfterValidator(acm_arn)]
 SsmName = Annotated[str, AfterValidator(ssm_name)]
 
+
+vpc_id = _matching("vpc_id", r"^vpc-[0-9a-f]{8,17}$", "a VPC id", "vpc-0123456789abcdef0")
+subnet_id = _matching("subnet_id", r"^subnet-[0-9a-f]{8,17}$", "a subnet id", "subnet-0123456789abcdef0")
+github_repository = _matching("github_repository", r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", "a GitHub repository", "owner/name")
+s3_bucket = _matching("s3_bucket", r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket name (3-63 lower-case letters, digits, dots and dashes)")
+kms_key_arn = _matching("kms_key_arn", r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$", "a KMS key ARN", "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID")
+github_oidc_provider_arn = _matching(
+    "github_oidc_provider_arn",
+    r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$",
+    "the ARN of an account's GitHub OIDC provider",
+    "arn:aws:iam::ACCOUNT:oidc-provider/token.actions.githubusercontent.com",
+)
+github_environment = _matching(
+    "github_environment", r"^[A-Za-z0-9_.-]{1,255}$", "a GitHub environment name (letters, digits, dots, dashes and underscores, at most 255)"
+)
+mysql_version = _matching("mysql_version", r"^8\.[0-9]+(\.[0-9]+)?$", "a MySQL 8 engine version", "8.0")
+cache_version = _matching("cache_version", r"^[6-9]\.[0-9]+$", "an engine version, 6.x to 9.x (Valkey or Redis)", "7.2")
+db_instance_class = _matching("db_instance_class", r"^db\.[a-z0-9]+\.[a-z0-9]+$", "an RDS instance class", "db.t3.medium")
+cache_node_type = _matching("cache_node_type", r"^cache\.[a-z0-9]+\.[a-z0-9]+$", "an ElastiCache node type", "cache.t3.small")
+daily_window = _matching("daily_window", r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$", "a daily window `hh:mm-hh:mm`, UTC")
+weekly_window = _matching(
+    "weekly_window",
+    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$",
+    "a weekly window `ddd:hh:mm-ddd:hh:mm`, UTC",
+)
+sql_name = _matching("sql_name", r"^[A-Za-z][A-Za-z0-9_]{0,15}$", "a MySQL name (a letter, then letters, digits and underscores; at most 16)")
+attribute_name = _matching(
+    "attribute_name", r"^[A-Za-z0-9_.-]{1,255}$", "a DynamoDB attribute name (letters, digits, dots, dashes and underscores; at most 255)"
+)
+
+stack_name = _matching("stack_name", r"^[a-z][a-z0-9-]{0,15}$", "a stack name (lower-case letters, digits and dashes, at most 16)", "staging")
+
+VpcId = Annotated[str, AfterValidator(vpc_id)]
+StackName = Annotated[str, AfterValidator(stack_name)]
+SubnetId = Annotated[str, AfterValidator(subnet_id)]
+GithubRepository = Annotated[str, AfterValidator(github_repository)]
+S3Bucket = Annotated[str, AfterValidator(s3_bucket)]
+KmsKeyArn = Annotated[str, AfterValidator(kms_key_arn)]
+GithubOidcProviderArn = Annotated[str, AfterValidator(github_oidc_provider_arn)]
+GithubEnvironment = Annotated[str, AfterValidator(github_environment)]
+MysqlVersion = Annotated[str, AfterValidator(mysql_version)]
+CacheVersion = Annotated[str, AfterValidator(cache_version)]
+DbInstanceClass = Annotated[str, AfterValidator(db_instance_class)]
+CacheNodeType = Annotated[str, AfterValidator(cache_node_type)]
+DailyWindow = Annotated[str, AfterValidator(daily_window)]
+WeeklyWindow = Annotated[str, AfterValidator(weekly_window)]
+SqlName = Annotated[str, AfterValidator(sql_name)]
+AttributeName = Annotated[str, AfterValidator(attribute_name)]

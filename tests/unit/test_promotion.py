@@ -11,7 +11,7 @@ import yaml
 from showrunner_components.image_pipeline.component import repository_arn_of
 from showrunner.engine import run_stack
 from tests.conftest import PROJECT_DIR, by_type, one
-from tests.unit.test_settings import problems_of, valid
+from tests.unit.config.test_loading import problems_of, valid
 
 STAGING_WWW = "123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/staging/www@sha256:" + "ab" * 32
 

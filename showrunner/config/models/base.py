@@ -1,4 +1,4 @@
-"""The base of every model: strict types, unknown keys refused, frozen once parsed."""
+"""The base of every model (strict types, unknown keys refused, frozen once parsed, field docstrings as descriptions)."""
 
 from __future__ import annotations
 
@@ -6,4 +6,9 @@ from pydantic import BaseModel, ConfigDict
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
+
+
+def replaces(attribute: str) -> dict[str, str]:
+    """A field's `json_schema_extra`: the 2015 LWRP attribute it replaces, for the configuration reference."""
+    return {"replaces": attribute}

@@ -14,17 +14,24 @@ class Scaling(_Strict):
     """Target tracking: ALB requests per target (web fleets) and average CPU."""
 
     requests_per_target: int | None = Field(default=None, ge=1)
+    """Target for `ALBRequestCountPerTarget` (requests per target per minute). Default: no request tracking."""
     cpu_percent: float = Field(default=50.0, gt=0, le=100)
+    """Target average CPU, percent. Default: `50`."""
 
 
 class ScheduledCapacity(_Strict):
     """A recurring capacity change for the weekly peaks (times in `time_zone`)."""
 
     recurrence: CronSchedule
+    """When the change applies, read in `time_zone`."""
     min_size: int = Field(ge=0)
+    """The group's `min_size` from then on; at most `max_size`."""
     max_size: int = Field(ge=0)
+    """The group's `max_size` from then on."""
     desired_capacity: int | None = Field(default=None, ge=0)
+    """The group's desired capacity from then on, between the two sizes. Default: left to scaling."""
     time_zone: TimeZone = "UTC"
+    """The zone `recurrence` is read in. Default: `UTC`."""
 
     @model_validator(mode="after")
     def _bounds(self) -> "ScheduledCapacity":
@@ -33,14 +40,23 @@ class ScheduledCapacity(_Strict):
 
 
 class Spot(_Strict):
+    """Mixed instances: on-demand up to a base, Spot above it."""
+
     on_demand_base_capacity: int = Field(default=0, ge=0)
+    """On-demand instances before any Spot one. Default: `0`."""
     on_demand_percentage_above_base: int = Field(default=0, ge=0, le=100)
+    """Percent of the instances above the base that are on-demand. Default: `0`, all Spot."""
 
 
 class WarmPool(_Strict):
+    """Instances booted ahead of a scale-out, kept in the pool until the group needs them."""
+
     min_size: int = Field(default=0, ge=0)
+    """Instances the pool keeps at least. Default: `0`."""
     max_group_prepared_capacity: int | None = Field(default=None, ge=0)
+    """Instances in the group and the pool together at most. Default: the group's `max_size`."""
     pool_state: Literal["Stopped", "Running", "Hibernated"] = "Stopped"
+    """The state pooled instances wait in. Default: `Stopped`."""
 
 
 def _check_bounds(min_size: int, max_size: int, desired: int | None) -> None:
@@ -57,19 +73,34 @@ def _check_bounds(min_size: int, max_size: int, desired: int | None) -> None:
 
 
 class Fleet(_Strict):
+    """One Auto Scaling group of hosts booted from the golden AMI."""
+
     instance_types: list[InstanceType] = Field(min_length=1, max_length=20)
+    """The first is preferred; arm64 (Graviton) types are refused: the golden AMI is x86_64."""
     min_size: int = Field(ge=0)
+    """Fewest instances; at most `max_size`."""
     max_size: int = Field(ge=1)
+    """Most instances."""
     desired_capacity: int | None = Field(default=None, ge=0)
+    """The group's size at creation only; ignored afterwards so scaling owns it. Default: `min_size`."""
     scaling: Scaling = Field(default_factory=Scaling)
+    """Target tracking: ALB requests per target (web fleets) and average CPU. Default: CPU tracking only."""
     scheduled: dict[Name, ScheduledCapacity] = Field(default_factory=dict)
+    """Recurring capacity changes for the weekly peaks, by name. Default: none."""
     spot: Spot | None = None
+    """Mixed instances with Spot; cannot be combined with `warm_pool`. Default: on-demand only."""
     warm_pool: WarmPool | None = None
+    """Pre-initialised instances; needs a single instance type and cannot be combined with `spot`
+    (AWS refuses warm pools on mixed-instance groups). Default: none."""
     root_volume_gb: int = Field(default=16, ge=8, le=200)
+    """Encrypted gp3 root volume, GiB. Default: `16`."""
     data_volume_gb: int = Field(default=60, ge=20, le=2000)
+    """Encrypted gp3 volume for Docker's data root (2015's `/mnt/docker`), GiB. Default: `60`."""
     health_check_grace_seconds: int = Field(default=180, ge=0, le=3600)
+    """ELB health-check grace period. Default: `180`."""
     min_free_mb: int = Field(default=2048, ge=256, le=1_000_000)
-    """Free MiB the disk guard wants on /mnt/docker before a unit starts (2015: full-disk failed starts)."""
+    """Free MiB the disk guard needs on the data volume before a container starts (2015: `docker pull`
+    filled the disk); below the volume size. Default: `2048`."""
 
     @model_validator(mode="after")
     def _rules(self) -> "Fleet":

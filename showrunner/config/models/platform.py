@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
-from showrunner.config.values import AcmArn, Cidr, _fail
+from showrunner.config.values import AcmArn, Cidr, GithubEnvironment, GithubOidcProviderArn, GithubRepository, KmsKeyArn, S3Bucket, StackName, SubnetId, VpcId, _fail
 from showrunner.config.models.base import _Strict
 
 
@@ -14,11 +14,18 @@ class Network(_Strict):
     """A new VPC (cidr, az_count, nat) or an existing one (vpc_id and subnet ids)."""
 
     cidr: Cidr = "10.20.0.0/16"
+    """The new VPC's address block, split into one public and one private subnet per zone. Default: `10.20.0.0/16`."""
     az_count: int = Field(default=2, ge=2, le=6)
+    """Availability zones of the new VPC. Default: `2`."""
     nat: Literal["none", "single", "per_az"] = "single"
-    vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$")
-    public_subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(default_factory=list)
-    private_subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(default_factory=list)
+    """NAT gateways for the private subnets: one per zone, one shared, or none (hosts then reach ECR,
+    SSM and CloudWatch only through VPC endpoints the account provides). Default: `single`."""
+    vpc_id: VpcId | None = None
+    """An existing VPC to use instead of creating one, with both subnet lists. Default: a new VPC."""
+    public_subnet_ids: list[SubnetId] = Field(default_factory=list)
+    """The existing VPC's public subnets (the load balancer's), two or more. Default: none, a new VPC."""
+    private_subnet_ids: list[SubnetId] = Field(default_factory=list)
+    """The existing VPC's private subnets (the hosts'), two or more. Default: none, a new VPC."""
 
     @model_validator(mode="after")
     def _existing(self) -> "Network":
@@ -31,27 +38,34 @@ class Network(_Strict):
 
 
 class LoadBalancer(_Strict):
+    """The internet-facing ALB in front of the routed web services."""
+
     certificate_arn: AcmArn
+    """The HTTPS listener's certificate."""
     idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
+    """Seconds a connection may stay idle. Default: `60`."""
     deregistration_delay_seconds: int = Field(default=30, ge=0, le=3600)
+    """Seconds a leaving host keeps answering open requests before it is deregistered; its fleet's
+    terminate hook waits that long too. Default: `30`."""
     slow_start_seconds: int = Field(default=30, ge=0, le=900)
+    """Seconds a new host ramps up to its full share of requests. Default: `30`."""
 
 
 class Delivery(_Strict):
     """GitHub Actions → AWS through OIDC: a read-only role for previews, a scoped one for deploys."""
 
-    github_repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    """`owner/name`: the only repository whose workflows may assume the roles."""
-    state_bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    github_repository: GithubRepository
+    """The only repository whose workflows may assume the roles."""
+    state_bucket: S3Bucket
     """The S3 bucket of the Pulumi state backend (`pulumi login s3://<bucket>`)."""
-    secrets_provider_key_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
+    secrets_provider_key_arn: KmsKeyArn | None = None
     """The KMS key of the `awskms://` secrets provider. Default: none, the roles cannot decrypt stack secrets."""
-    oidc_provider_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
-    """An account has one GitHub OIDC provider. Default: this stack creates it; a second stack in the
-    same account names the first one's here."""
-    deploy_environment: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,255}$")
-    """The GitHub environment whose jobs may deploy. Default: the stack name (prod: required reviewers)."""
-    promote_from: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]{0,15}$")
+    oidc_provider_arn: GithubOidcProviderArn | None = None
+    """An account has one GitHub OIDC provider: a second stack in the same account names the first
+    one's here. Default: this stack creates it."""
+    deploy_environment: GithubEnvironment | None = None
+    """The GitHub environment whose jobs may deploy (prod's has required reviewers). Default: the stack name."""
+    promote_from: StackName | None = None
     """The stack whose images this stack runs: the deploy workflow deploys this stack after that one,
-    pinned to the digests it ran (`make promote`). Default: none, this stack builds its own images
-    and deploys first. Read by tools/stacks, not by the program."""
+    pinned to the digests it ran (`make promote`); read by tools/stacks, not by the program.
+    Default: none, this stack builds its own images and deploys first."""

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from showrunner.config.values import PIPELINE_IMAGES, CronSchedule, EnvName, EnvValue, HostPattern, HttpPath, ImageRef, ImageTag, Name, PathPattern, Port, Volume, _fail
-from showrunner.config.models.base import _Strict
+from showrunner.config.values import PIPELINE_IMAGES, CronSchedule, EnvName, EnvValue, HostPattern, HttpPath, ImageRef, ImageTag, Name, PathPattern, Port, Volume, _fail, host_port
+from showrunner.config.models.base import _Strict, replaces
 from showrunner.config.models.state import Store
 
 
@@ -15,8 +15,11 @@ class Route(_Strict):
     """How the load balancer reaches a web service (it replaces an nginx upstream)."""
 
     paths: list[PathPattern] = Field(default_factory=list, max_length=5)
+    """Path patterns the listener rule matches. Default: none, only `hosts` decide."""
     hosts: list[HostPattern] = Field(default_factory=list, max_length=5)
+    """Host headers the listener rule matches. Default: none, only `paths` decide."""
     priority: int = Field(ge=1, le=50000)
+    """The listener rule's priority, lowest first; unique across services."""
 
     @model_validator(mode="after")
     def _some_condition(self) -> "Route":
@@ -32,22 +35,38 @@ class Route(_Strict):
 
 
 class Service(_Strict):
-    command: str = Field(min_length=1)
-    env: dict[EnvName, EnvValue] = Field(default_factory=dict)
-    ports: list[Port] = Field(default_factory=list)
-    volumes: list[Volume] = Field(default_factory=lambda: ["/var/log/containers:/var/log"])
-    rm: bool = False
-    image: ImageRef
-    tag: ImageTag | None = None
-    type: Literal["web", "worker", "cron"]
-    schedule: CronSchedule | None = None
+    command: str = Field(min_length=1, json_schema_extra=replaces("`command` (required)"))
+    """The container's command."""
+    env: dict[EnvName, EnvValue] = Field(default_factory=dict, json_schema_extra=replaces("`env` (default `{}`)"))
+    """Environment variables; an empty value is refused (2015's empty `SECRET_KEY`). Default: `{}`."""
+    ports: list[Port] = Field(default_factory=list, json_schema_extra=replaces("`port` (default `[]`)"))
+    """Published ports; the first is the target-group port; a host port is unique per fleet. Default: `[]`."""
+    volumes: list[Volume] = Field(default_factory=lambda: ["/var/log/containers:/var/log"], json_schema_extra=replaces("`volume` (same default)"))
+    """Bind mounts. Default: `["/var/log/containers:/var/log"]`."""
+    rm: bool = Field(default=False, json_schema_extra=replaces("`rm` (default false)"))
+    """Remove the container when it exits. Default: `false`."""
+    image: ImageRef = Field(json_schema_extra=replaces("`image` (required)"))
+    """A pipeline image, or an external repository (which must be pinned by digest)."""
+    tag: ImageTag | None = Field(default=None, json_schema_extra=replaces("`tag` (required then)"))
+    """Pins the image (promoting to prod pins the digest staging ran). Default: this stack's pipeline build."""
+    type: Literal["web", "worker", "cron"] = Field(json_schema_extra=replaces("`type` (required)"))
+    """Web services may be routed; cron services need `schedule`."""
+    schedule: CronSchedule | None = Field(default=None, json_schema_extra=replaces("`cron` (bool)"))
+    """Required for `cron`, refused otherwise; becomes a systemd timer. Default: none."""
     fleet: Name
-    route: Route | None = None
+    """The Auto Scaling group that runs it; a cron service needs a fleet with `max_size: 1` (it runs on every host)."""
+    route: Route | None = Field(default=None, json_schema_extra=replaces("nginx upstream"))
+    """Web only: the ALB listener-rule conditions (at least one of paths/hosts, at most 5 values and 5
+    wildcards together, as ALB allows). Default: not routed."""
     health: HttpPath = "/healthz"
+    """The target group's health check. Default: `/healthz`."""
     secrets: list[EnvName] = Field(default_factory=list)
+    """Env vars whose values come from `showrunner:secrets.<service>.<NAME>`. Default: none."""
     uses: list[Store] = Field(default_factory=list)
-    """The stores of `showrunner:state` this service talks to: their endpoints reach its
-    environment, its fleet's role and security groups admit it. Default: none."""
+    """The stores of `showrunner:state` this service talks to: their endpoints reach its env
+    (`DATABASE_*`, `CACHE_URL`, `CELERY_*`, `DYNAMODB_TABLE_*`; the DB password only through the
+    secrets fetcher), its fleet's role and security groups admit it. A store the stack does not
+    define is refused, as is a worker consuming a queue not in `state.queues.names`. Default: none."""
 
     @model_validator(mode="after")
     def _type_rules(self) -> "Service":
@@ -72,4 +91,4 @@ class Service(_Strict):
 
     @property
     def host_ports(self) -> list[int]:
-        return [int(p.split(":")[0]) for p in self.ports]
+        return [host_port(p) for p in self.ports]

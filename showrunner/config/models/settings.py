@@ -1,6 +1,10 @@
-"""`Settings`: everything one stack is made of."""
+"""The sections under `showrunner:` (`SECTIONS`) and `Settings`, everything one stack is made of."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field, SecretStr
 
@@ -12,12 +16,83 @@ from showrunner.config.models.services import Service
 from showrunner.config.models.state import State
 
 
+@dataclass(frozen=True)
+class Section:
+    """One key under `showrunner:`: how it is parsed, and what the reference says of it."""
+
+    key: str
+    model: Any
+    """The section's model, or each entry's when `entry` is set; a plain type for `tags` and `secrets`."""
+    title: str
+    """What the key holds, in the reference's heading."""
+    doc: str
+    """What the section is for, in the reference."""
+    entry: str | None = None
+    """Set for a map of name → entry: what one entry is called in messages (`service`)."""
+    absent: Callable[[], Any] | None = None
+    """The value when the key is left out. None: the key is required."""
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "services", Service, "map of service name → spec", entry="service",
+        doc="Names are lower-case letters, digits and dashes (2-32). Each spec replaces one 2015 `base_docker` LWRP resource.",
+    ),
+    Section(
+        "secrets", dict[str, dict[str, str]], "map service → name → secret value", absent=dict,
+        doc="Set with `pulumi config set --secret --path 'showrunner:secrets.<service>.<NAME>' <value>`. Each becomes an "
+        "SSM SecureString `/showrunner/<stack>/<service>/<NAME>` under a customer-managed KMS key (rotation on); hosts "
+        "fetch them at container start. A secret set but not listed by its service is an error, as is one listed but "
+        "not set. Values never appear in errors, previews or user data.",
+    ),
+    Section(
+        "fleets", Fleet, "map of fleet name → Auto Scaling group", entry="fleet",
+        doc="Every fleet runs at least one service. Hosts boot the golden AMI; their data volume holds Docker's data root.",
+    ),
+    Section(
+        "images", Images, "the container image pipeline",
+        doc="ECR lifecycle and the weekly base rebuild (replaces the `@daily docker rmi` cron); `release` is promotion: "
+        "the stack runs exactly what staging built and tested and does not rebuild it (`make promote` sets it).",
+    ),
+    Section(
+        "golden_ami", GoldenAmi, "the host image", absent=GoldenAmi,
+        doc="The EC2 Image Builder pipeline that bakes fleet hosts (replaces Packer + chef-client). With `bootstrap: true` "
+        "(a stack's first deploy, before any AMI exists) no fleets are created.",
+    ),
+    Section(
+        "network", Network, "the VPC", absent=Network,
+        doc="A new VPC (`cidr`, `az_count`, `nat`), or an existing one (`vpc_id`, `public_subnet_ids` and "
+        "`private_subnet_ids` together, two or more subnets each).",
+    ),
+    Section(
+        "load_balancer", LoadBalancer, "the Application Load Balancer",
+        doc="The ALB in front of the web services (replaces the nginx upstreams): HTTPS with an ACM certificate, "
+        "HTTP redirected to HTTPS.",
+    ),
+    Section(
+        "delivery", Delivery, "GitHub Actions → AWS", absent=lambda: None,
+        doc="The GitHub OIDC provider, a read-only preview role and a deploy role scoped to resources tagged as this "
+        "stack's. Leave the key out to create none of them.",
+    ),
+    Section(
+        "state", State, "the stores services use", absent=State,
+        doc="RDS MySQL, a Valkey (or Redis) replication group, DynamoDB tables and SQS queues for Celery. A store left "
+        "out is not created, and a service that `uses` it is refused. How each store is built: "
+        "[components/showrunner_components/state/README.md](components/showrunner_components/state/README.md).",
+    ),
+    Section(
+        "tags", dict[str, str], "map of tag key → value", absent=dict,
+        doc="Tags on every resource, plus `Environment: <stack>`. `Pulumi.yaml` sets `Project` and `ManagedBy`.",
+    ),
+)
+"""Every section, in the order the reference lists them."""
+
+
 class Settings(_Strict):
     """Everything one stack is made of. Built once by `load_settings`; never mutated."""
 
     project: str
     stack: str
-    environment: str
     tags: dict[str, str]
     services: dict[str, Service]
     fleets: dict[str, Fleet]

@@ -2,42 +2,43 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from showrunner.config.values import Name, _fail
+from showrunner.config.values import (
+    AttributeName, CacheNodeType, CacheVersion, DailyWindow, DbInstanceClass, MysqlVersion, Name, SqlName, WeeklyWindow, _fail,
+)
 from showrunner.config.models.base import _Strict
 from showrunner_components.state.contract import STORES
 
 
 Store = Literal["mysql", "cache", "queues", "tables"]
 
-_DB_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
-_CACHE_NODE_TYPE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
-_ATTRIBUTE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
-_SQL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
-_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
-_WEEKLY_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
-
-
 class Mysql(_Strict):
     """RDS MySQL. Storage is always encrypted gp3, TLS is required, deletion protection is on and
     the final snapshot is always taken; the master password lives in Secrets Manager, managed by RDS."""
 
-    engine_version: str = Field(default="8.0", pattern=r"^8\.[0-9]+(\.[0-9]+)?$")
-    instance_class: str = Field(default="db.t3.medium", pattern=_DB_INSTANCE_CLASS.pattern)
+    engine_version: MysqlVersion = "8.0"
+    """The parameter group's family follows it (`mysql8.0`). Default: `8.0`."""
+    instance_class: DbInstanceClass = "db.t3.medium"
+    """The instance's size. Default: `db.t3.medium`."""
     allocated_storage_gb: int = Field(default=50, ge=20, le=65536)
+    """Storage, GiB. Default: `50`."""
     max_allocated_storage_gb: int | None = Field(default=None, ge=20, le=65536)
-    """Storage autoscaling ceiling. Default: none, storage stays at `allocated_storage_gb`."""
+    """Storage autoscaling ceiling, above `allocated_storage_gb`. Default: none, storage stays at `allocated_storage_gb`."""
     multi_az: bool = False
-    """Default: false (one instance). Prod sets true: a standby in another zone, failover in ~1-2 min."""
+    """A standby in another zone, failover in ~1-2 min (prod sets it). Default: `false`, one instance."""
     backup_retention_days: int = Field(default=7, ge=7, le=35)
-    backup_window: str = Field(default="07:00-07:30", pattern=_WINDOW.pattern)
-    maintenance_window: str = Field(default="sun:08:00-sun:08:30", pattern=_WEEKLY_WINDOW.pattern)
-    database_name: str = Field(default="showrunner", pattern=_SQL_NAME.pattern)
-    username: str = Field(default="showrunner", pattern=_SQL_NAME.pattern)
+    """Days the automated backups are kept. Default: `7`."""
+    backup_window: DailyWindow = "07:00-07:30"
+    """When the daily backup runs. Default: `07:00-07:30`."""
+    maintenance_window: WeeklyWindow = "sun:08:00-sun:08:30"
+    """When changes and patches are applied. Default: `sun:08:00-sun:08:30`."""
+    database_name: SqlName = "showrunner"
+    """The database created with the instance. Default: `showrunner`."""
+    username: SqlName = "showrunner"
+    """The master user; its password is managed by RDS. Default: `showrunner`."""
 
     @model_validator(mode="after")
     def _storage(self) -> "Mysql":
@@ -55,14 +56,21 @@ class Cache(_Strict):
     """An ElastiCache replication group (Valkey or Redis), TLS in transit and encrypted at rest."""
 
     engine: Literal["valkey", "redis"] = "valkey"
-    engine_version: str = Field(default="7.2", pattern=r"^[6-9]\.[0-9]+$")
-    node_type: str = Field(default="cache.t3.small", pattern=_CACHE_NODE_TYPE.pattern)
+    """The engine. Default: `valkey`."""
+    engine_version: CacheVersion = "7.2"
+    """The engine's version. Default: `7.2`."""
+    node_type: CacheNodeType = "cache.t3.small"
+    """Each node's size. Default: `cache.t3.small`."""
     num_cache_clusters: int = Field(default=1, ge=1, le=6)
-    """Primary plus replicas. Default: 1 (no replica)."""
+    """Primary plus replicas. Default: `1`, no replica."""
     automatic_failover: bool = False
+    """A replica takes over when the primary fails; needs `num_cache_clusters` 2 or more. Default: `false`."""
     multi_az: bool = False
+    """Replicas in other zones than the primary; needs `automatic_failover`. Default: `false`."""
     snapshot_retention_days: int = Field(default=1, ge=1, le=35)
-    snapshot_window: str = Field(default="05:00-06:00", pattern=_WINDOW.pattern)
+    """Days the daily snapshots are kept. Default: `1`."""
+    snapshot_window: DailyWindow = "05:00-06:00"
+    """When the daily snapshot is taken. Default: `05:00-06:00`."""
 
     @model_validator(mode="after")
     def _failover(self) -> "Cache":
@@ -76,11 +84,15 @@ class Cache(_Strict):
 class Table(_Strict):
     """One DynamoDB table: on-demand, point-in-time recovery, deletion protection, encrypted."""
 
-    hash_key: str = Field(pattern=_ATTRIBUTE.pattern)
+    hash_key: AttributeName
+    """The partition key's attribute."""
     hash_key_type: Literal["S", "N", "B"] = "S"
-    range_key: str | None = Field(default=None, pattern=_ATTRIBUTE.pattern)
+    """The partition key's type: string, number or binary. Default: `S`."""
+    range_key: AttributeName | None = None
+    """The sort key's attribute. Default: none, items are found by the partition key alone."""
     range_key_type: Literal["S", "N", "B"] = "S"
-    ttl_attribute: str | None = Field(default=None, pattern=_ATTRIBUTE.pattern)
+    """The sort key's type: string, number or binary. Default: `S`."""
+    ttl_attribute: AttributeName | None = None
     """The attribute holding each item's expiry (epoch seconds). Default: no TTL."""
 
 
@@ -88,14 +100,17 @@ class Queues(_Strict):
     """SQS queues for Celery: one per Celery queue name, each with its dead-letter queue."""
 
     names: list[Name] = Field(min_length=1, max_length=20)
+    """One SQS queue and its dead-letter queue per Celery queue; the first is Celery's default queue."""
     longest_task_seconds: int = Field(ge=1, le=43200)
     """The longest a task (or its ETA/countdown) may run before it is acknowledged."""
     visibility_timeout_seconds: int = Field(ge=1, le=43200)
-    """Must be above `longest_task_seconds`: SQS hands a message out again once it expires."""
+    """Must be above `longest_task_seconds`: SQS hands a message out again once it expires, and Celery
+    would run the task twice."""
     max_receive_count: int = Field(default=5, ge=1, le=1000)
-    """Receives before a message moves to the dead-letter queue."""
+    """Receives before a message moves to the dead-letter queue. Default: `5`."""
     message_retention_seconds: int = Field(default=345600, ge=60, le=1209600)
-    """Default: 4 days (SQS's own). Dead-letter queues always keep 14 days, the maximum."""
+    """Seconds a message waits to be received; dead-letter queues always keep 14 days, the maximum.
+    Default: `345600` (4 days, SQS's own)."""
 
     @model_validator(mode="after")
     def _unique(self) -> "Queues":
@@ -108,12 +123,16 @@ class State(_Strict):
     """The stacks' stores. A store left out is not created, and no service may use it."""
 
     mysql: Mysql | None = None
+    """RDS MySQL (`mysql: {}` for every default). Default: not created."""
     cache: Cache | None = None
+    """An ElastiCache replication group (`cache: {}` for every default). Default: not created."""
     tables: dict[Name, Table] = Field(default_factory=dict)
+    """DynamoDB tables by key (`DYNAMODB_TABLE_<KEY>` in a service's env). Default: none."""
     queues: Queues | None = None
+    """SQS queues for Celery. Default: not created."""
     protect: bool = True
-    """Default: true, every stateful resource carries Pulumi's `protect` and `retain_on_delete`.
-    Only a non-prod stack may set false (then `pulumi destroy` can remove it)."""
+    """Every stateful resource carries Pulumi's `protect` and `retain_on_delete`; only a non-prod
+    stack may set `false` (then `pulumi destroy` can remove it). Default: `true`."""
 
     def defined(self) -> list[str]:
         present = {"mysql": self.mysql, "cache": self.cache, "queues": self.queues, "tables": self.tables or None}

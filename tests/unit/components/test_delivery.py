@@ -115,10 +115,10 @@ def test_delivery_settings_are_validated():
     with pytest.raises(ConfigError) as error:
         load_settings(bad, project="showrunner", stack="prod")
     assert error.value.problems == [
-        'showrunner:delivery.github_repository: "no-slash" does not match ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$',
-        'showrunner:delivery.state_bucket: "Bad_Bucket" does not match ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
-        'showrunner:delivery.oidc_provider_arn: "arn:aws:iam::1:oidc-provider/x" does not match '
-        r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$",
+        'showrunner:delivery.github_repository: "no-slash" is not a GitHub repository like "owner/name"',
+        'showrunner:delivery.state_bucket: "Bad_Bucket" is not an S3 bucket name (3-63 lower-case letters, digits, dots and dashes)',
+        'showrunner:delivery.oidc_provider_arn: "arn:aws:iam::1:oidc-provider/x" is not the ARN of an account\'s GitHub OIDC provider '
+        'like "arn:aws:iam::ACCOUNT:oidc-provider/token.actions.githubusercontent.com"',
     ]
     good = load_settings({**BASE, "delivery": {"github_repository": "acme/showrunner", "state_bucket": "acme-state"}}, project="showrunner", stack="prod")
     assert good.delivery.deploy_environment is None and good.delivery.oidc_provider_arn is None

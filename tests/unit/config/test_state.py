@@ -8,7 +8,7 @@ import pytest
 
 from showrunner.config import ConfigError, load_settings
 from showrunner.config.models import State
-from tests.unit.test_settings import DELETE, mutate, valid
+from tests.unit.config.test_loading import DELETE, mutate, valid
 
 
 def with_state() -> dict:
@@ -71,7 +71,7 @@ CASES = [
     ("multi-AZ cache without failover", mutate("state.cache", {"multi_az": True, "num_cache_clusters": 2}),
      "showrunner:state.cache: multi_az needs automatic_failover: true"),
     ("queue without a name", mutate("state.queues.names", []),
-     "showrunner:state.queues.names: must have at least 1 item after validation, not 0"),
+     "showrunner:state.queues.names: must list at least 1 item, not 0"),
     ("dead-letter count zero", mutate("state.queues.max_receive_count", 0),
      "showrunner:state.queues.max_receive_count: 0 must be greater than or equal to 1"),
     ("table without a hash key", mutate("state.tables.watch-progress", {"ttl_attribute": "expires_at"}),

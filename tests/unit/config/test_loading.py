@@ -236,3 +236,26 @@ def test_the_longest_aws_name_fits_for_the_longest_stack_name():
     from showrunner_components.golden_ami.component import log_bucket_name
 
     assert len(log_bucket_name("p" * 16, "123456789012")) <= 63
+
+
+def test_a_broken_service_still_gets_its_cross_entry_problems():
+    config = valid()
+    # catalog is broken twice over (a bad port, a route without conditions) and still claims priority 100.
+    config["services"]["catalog"]["ports"] = ["80:abc"]
+    config["services"]["catalog"]["route"] = {"priority": 100}
+    assert problems_of(config) == [
+        'showrunner:services.catalog.ports[0]: "80:abc" is not HOST:CONTAINER (two port numbers 1-65535)',
+        "showrunner:services.catalog.route: needs `paths` or `hosts` (or both)",
+        'showrunner:services.catalog.route.priority: priority 100 is already used by service "django"; listener rule priorities must be unique',
+    ]
+
+
+def test_every_section_is_parsed_checked_and_kept():
+    import dataclasses
+
+    from showrunner.config.checks import Parsed
+    from showrunner.config.models import SECTIONS, Settings
+
+    keys = {section.key for section in SECTIONS}
+    assert keys == set(Settings.model_fields) - {"project", "stack"}
+    assert keys == {field.name for field in dataclasses.fields(Parsed)} - {"stack", "claims", "fleet_names"}

@@ -74,3 +74,43 @@ def test_unreadable_files_are_one_line_naming_the_file(project, tmp_path):
     with pytest.raises(StackConfigError) as caught:
         load_stack_file(bad, project)
     assert str(caught.value).startswith(f"{bad}:") and "\n" not in str(caught.value)
+
+
+def repeated_defaults(model, value: dict, path: str) -> list[str]:
+    """Every key of `value` that sets what `model` defaults to anyway."""
+    from pydantic import BaseModel
+
+    from showrunner.config.reference import nested
+
+    found = []
+    for key, item in value.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            continue
+        default = None if field.is_required() else field.get_default(call_default_factory=True)
+        if not isinstance(default, BaseModel) and item == default and default is not None:
+            found.append(f"{path}.{key}")
+        inner = nested(field.annotation)
+        if inner is not None and isinstance(item, dict):
+            entries = item.items() if inner[1] == ".<name>." else [(None, item)]
+            for name, entry in entries:
+                if isinstance(entry, dict):
+                    found += repeated_defaults(inner[0], entry, f"{path}.{key}" + (f".{name}" if name else ""))
+    return found
+
+
+def test_pulumi_yaml_repeats_no_model_default(project_dir):
+    from showrunner.config.models import SECTIONS
+
+    project = load_project(project_dir)
+    repeated = []
+    for section in SECTIONS:
+        # The images entries are being reshaped (images become data) by a parallel change; it owns them.
+        value = project.defaults.get(f"showrunner:{section.key}")
+        if section.key == "images" or not isinstance(value, dict) or not hasattr(section.model, "model_fields"):
+            continue
+        entries = value.items() if section.entry else [(None, value)]
+        for name, entry in entries:
+            if isinstance(entry, dict):
+                repeated += repeated_defaults(section.model, entry, f"showrunner:{section.key}" + (f".{name}" if name else ""))
+    assert repeated == []
