@@ -340,6 +340,11 @@ class Builder:
 
     def _context(self, resource: Resource, act: reference.Action, type_key: str | None, phase: str, create_action, *, new: bool, tags: dict, on_behalf_of: Resource | None = None) -> dict:
         keys = act.keys_for(type_key)
+        if not new and type_key:
+            # An existing resource's tags reach every action on it whose resource type supports
+            # aws:ResourceTag, even where the action's own column leaves it out (IAM, KMS).
+            defined = (reference.resource_type(f"{act.service}:{type_key}") or {}).get("conditionKeys", [])
+            keys |= {k.lower() for k in defined if k.lower() == "aws:resourcetag/${tagkey}"}
         context: dict[str, Any] = {}
         if new:
             context.update(_tag_context(keys, tags, "RequestTag"))
