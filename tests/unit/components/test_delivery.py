@@ -94,7 +94,7 @@ def test_stack_gets_provider_and_two_roles_that_pass_the_pack(stack_run, stack):
 
     deploy_policy = json.loads(one(run, "aws:iam/rolePolicy:RolePolicy", "delivery-deploy-policy").inputs["policy"])
     passed = next(s for s in deploy_policy["Statement"] if s["Sid"] == "PassNamedRoles")["Resource"]
-    fleet_roles = sorted(r.urn.rsplit("::", 1)[1] for r in by_type(run, "aws:iam/role:Role") if "fleet:Fleet" in r.urn)
+    fleet_roles = sorted(r.urn.rsplit("::", 1)[1] for r in by_type(run, "aws:iam/role:Role") if ":Fleet$aws:iam/role:Role::" in r.urn)
     assert len(passed) == len(fleet_roles) > 0
     assert all(arn.startswith("arn:aws:iam::123456789012:role/") for arn in passed)
 
