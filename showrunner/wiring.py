@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import pulumi
 
-from showrunner.config import Settings
+from showrunner.config import Settings, checks
 from showrunner.config.models import PIPELINE_IMAGES, Fleet, Service
 from showrunner_components.delivery.component import DeliveryArgs
 from showrunner_components.fleet import FleetArgs, FleetPeerSecurityGroup, FleetScheduledAction, FleetService, FleetSpot, FleetWarmPool
@@ -147,6 +147,9 @@ def load_balancer_args(settings: Settings, network, tags: dict[str, str]) -> Loa
         deregistration_delay=balancer.deregistration_delay_seconds,
         slow_start=balancer.slow_start_seconds,
         tags=tags,
+        # Production keeps its load balancer and its access logs (the pack's data-prod-alb-logged-protected).
+        **(dict(deletion_protection=True, access_logs_bucket_prefix=f"showrunner-{settings.stack}-alb-logs")
+           if checks.is_production(settings.stack) else {}),
     )
 
 
