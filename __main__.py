@@ -10,7 +10,7 @@ import pulumi
 
 from showrunner import wiring
 from showrunner.config.runtime import stack_settings
-from showrunner_components.delivery import Delivery
+from showrunner_components.delivery import Delivery, PermissionsBoundary
 from showrunner_components.fleet import Fleet
 from showrunner_components.golden_ami import GoldenAmi
 from showrunner_components.image_pipeline import ImagePipeline
@@ -28,6 +28,8 @@ secrets = ServiceSecrets("secrets", wiring.secrets_args(settings, tags))
 network = Network("network", wiring.network_args(settings, tags))
 state = State("state", wiring.state_args(settings, network, tags))
 load_balancer = LoadBalancer("web", wiring.load_balancer_args(settings, network, tags))
+# Every role the deploy role creates carries the stack's boundary; an administrator applies it.
+boundary = PermissionsBoundary("delivery-boundary", wiring.boundary_args(settings, secrets, tags)) if settings.delivery else None
 golden_ami = GoldenAmi("golden-ami", wiring.golden_ami_args(settings, network, tags))
 images = ImagePipeline("images", wiring.image_pipeline_args(settings, PROJECT_DIR, tags))
 
@@ -37,7 +39,7 @@ fleets = {
         name,
         wiring.fleet_args(
             settings, name, golden_ami=golden_ami, images=images, secrets=secrets, network=network,
-            load_balancer=load_balancer, state=state, tags=tags,
+            load_balancer=load_balancer, state=state, tags=tags, boundary=boundary,
         ),
     )
     for name in ([] if golden_ami.ami_id is None else sorted(settings.fleets))

@@ -21,6 +21,7 @@ import pulumi
 
 from showrunner.config import Settings, checks
 from showrunner.config.models import PIPELINE_IMAGES, Fleet, Service
+from showrunner_components.delivery import PermissionsBoundaryArgs
 from showrunner_components.delivery.component import DeliveryArgs
 from showrunner_components.fleet import FleetArgs, FleetPeerSecurityGroup, FleetScheduledAction, FleetService, FleetSpot, FleetWarmPool
 from showrunner_components.golden_ami.component import GoldenAmiArgs
@@ -153,6 +154,16 @@ def load_balancer_args(settings: Settings, network, tags: dict[str, str]) -> Loa
     )
 
 
+def boundary_args(settings: Settings, secrets, tags: dict[str, str]) -> PermissionsBoundaryArgs:
+    """The stack's permissions boundary: its repositories (`<project>/<stack>/*`) and its secrets key."""
+    return PermissionsBoundaryArgs(
+        stack=settings.stack,
+        repository_prefix=f"{settings.project}/{settings.stack}",
+        key_arns=pulumi.Output.all(secrets.key_arn),
+        tags=tags,
+    )
+
+
 def golden_ami_args(settings: Settings, network, tags: dict[str, str]) -> GoldenAmiArgs:
     return GoldenAmiArgs(
         stack=settings.stack,
@@ -204,7 +215,8 @@ def fleet_service(name: str, service: Service, *, image: pulumi.Input[str], endp
     return spec
 
 
-def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secrets, network, load_balancer, state, tags: dict[str, str]) -> FleetArgs:
+def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secrets, network, load_balancer, state, tags: dict[str, str],
+               boundary=None) -> FleetArgs:
     """One fleet: its group's shape, its services, where it runs, and what its services' stores ask of it.
 
     Each fleet gets the statements, security groups and hop limit of its own services' `uses` only.
@@ -228,6 +240,8 @@ def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secre
         **group_shape(settings.fleets[fleet_name]),
     )
     args.update(store_access(contract.uses_of(s.uses for s in services.values()), state))
+    if boundary is not None:
+        args["permissions_boundary"] = boundary.arn
     return args
 
 
