@@ -281,7 +281,10 @@ class Builder:
         own = (resource.spec.get("iam") or "").partition(":")[2]
         qualified = f"{act.service}:{type_key}"
         if own == type_key and resource.spec["iam"] == qualified:
-            new = phase == CREATE
+            # In a create, the call that creates it and the calls that tag it see a new resource (its
+            # tags as aws:RequestTag); the handler's later calls see it created, and tagged.
+            new = phase == CREATE and (act.name == create_action or is_tagging(act.full)
+                                       or "aws:requesttag/${tagkey}" in {k.lower() for r in act.resource_types if r.name == type_key for k in r.condition_keys})
             yield stack.arn(resource), self._context(resource, act, type_key, phase, create_action, new=new, tags=resource.tags)
             return
         created = CREATED_BY_CALL.get(act.full.lower(), set())
@@ -352,8 +355,10 @@ class Builder:
             context.update(_tag_context(keys, tags, "ResourceTag"))
             if phase in (TAG, UPDATE) and is_tagging(act.full):
                 context.update(_tag_context(keys, tags, "RequestTag"))
-        if act.full == "ec2:CreateTags" and new and create_action and "ec2:createaction" in keys:
-            context["ec2:CreateAction"] = create_action
+        # Tag-on-create: EC2 and Elastic Load Balancing name the call that creates the resource.
+        create_key = f"{act.service}:createaction"
+        if is_tagging(act.full) and new and create_action and create_key in keys:
+            context[f"{act.service}:CreateAction"] = create_action
         subject = on_behalf_of or resource
         if act.full == "iam:PassRole" and subject.type in PASSED_TO and "iam:passedtoservice" in keys:
             context["iam:PassedToService"] = PASSED_TO[subject.type]
@@ -441,6 +446,9 @@ def administered(stack: Stack) -> set[str]:
     own = [r for r in roles(stack).values() if r.kind in ("deploy", "preview")]
     names = {key for r in own for key in (r.resource.id, r.resource.outputs.get("name"))}
     urns = {r.resource.urn for r in own}
+    # The permissions boundary: were the deploy role to change it, it would lift its own limit.
+    boundaries = {r.boundary_arn for r in roles(stack).values() if r.boundary_arn}
+    urns |= {p.urn for p in stack.of_type("aws:iam/policy:Policy") if stack.arn(p) in boundaries}
     urns |= {p.urn for p in stack.resources if p.type.startswith("aws:iam/rolePolicy") and p.inputs.get("role") in names}
     for role in own:
         for statement in role.trust:
@@ -633,6 +641,20 @@ def _retagged(request: Request, stack: str, other: str) -> Request:
     return Request(request.principal, request.action, resource, tuple(context), f"{request.why}, on stack {other}'s")
 
 
+def _untagged(request: Request) -> Request | None:
+    """The same change on an untagged resource (someone else's), when IAM can tell it from a new one.
+
+    A tagging call on a new resource and on an untagged one look alike to IAM unless the service
+    names the creating call (`ec2:CreateAction`, `elasticloadbalancing:CreateAction`): for the other
+    services' tag-on-create, an untagged resource cannot be told apart, so none is built."""
+    context = [(k, v) for k, v in request.context if not k.startswith("aws:ResourceTag/")]
+    if len(context) == len(request.context):
+        return None
+    if is_tagging(request.action) and not any(k.endswith(":CreateAction") for k, _ in request.context):
+        return None
+    return Request(request.principal, request.action, request.resource, tuple(context), f"{request.why}, on an untagged resource")
+
+
 def deploy_denials(stack: Stack, other: Stack, provider_key_arns: dict[str, str | None]) -> list[Denial]:
     deploy = role_of_kind(stack, "deploy")
     if deploy is None:
@@ -687,6 +709,9 @@ def deploy_denials(stack: Stack, other: Stack, provider_key_arns: dict[str, str 
         if request.action in ("iam:PassRole", "iam:CreateServiceLinkedRole"):
             continue  # decided by the role's name and the service it is passed to, not by tags
         out.append(Denial(_retagged(request, stack.name, OTHER_STACK[stack.name]), "only what is tagged as the stack's"))
+        untagged = _untagged(request)
+        if untagged is not None:
+            out.append(Denial(untagged, "only what is tagged as the stack's"))
     # Another stack's secrets.
     for request in secret_reads(other, name, provider_key_arns.get(other.name)):
         out.append(Denial(request, "not another stack's secrets"))
