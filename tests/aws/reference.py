@@ -58,7 +58,7 @@ class Action:
         """Condition keys (lower case, `${TagKey}` kept) AWS supplies for this action on that resource type."""
         keys = {k.lower() for k in self.condition_keys}
         for resource in self.resource_types:
-            if resource.name == resource_type:
+            if resource_type and resource.name.lower() == resource_type.lower():
                 keys |= {k.lower() for k in resource.condition_keys}
         return keys
 

@@ -195,6 +195,21 @@ CREATED_BY_CALL = {"ec2:runinstances": {"instance", "volume", "network-interface
 _TAGGING = re.compile(r"^(ec2:CreateTags|elasticloadbalancing:AddTags|[a-z0-9-]+:TagResource|[a-z0-9-]+:Tag[A-Z][A-Za-z]*|rds:AddTagsToResource|ssm:AddTagsToResource|elasticache:AddTagsToResource|autoscaling:CreateOrUpdateTags|s3:PutBucketTagging|sqs:TagQueue)$")
 
 
+_ANY_TYPE_ACTION = re.compile(r"(Tag|Untag|ListTags|ResourcePolic|TagsOf)", re.IGNORECASE)
+
+
+def _alternative(act: reference.Action, type_key: str, resolved: list[str]) -> bool:
+    """Whether a required resource type of the reference is an alternative to one the request has.
+
+    The reference marks every ARN form an action accepts as required: `listener/app`, `listener/net`
+    and `listener/gwy` for DeleteListener, every taggable type for TagResource, a table or its stream
+    for GetResourcePolicy. A request names one of them."""
+    if _ANY_TYPE_ACTION.search(act.name):
+        return True
+    head = re.split(r"[/:]", type_key)[0]
+    return any(re.split(r"[/:]", r)[0] == head for r in resolved) or {type_key, *resolved} >= {"table", "stream"}
+
+
 def is_tagging(action: str) -> bool:
     return bool(_TAGGING.match(action))
 
@@ -265,19 +280,44 @@ class Builder:
 
     # Which ARNs an action on `resource` authorizes against, with the context AWS supplies for each.
     def targets(self, resource: Resource, act: reference.Action, phase: str, create_action: str | None) -> Iterator[tuple[str, dict]]:
-        own = (resource.spec.get("iam") or "").partition(":")[2]
+        own_service, _, own = (resource.spec.get("iam") or "").partition(":")
+        own = own if own_service == act.service else ""
+        listed = [r.name for r in act.resource_types]
         required = [r.name for r in act.resource_types if r.required]
-        if not required:
-            listed = [r.name for r in act.resource_types]
-            required = [own] if own and own in listed and phase != READ else []
+        if own and listed and _ANY_TYPE_ACTION.search(act.name):
+            # Tagging and resource-policy calls act on the resource they are called for.
+            if own.lower() not in {t.lower() for t in listed}:
+                # The reference as iam-data ships it lists only the Classic Load Balancer for ELB's
+                # AddTags and RemoveTags, though ELBv2 authorizes them on the target group, listener
+                # or rule: simulated on * with that resource's context, since no ARN of it validates.
+                yield "*", self._context(resource, act, own, phase, create_action, new=phase == CREATE, tags=resource.tags)
+                return
+            required = [own]
+        elif not required:
+            if phase == READ:
+                required = []
+            elif own and own.lower() in {t.lower() for t in listed}:
+                required = [own]
+            else:
+                required = [t for t in listed if self._resolvable(resource, act, t, phase)]
         if not required:
             yield "*", self._context(resource, act, None, phase, create_action, new=False, tags={})
             return
+        resolved = [t for t in required if self._resolvable(resource, act, t, phase)]
         for type_key in required:
+            if type_key not in resolved and resolved and _alternative(act, type_key, resolved):
+                continue
             yield from self._resolve(resource, act, type_key, phase, create_action)
+
+    def _resolvable(self, resource: Resource, act: reference.Action, type_key: str, phase: str) -> bool:
+        qualified = f"{act.service}:{type_key}".lower()
+        if (resource.spec.get("iam") or "").lower() == qualified or type_key in CREATED_BY_CALL.get(act.full.lower(), set()):
+            return True
+        return any((d.spec.get("iam") or "").lower() == qualified for _, d in self.stack.dependencies(resource))
 
     def _resolve(self, resource: Resource, act: reference.Action, type_key: str, phase: str, create_action):
         stack = self.stack
+        type_key = next((k for k in reference.resource_types(act.service) if k.lower() == type_key.lower()), type_key)
         own = (resource.spec.get("iam") or "").partition(":")[2]
         qualified = f"{act.service}:{type_key}"
         if own == type_key and resource.spec["iam"] == qualified:
@@ -295,7 +335,7 @@ class Builder:
             return
         levels: dict[int, list[Resource]] = {}
         for level, dependency in stack.dependencies(resource):
-            if dependency.spec.get("iam") == qualified:
+            if (dependency.spec.get("iam") or "").lower() == qualified.lower():
                 levels.setdefault(level, []).append(dependency)
         if levels:
             for dependency in levels[min(levels)]:
