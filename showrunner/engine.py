@@ -45,7 +45,7 @@ def load_stack(project_dir: Path, stack: str, config_file: Path | None = None):
     project = stackfile.load_project(project_dir)
     stack_values = stackfile.load_stack_file(config_file or project.stack_file(stack), project)
     config, secret_keys = stackfile.cli_config(project, stack_values)
-    settings = load_settings(stackfile.namespace_values(project, config), project=project.name, stack=stack)
+    settings = load_settings(stackfile.namespace_values(project, config), project=project.name, stack=stack, project_dir=project.directory)
     return project, config, secret_keys, settings
 
 

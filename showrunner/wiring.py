@@ -13,6 +13,7 @@ becomes a load balancer route and the fleet's target group; `tag` decides which 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,12 +21,14 @@ from typing import Any, TypeVar
 import pulumi
 
 from showrunner.config import Settings, checks
-from showrunner.config.models import PIPELINE_IMAGES, Fleet, Service
-from showrunner_components.delivery import PermissionsBoundaryArgs
-from showrunner_components.delivery.component import DeliveryArgs
+from showrunner.config.images import IMAGES_DIR
+from showrunner.config.models import Fleet, Service
+from showrunner.config.values import is_external_image
+from showrunner.golden import GOLDEN_DOCUMENTS, GOLDEN_FOLDER
+from showrunner_components.delivery import DeliveryArgs, PermissionsBoundaryArgs
 from showrunner_components.fleet import FleetArgs, FleetPeerSecurityGroup, FleetScheduledAction, FleetService, FleetSpot, FleetWarmPool
-from showrunner_components.golden_ami.component import GoldenAmiArgs
-from showrunner_components.image_pipeline.component import ImagePipelineArgs
+from showrunner_components.golden_ami import GoldenAmiArgs
+from showrunner_components.image_pipeline import ImagePipelineArgs, PipelineImage
 from showrunner_components.load_balancer import LoadBalancerArgs, LoadBalancerRoute
 from showrunner_components.network import NetworkArgs
 from showrunner_components.secrets import ServiceSecretsArgs
@@ -164,28 +167,57 @@ def boundary_args(settings: Settings, secrets, tags: dict[str, str]) -> Permissi
     )
 
 
-def golden_ami_args(settings: Settings, network, tags: dict[str, str]) -> GoldenAmiArgs:
+def golden_ami_args(settings: Settings, project_dir: Path, network, tags: dict[str, str]) -> GoldenAmiArgs:
+    golden = settings.golden_ami
     return GoldenAmiArgs(
         stack=settings.stack,
-        settings=settings.golden_ami,
+        documents_dir=str(project_dir / GOLDEN_FOLDER),
+        documents=list(GOLDEN_DOCUMENTS),
+        ami_description=f"showrunner {settings.stack} fleet host (Debian 12, Docker, chrony, SSM agent)",
+        parent_image_parameter=golden.parent_image_parameter,
+        schedule=golden.schedule,
+        build_instance_types=list(golden.build_instance_types),
+        root_volume_size=golden.root_volume_gb,
+        log_retention_days=golden.log_retention_days,
+        bootstrap=golden.bootstrap,
+        subnet_id=_with(network.private_subnet_ids, lambda ids: ids[0]),
         tags=merge_tags(tags, Service="golden-ami"),
-        subnet_id=network.private_subnet_ids.apply(lambda ids: ids[0]),
     )
 
 
 def image_pipeline_args(settings: Settings, project_dir: Path, tags: dict[str, str]) -> ImagePipelineArgs:
+    """`showrunner:images` entries become the pipeline's images; contexts are paths from the working
+    directory, where the Docker provider resolves them (the project directory under the Pulumi CLI)."""
+    images = [
+        PipelineImage(
+            name=name,
+            context=os.path.relpath(project_dir / IMAGES_DIR / image.context_folder(name)),
+            **_present(
+                parent=image.parent,
+                parent_build_arg=image.parent_build_arg,
+                target=image.target,
+                test_target=image.test_target,
+                weekly=image.weekly or None,
+                release=image.release,
+            ),
+        )
+        for name, image in settings.images.items()
+    ]
+    pipeline = settings.image_pipeline
     return ImagePipelineArgs(
-        project=settings.project,
-        stack=settings.stack,
-        settings=settings.images,
-        project_dir=project_dir,
+        repository_prefix=f"{settings.project}/{settings.stack}",
+        images=images,
+        keep_releases=pipeline.keep_releases,
+        untagged_expiry_days=pipeline.untagged_expiry_days,
         tags=tags,
+        **_present(refresh_key=pipeline.refresh_key),
     )
 
 
-def service_image(service: Service, pipeline_digests: Mapping[str, pulumi.Input[str]]) -> pulumi.Input[str]:
-    """The digest a host runs: the service's own pinned `tag` digest, else the pipeline's."""
-    if service.image not in PIPELINE_IMAGES:
+def service_image(service: Service, pipeline_digests: pulumi.Input[Mapping[str, str]]) -> pulumi.Input[str]:
+    """The digest a host runs: the service's own pinned `tag` digest, else the pipeline's
+    (`pipeline_digests`: `ImagePipeline.digests`, or a plain map of them)."""
+    if is_external_image(service.image):
         return f"{service.image}@{service.tag}"  # settings refuse an external image without a digest
     if service.tag is not None and service.tag.startswith("sha256:"):
         return _with(pipeline_digests[service.image], lambda ref: ref.split("@", 1)[0] + "@" + service.tag)
@@ -229,7 +261,7 @@ def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secre
             for name, service in sorted(services.items())
         ],
         image_id=golden_ami.ami_id,
-        repository_arns=images.repository_arns_for(s.image for s in services.values()),
+        repository_arns=[images.repository_arns[image] for image in sorted({s.image for s in services.values()} & set(settings.images))],
         secrets_key_arn=secrets.key_arn,
         vpc_id=network.vpc_id,
         subnet_ids=network.private_subnet_ids,
@@ -294,12 +326,19 @@ def store_access(uses: list[str], state) -> dict[str, Any]:
 
 
 def delivery_args(settings: Settings, *, secrets, fleets: dict, tags: dict[str, str]) -> DeliveryArgs:
+    delivery = settings.delivery
     return DeliveryArgs(
         stack=settings.stack,
-        settings=settings.delivery,
+        github_repository=delivery.github_repository,
+        state_bucket=delivery.state_bucket,
         service_secrets_key_arn=secrets.key_arn,
         pass_role_arns=[f.role_arn for _, f in sorted(fleets.items())],
         tags=tags,
+        **_present(
+            secrets_provider_key_arn=delivery.secrets_provider_key_arn,
+            oidc_provider_arn=delivery.oidc_provider_arn,
+            deploy_environment=delivery.deploy_environment,
+        ),
     )
 
 

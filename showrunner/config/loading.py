@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from showrunner.config.checks import Parsed, ServiceClaims, run_checks
+from showrunner.config.images import MOVED_KEYS, moved_key_problem
 from showrunner.config.messages import ConfigError, describe, path_of, problems_of
 from showrunner.config.models import SECTIONS, Section, Settings
 from showrunner.config.values import Name
@@ -47,15 +49,20 @@ def _section(section: Section, value: Any, problems: list[str]) -> Any:
         return None
     entries = {}
     for name, entry in value.items():
-        if _validate(Name, str(name), (section.key, name), problems) is not None:
+        moved = moved_key_problem(name) if section.key == "images" else None
+        if moved is not None:
+            problems.append(moved)
+        elif _validate(Name, str(name), (section.key, name), problems) is not None:
             parsed = _validate(section.model, entry, (section.key, name), problems)
             if parsed is not None:
                 entries[name] = parsed
     return entries
 
 
-def parse(values: dict[str, Any], stack: str) -> tuple[Parsed, list[str]]:
-    """Every section parsed on its own: the view the cross-entry checks read, and the problems found so far."""
+def parse(values: dict[str, Any], stack: str, project_dir: Path | None = None) -> tuple[Parsed, list[str]]:
+    """Every section parsed on its own: the view the cross-entry checks read, and the problems found so far.
+
+    With `project_dir`, the checks also read the folders the config names (each image's `images/<context>/`)."""
     problems: list[str] = []
     if not _STACK_NAME.match(stack):
         problems.append(
@@ -75,18 +82,25 @@ def parse(values: dict[str, Any], stack: str) -> tuple[Parsed, list[str]]:
             sections[section.key] = section.absent()
     raw_services = values.get("services") if isinstance(values.get("services"), dict) else {}
     raw_fleets = values.get("fleets")
+    raw_images = values.get("images", {})
     config = Parsed(
         stack=stack,
         claims={name: ServiceClaims.read(raw) for name, raw in raw_services.items()},
         fleet_names=frozenset(map(str, raw_fleets)) if isinstance(raw_fleets, dict) else None,
+        image_names=frozenset(map(str, raw_images)) - set(MOVED_KEYS) if isinstance(raw_images, dict) else None,
+        project_dir=project_dir,
         **{**sections, "services": sections["services"] or {}, "fleets": sections["fleets"] or {}},
     )
     return config, problems
 
 
-def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settings:
-    """Validate this project's config values as a whole; raise `ConfigError` with every problem."""
-    config, problems = parse(values, stack)
+def load_settings(values: dict[str, Any], *, project: str, stack: str, project_dir: Path | None = None) -> Settings:
+    """Validate this project's config values as a whole; raise `ConfigError` with every problem.
+
+    With `project_dir`, each image's build context is checked too: its folder under `images/`, its
+    Dockerfile, and the stages and build arguments its entry relies on.
+    """
+    config, problems = parse(values, stack, project_dir)
     problems += run_checks(config)
     if problems:
         raise ConfigError(problems)
@@ -97,6 +111,7 @@ def load_settings(values: dict[str, Any], *, project: str, stack: str) -> Settin
         services=config.services,
         fleets=config.fleets,
         images=config.images,
+        image_pipeline=config.image_pipeline,
         golden_ami=config.golden_ami,
         network=config.network,
         load_balancer=config.load_balancer,

@@ -26,6 +26,6 @@ def stack_settings(project_dir: Path) -> Settings:
     project = stackfile.load_project(project_dir)
     values = stackfile.namespace_values(project, _program_config())
     try:
-        return load_settings(values, project=project.name, stack=pulumi.get_stack())
+        return load_settings(values, project=project.name, stack=pulumi.get_stack(), project_dir=project.directory)
     except ConfigError as error:
         raise pulumi.RunError(f"invalid configuration for stack {pulumi.get_stack()}:\n" + str(error)) from None

@@ -23,7 +23,7 @@ def components(endpoints) -> dict[str, SimpleNamespace]:
         "golden_ami": SimpleNamespace(ami_id="ami-0123456789abcdef0"),
         "images": SimpleNamespace(
             digests={image: f"ecr.example/showrunner/{image}@{DIGEST}" for image in images},
-            repository_arns_for=lambda used: [repository_arn(image) for image in sorted(set(used)) if image in images],
+            repository_arns={image: repository_arn(image) for image in images},
         ),
         "secrets": SimpleNamespace(key_arn=KEY_ARN),
         "network": SimpleNamespace(vpc_id="vpc-0a1b2c3d", public_subnet_ids=["subnet-p1", "subnet-p2"], private_subnet_ids=["subnet-q1", "subnet-q2"]),

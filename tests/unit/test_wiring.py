@@ -141,7 +141,7 @@ def _minimal(**overrides) -> dict:
     values = {
         "services": {"job": {"type": "worker", "image": "www", "command": "true", "fleet": "ops"}},
         "fleets": {"ops": {"instance_types": ["t3.small"], "min_size": 1, "max_size": 1}},
-        "images": {"refresh_key": "2026-W48"},
+        "images": {"www": {}},
         "load_balancer": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/qa"},
         "secrets": {},
     }

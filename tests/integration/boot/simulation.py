@@ -76,7 +76,8 @@ CONFIG = {
         },
     },
     "fleets": {FLEET: {"instance_types": ["t3.small"], "min_size": 1, "max_size": 1}},
-    "images": {"refresh_key": "2026-W48"},
+    # The images its services run; their digests come from the local registry (tools/build-images push).
+    "images": {"www": {}, "micro": {}},
     "load_balancer": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/boot-simulation"},
     # A test value; it travels only through the mounted secrets directory.
     "secrets": {"bootsim-django": {"SECRET_KEY": "boot-simulation-not-a-secret"}},
