@@ -21,6 +21,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from showrunner.config import stackfile
 from showrunner.config import Settings, load_settings
+from showrunner.config.messages import NAMESPACE
 from showrunner.mocks import RecordedResource, RecordingMonitor, ShowrunnerMocks
 
 class OfflineRunError(Exception):
@@ -31,7 +32,8 @@ class OfflineRunError(Exception):
 class StackRun:
     project: str
     stack: str
-    settings: Settings
+    settings: Settings | None
+    """This project's validated settings; None for another Pulumi project (an example program)."""
     resources: list[RecordedResource]
     outputs: dict[str, Any]
     secret_keys: list[str]
@@ -40,12 +42,16 @@ class StackRun:
 def load_stack(project_dir: Path, stack: str, config_file: Path | None = None):
     """Project, CLI-shaped config, secret keys and validated settings of one stack.
 
-    Raises `StackConfigError` for an unreadable file and `ConfigError` for invalid config.
+    Any Pulumi project runs offline; the showrunner project's own configuration is validated first,
+    so that every problem is listed before anything is registered. Raises `StackConfigError` for an
+    unreadable file and `ConfigError` for invalid config.
     """
     project = stackfile.load_project(project_dir)
     stack_values = stackfile.load_stack_file(config_file or project.stack_file(stack), project)
     config, secret_keys = stackfile.cli_config(project, stack_values)
-    settings = load_settings(stackfile.namespace_values(project, config), project=project.name, stack=stack, project_dir=project.directory)
+    settings = None
+    if project.name == NAMESPACE:
+        settings = load_settings(stackfile.namespace_values(project, config), project=project.name, stack=stack, project_dir=project.directory)
     return project, config, secret_keys, settings
 
 

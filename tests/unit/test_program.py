@@ -51,8 +51,8 @@ def test_two_runs_write_byte_identical_json():
 
 
 def test_a_function_nobody_mocked_fails_the_run_and_names_it(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
-    (tmp_path / "Pulumi.staging.yaml").write_text((PROJECT_DIR / "Pulumi.staging.yaml").read_text())
+    (tmp_path / "Pulumi.yaml").write_text("name: probe\nruntime: python\n")
+    (tmp_path / "Pulumi.staging.yaml").write_text("config: {}\n")
     (tmp_path / "__main__.py").write_text("import pulumi_aws as aws\naws.ec2.get_vpc(default=True)\n")
     with pytest.raises(engine.OfflineRunError) as caught:
         engine.run_stack(tmp_path, "staging")

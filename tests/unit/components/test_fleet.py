@@ -277,8 +277,8 @@ pulumi.export("user_data", fleet.user_data)
 
 
 def test_a_fleet_from_plain_args_gets_every_default(tmp_path):
-    for name in ("Pulumi.yaml", "Pulumi.staging.yaml"):
-        (tmp_path / name).write_text((PROJECT_DIR / name).read_text())
+    (tmp_path / "Pulumi.yaml").write_text("name: solo\nruntime: python\n")
+    (tmp_path / "Pulumi.staging.yaml").write_text("config:\n  aws:region: us-east-1\n")
     (tmp_path / "__main__.py").write_text(STANDALONE)
     run = engine.run_stack(tmp_path, "staging")
     assert [r.type for r in run.resources if not r.custom] == ["showrunner:index:Fleet"]
