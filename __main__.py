@@ -30,7 +30,7 @@ state = State("state", wiring.state_args(settings, network, tags))
 load_balancer = LoadBalancer("web", wiring.load_balancer_args(settings, network, tags))
 # Every role the deploy role creates carries the stack's boundary; an administrator applies it.
 boundary = PermissionsBoundary("delivery-boundary", wiring.boundary_args(settings, secrets, tags)) if settings.delivery else None
-golden_ami = GoldenAmi("golden-ami", wiring.golden_ami_args(settings, PROJECT_DIR, network, tags))
+golden_ami = GoldenAmi("golden-ami", wiring.golden_ami_args(settings, PROJECT_DIR, network, tags, boundary=boundary))
 images = ImagePipeline("images", wiring.image_pipeline_args(settings, PROJECT_DIR, tags))
 
 # A stack's first deploy (golden_ami.bootstrap) has no AMI yet: no fleets until the pipeline made one.
@@ -46,7 +46,7 @@ fleets = {
 }
 
 if settings.delivery is not None:
-    delivery = Delivery("delivery", wiring.delivery_args(settings, secrets=secrets, fleets=fleets, tags=tags))
+    delivery = Delivery("delivery", wiring.delivery_args(settings, secrets=secrets, fleets=fleets, golden_ami=golden_ami, boundary=boundary, tags=tags))
     pulumi.export("delivery_preview_role_arn", delivery.preview_role_arn)
     pulumi.export("delivery_deploy_role_arn", delivery.deploy_role_arn)
 

@@ -167,9 +167,10 @@ def boundary_args(settings: Settings, secrets, tags: dict[str, str]) -> Permissi
     )
 
 
-def golden_ami_args(settings: Settings, project_dir: Path, network, tags: dict[str, str]) -> GoldenAmiArgs:
+def golden_ami_args(settings: Settings, project_dir: Path, network, tags: dict[str, str], boundary=None) -> GoldenAmiArgs:
+    """The build instance runs in the first private subnet, in a security group of its own in that VPC."""
     golden = settings.golden_ami
-    return GoldenAmiArgs(
+    args = GoldenAmiArgs(
         stack=settings.stack,
         documents_dir=str(project_dir / GOLDEN_FOLDER),
         documents=list(GOLDEN_DOCUMENTS),
@@ -181,8 +182,12 @@ def golden_ami_args(settings: Settings, project_dir: Path, network, tags: dict[s
         log_retention_days=golden.log_retention_days,
         bootstrap=golden.bootstrap,
         subnet_id=_with(network.private_subnet_ids, lambda ids: ids[0]),
+        vpc_id=network.vpc_id,
         tags=merge_tags(tags, Service="golden-ami"),
     )
+    if boundary is not None:
+        args["permissions_boundary"] = boundary.arn
+    return args
 
 
 def image_pipeline_args(settings: Settings, project_dir: Path, tags: dict[str, str]) -> ImagePipelineArgs:
@@ -325,14 +330,19 @@ def store_access(uses: list[str], state) -> dict[str, Any]:
     return access
 
 
-def delivery_args(settings: Settings, *, secrets, fleets: dict, tags: dict[str, str]) -> DeliveryArgs:
+def delivery_args(settings: Settings, *, secrets, fleets: dict, golden_ami, boundary, tags: dict[str, str]) -> DeliveryArgs:
+    """The deploy role passes the fleets' and the image build's roles, and creates roles only under
+    `boundary`; a production stack's pull requests preview offline, so its preview role trusts main only."""
     delivery = settings.delivery
     return DeliveryArgs(
         stack=settings.stack,
+        project=settings.project,
         github_repository=delivery.github_repository,
         state_bucket=delivery.state_bucket,
         service_secrets_key_arn=secrets.key_arn,
-        pass_role_arns=[f.role_arn for _, f in sorted(fleets.items())],
+        pass_role_arns=pulumi.Output.all(*[f.role_arn for _, f in sorted(fleets.items())], golden_ami.build_role_arn),
+        permissions_boundary_arn=boundary.arn,
+        pull_request_previews=not checks.is_production(settings.stack),
         tags=tags,
         **_present(
             secrets_provider_key_arn=delivery.secrets_provider_key_arn,

@@ -109,9 +109,13 @@ UNUSED_FEATURES: dict[str, list[tuple[tuple[str, ...], str | None, str]]] = {
           "s3:PutBucketNotification", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketAcl", "s3:PutObjectAcl",
           "s3:PutBucketVersioning", "s3:PutBucketWebsite", "s3:DeleteBucketWebsite", "s3:PutEncryptionConfiguration",
           "s3:PutIntelligentTieringConfiguration", "s3:PutInventoryConfiguration", "s3:PutMetricsConfiguration", "s3:PutReplicationConfiguration",
-          "s3:*BucketMetadata*TableConfiguration", "iam:PassRole"), None,
+          "s3:*BucketMetadata*TableConfiguration", "s3tables:*", "iam:PassRole"), None,
          "bucket configurations pulumi-aws keeps as their own resources; the stack sets only the public access block and lifecycle, each its own resource"),
         (("s3:PutLifecycleConfiguration", "s3:PutBucketPublicAccessBlock"), None, "set through their own resources (bucketLifecycleConfiguration, bucketPublicAccessBlock), checked there"),
+    ],
+    "AWS::IAM::Role": [
+        (("iam:DeleteRolePermissionsBoundary",), None,
+         "the deploy role may never lift a role's permissions boundary; the deny list requires it denied"),
     ],
     "AWS::SNS::Topic": [
         (("sns:PutDataProtectionPolicy",), "dataProtectionPolicy", "message data protection"),

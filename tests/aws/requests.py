@@ -180,14 +180,22 @@ PASSED_TO = {
 }
 # The service-linked role a CloudFormation type's handler may create (source: IAM User Guide,
 # "AWS services that work with IAM", the service-linked role column and each service's role name).
+_IMAGE_BUILDER_SLR = ("imagebuilder.amazonaws.com", "AWSServiceRoleForImageBuilder")
+_RDS_SLR = ("rds.amazonaws.com", "AWSServiceRoleForRDS")
+_ELASTICACHE_SLR = ("elasticache.amazonaws.com", "AWSServiceRoleForElastiCache")
 SERVICE_LINKED = {
     "AWS::AutoScaling::AutoScalingGroup": ("autoscaling.amazonaws.com", "AWSServiceRoleForAutoScaling"),
     "AWS::ElasticLoadBalancingV2::LoadBalancer": ("elasticloadbalancing.amazonaws.com", "AWSServiceRoleForElasticLoadBalancing"),
-    "AWS::ImageBuilder::InfrastructureConfiguration": ("imagebuilder.amazonaws.com", "AWSServiceRoleForImageBuilder"),
-    "AWS::ImageBuilder::ImagePipeline": ("imagebuilder.amazonaws.com", "AWSServiceRoleForImageBuilder"),
-    "AWS::ImageBuilder::DistributionConfiguration": ("imagebuilder.amazonaws.com", "AWSServiceRoleForImageBuilder"),
-    "AWS::RDS::DBInstance": ("rds.amazonaws.com", "AWSServiceRoleForRDS"),
-    "AWS::ElastiCache::ReplicationGroup": ("elasticache.amazonaws.com", "AWSServiceRoleForElastiCache"),
+    "AWS::ImageBuilder::Component": _IMAGE_BUILDER_SLR,
+    "AWS::ImageBuilder::ImageRecipe": _IMAGE_BUILDER_SLR,
+    "AWS::ImageBuilder::InfrastructureConfiguration": _IMAGE_BUILDER_SLR,
+    "AWS::ImageBuilder::ImagePipeline": _IMAGE_BUILDER_SLR,
+    "AWS::ImageBuilder::DistributionConfiguration": _IMAGE_BUILDER_SLR,
+    "AWS::RDS::DBInstance": _RDS_SLR,
+    "AWS::RDS::DBParameterGroup": _RDS_SLR,
+    "AWS::RDS::DBSubnetGroup": _RDS_SLR,
+    "AWS::ElastiCache::ReplicationGroup": _ELASTICACHE_SLR,
+    "AWS::ElastiCache::SubnetGroup": _ELASTICACHE_SLR,
 }
 # Resource types an action creates besides the resource itself, whose ids AWS assigns
 # (source: the reference's RunInstances entry: instance, volume and network-interface are new).
@@ -301,9 +309,18 @@ class Builder:
             else:
                 required = [t for t in listed if self._resolvable(resource, act, t, phase)]
         if not required:
-            yield "*", self._context(resource, act, None, phase, create_action, new=False, tags={})
+            # No resource-level permissions: the call's own keys (a new key's aws:RequestTag).
+            new = phase == CREATE and (act.name == create_action or is_tagging(act.full))
+            yield "*", self._context(resource, act, None, phase, create_action, new=new, tags=resource.tags if new else {})
             return
         resolved = [t for t in required if self._resolvable(resource, act, t, phase)]
+        if own and not resolved and own.lower() not in {t.lower() for t in listed} and phase != READ:
+            # iam-data merges Elastic Load Balancing's two services: for CreateLoadBalancer,
+            # DeleteLoadBalancer and ModifyLoadBalancerAttributes it lists only the Classic Load
+            # Balancer. The call acts on this resource: simulated on * with its context.
+            new = phase == CREATE and (act.name == create_action or is_tagging(act.full))
+            yield "*", self._context(resource, act, own, phase, create_action, new=new, tags=resource.tags)
+            return
         for type_key in required:
             if type_key not in resolved and resolved and _alternative(act, type_key, resolved):
                 continue
@@ -333,6 +350,10 @@ class Builder:
             arn = reference.fill_arn(fmt, {}, "aws", stack.region, stack.account)
             yield arn, self._context(resource, act, type_key, CREATE, create_action, new=True, tags=self._launch_tags(resource, type_key))
             return
+        special = self._special(resource, act, type_key, phase)
+        if special is not None and act.full == "iam:CreateServiceLinkedRole":
+            yield special
+            return
         levels: dict[int, list[Resource]] = {}
         for level, dependency in stack.dependencies(resource):
             if (dependency.spec.get("iam") or "").lower() == qualified.lower():
@@ -341,7 +362,6 @@ class Builder:
             for dependency in levels[min(levels)]:
                 yield stack.arn(dependency), self._context(dependency, act, type_key, phase, create_action, new=False, tags=dependency.tags, on_behalf_of=resource)
             return
-        special = self._special(resource, act, type_key)
         if special is not None:
             yield special
             return
@@ -353,13 +373,23 @@ class Builder:
             return
         yield reference.fill_arn(fmt, {}, "aws", stack.region, stack.account), self._context(resource, act, type_key, phase, create_action, new=False, tags={})
 
-    def _special(self, resource: Resource, act: reference.Action, type_key: str):
+    def _special(self, resource: Resource, act: reference.Action, type_key: str, phase: str):
         stack = self.stack
         cfn = cloudformation_type(resource)
         if act.full == "iam:CreateServiceLinkedRole" and cfn in SERVICE_LINKED:
             service, role_name = SERVICE_LINKED[cfn]
             arn = f"arn:aws:iam::{stack.account}:role/aws-service-role/{service}/{role_name}"
             return arn, {"iam:AWSServiceName": service}
+        if type_key in ("snapshot", "cluster") and act.service in ("rds", "elasticache"):
+            # The final snapshot a delete takes, named by the resource; a replication group's member
+            # clusters, named after it (<group id>-001 …).
+            name = resource.inputs.get("finalSnapshotIdentifier") if type_key == "snapshot" else f"{resource.inputs.get('replicationGroupId')}-001"
+            if isinstance(name, str):
+                fmt = reference.resource_type(f"{act.service}:{type_key}")["arn"]
+                variable = reference._VARIABLE.findall(fmt)[-1]
+                tags = {} if type_key == "snapshot" else resource.tags
+                return (reference.fill_arn(fmt, {variable: name}, "aws", stack.region, stack.account),
+                        self._context(resource, act, type_key, phase, None, new=type_key == "snapshot", tags=tags))
         if act.full == "ec2:RunInstances" and type_key == "image":
             template = self._template(resource)
             image = (template.inputs.get("imageId") if template else None) or "ami-00000000000000000"
@@ -388,6 +418,10 @@ class Builder:
             # aws:ResourceTag, even where the action's own column leaves it out (IAM, KMS).
             defined = (reference.resource_type(f"{act.service}:{type_key}") or {}).get("conditionKeys", [])
             keys |= {k.lower() for k in defined if k.lower() == "aws:resourcetag/${tagkey}"}
+        if act.service == "s3":
+            # S3 shows a bucket's tags to IAM only when ABAC is enabled on the bucket (S3 User Guide,
+            # "Using tags for attribute-based access control"); these buckets are named, not tagged, into scope.
+            keys = {k for k in keys if not k.startswith("aws:resourcetag/")}
         context: dict[str, Any] = {}
         if new:
             context.update(_tag_context(keys, tags, "RequestTag"))
@@ -437,8 +471,12 @@ class Builder:
         repository = next((d for _, d in self.stack.dependencies(image) if d.type == "aws:ecr/repository:Repository"), None)
         out = []
         for name in image.spec["permissions"]["create"]:
-            resource = self.stack.arn(repository) if repository is not None and name != "ecr:GetAuthorizationToken" else "*"
-            out.append(Request(principal, name, resource, (), f"push Image {image.name} to its ECR repository (docker push)"))
+            act = reference.action(name)
+            if repository is None or not act.resource_types:
+                out.append(Request(principal, name, "*", (), f"push Image {image.name} to its ECR repository (docker push)"))
+                continue
+            context = self._context(repository, act, "repository", UPDATE, None, new=False, tags=repository.tags)
+            out.append(Request(principal, name, self.stack.arn(repository), tuple(context.items()), f"push Image {image.name} to its ECR repository (docker push)"))
         return out
 
 
@@ -780,7 +818,9 @@ def fleet_denials(stack: Stack) -> list[Denial]:
             for request in theirs.requests:
                 if request.resource == "*" or (request.action, request.resource) in own:
                     continue
-                if request.action.startswith(("ssm:GetParameter", "secretsmanager:", "ecr:", "kms:")):
+                # Not kms:Decrypt: through SSM it runs only inside a GetParameter SSM authorized
+                # first, so which secrets a host reads is decided by the SSM request.
+                if request.action.startswith(("ssm:GetParameter", "secretsmanager:", "ecr:")):
                     out.append(Denial(Request(mine.role, request.action, request.resource, request.context,
                                               f"fleet {mine.fleet}: {request.why} (fleet {theirs.fleet}'s)"), "not another fleet's"))
     return list(dict.fromkeys(out))

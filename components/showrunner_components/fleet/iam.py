@@ -7,8 +7,8 @@ What a host may do, and nothing else:
 - pull images from this stack's ECR repositories (`GetAuthorizationToken` has no resource-level
   permissions, so it is the one ECR action on "*");
 - read the SSM parameters under `/showrunner/<stack>/<service>/` of its own services, and decrypt
-  them with the secrets key only when SSM asks on its behalf (`kms:ViaService`) for one of those
-  parameters (SSM puts the parameter's ARN in the encryption context, `PARAMETER_ARN`);
+  them with the secrets key only when SSM asks on its behalf (`kms:ViaService`): SSM decrypts only
+  for a GetParameter call it authorized first, so which secrets a host reads is decided there;
 - write its logs to its fleet's log group and metrics to the stack's metric namespaces;
 - answer SSM Session Manager, the only way in (there is no SSH); those actions have no
   resource-level permissions either;
@@ -87,11 +87,7 @@ def instance_role_policy(
                 "Effect": "Allow",
                 "Action": "kms:Decrypt",
                 "Resource": secrets_key_arn,
-                # SSM names the parameter it decrypts in the encryption context: only this fleet's.
-                "Condition": {
-                    "StringEquals": {"kms:ViaService": f"ssm.{region}.{service_domain(partition)}"},
-                    "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": parameter_arns(partition, region, account, stack, services)[1::2]},
-                },
+                "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.{service_domain(partition)}"}},
             },
         ]
     log_group = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group_name(stack, fleet)}"

@@ -83,11 +83,7 @@ def test_instance_role_statements_resource_by_resource(stack_run, fleet, service
         "Effect": "Allow",
         "Action": "kms:Decrypt",
         "Resource": key_arn,
-        # Only this fleet's parameters: SSM names the one it decrypts in the encryption context.
-        "Condition": {
-            "StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"},
-            "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": [f"{PREFIX}/{s}/*" for s in services]},
-        },
+        "Condition": {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}},
     }
     log_group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/showrunner/prod/{fleet}"
     assert statements["WriteFleetLogs"]["Resource"] == [log_group, f"{log_group}:log-stream:*"]

@@ -52,10 +52,7 @@ def test_instance_role_policy_is_exact():
                 "Effect": "Allow",
                 "Action": "kms:Decrypt",
                 "Resource": KEY,
-                "Condition": {
-                    "StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"},
-                    "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": ["arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/django/*"]},
-                },
+                "Condition": {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}},
             },
             {
                 "Sid": "WriteFleetLogs",
@@ -141,8 +138,5 @@ def test_every_arn_the_role_builds_is_in_the_given_partition():
     arns = [r for s in policy["Statement"] for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"]) if r != "*"]
     assert len(arns) == 5 and all(r.startswith("arn:aws-cn:") for r in arns), arns
     decrypt = next(s for s in policy["Statement"] if s["Sid"] == "DecryptParametersThroughSsm")
-    assert decrypt["Condition"] == {
-        "StringEquals": {"kms:ViaService": "ssm.cn-north-1.amazonaws.com.cn"},
-        "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": ["arn:aws-cn:ssm:cn-north-1:123456789012:parameter/showrunner/prod/django/*"]},
-    }
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "ssm.cn-north-1.amazonaws.com.cn"}}
     assert ec2_trust_policy("aws-cn")["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com.cn"}
