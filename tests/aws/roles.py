@@ -59,6 +59,9 @@ def role_section(title: str, role: requests.Role | None, wanted: list[requests.R
         subjects = role.github_subjects()
         if subjects:
             lines.append("Assumed by GitHub Actions jobs whose token's `sub` is " + ", ".join(f"`{s}`" for s in subjects) + ".")
+            if role.kind == "preview" and not role.assumable_by(f"repo:{check.repository(STACK)}:pull_request"):
+                lines.append("No pull request can assume it: this stack's pull requests get the offline preview (README.md, "
+                             "\"Pull requests and deploys\"); staging's preview role also trusts `…:pull_request`.")
         services = sorted(role.trusted_services())
         if services:
             lines.append("Assumed by " + ", ".join(f"`{s}`" for s in services) + ".")
@@ -115,7 +118,7 @@ def render() -> str:
         lines += role_section(f"Deploy role ({deploy.name})", deploy, wanted["deploy"], by_principal[deploy.name], stack)
     if preview is not None:
         lines += role_section(f"Preview role ({preview.name})", preview, wanted["preview"], by_principal[preview.name], stack)
-    for calls in requests.host_requests(stack):
+    for calls in sorted(requests.host_requests(stack), key=lambda c: c.fleet):
         lines += role_section(f"Fleet {calls.fleet} hosts ({calls.role})", all_roles.get(calls.role), calls.requests, by_principal[calls.role], stack)
     return "\n".join(lines).rstrip("\n") + "\n"
 

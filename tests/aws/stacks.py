@@ -187,6 +187,8 @@ def render(stack: str) -> Stack:
                 protect=recorded.protect,
             )
         )
+    # The engine registers resources in whatever order their inputs resolve: sorted, two runs agree.
+    resources.sort(key=lambda r: r.urn)
     return Stack(stack, mocks.ACCOUNT_ID, mocks.REGION, resources, made[0].calls if made else [], run.outputs)
 
 

@@ -78,3 +78,34 @@ def test_botocore_ranges_and_enums_are_enforced():
     problems = check.inputs.api_problems(odd)
     assert any("port is 0, under 1" in p for p in problems), problems
     assert any("protocol is 'HTTP3', not one of HTTP, HTTPS" in p for p in problems), problems
+
+
+def test_the_deny_list_would_catch_a_role_that_may_do_everything():
+    prod, staging = check.stack("prod"), check.stack("staging")
+    denials = requests.deploy_denials(prod, staging, check.provider_keys())
+    deploy = requests.role_of_kind(prod, "deploy").name
+    everything = _principal([{"Effect": "Allow", "Action": "*", "Resource": "*"}])
+    everything[deploy] = everything.pop("t")
+    decided = simulator.simulate(everything, [d.request for d in denials], prod.account)
+    rules = {d.rule for d in denials}
+    assert rules == {"no role without the boundary", "the boundary stays", "not its own grants",
+                     "only what is tagged as the stack's", "not another stack's secrets"}
+    # Every request is well-formed (an ARN of the action's resource type, known keys) and a role
+    # that may do everything is allowed each one: the tier's Deny is the policies' doing.
+    assert [d for d in decided if d.decision == "Error"] == []
+    assert all(d.allowed for d in decided)
+
+
+def test_prod_secrets_are_out_of_every_pull_requests_reach_and_a_trusting_role_would_be_caught():
+    prod = check.stack("prod")
+    preview = requests.role_of_kind(prod, "preview")
+    assert not preview.assumable_by(f"repo:{check.repository('prod')}:pull_request")
+    assert preview.assumable_by(f"repo:{check.repository('prod')}:ref:refs/heads/main")
+    staging_preview = requests.role_of_kind(check.stack("staging"), "preview")
+    assert staging_preview.assumable_by(f"repo:{check.repository('staging')}:pull_request")
+    # Trusted by pull requests, prod's preview role would be on the list, with every read of a prod secret.
+    trusting = requests.Role(preview.resource, preview.arn, [{"Principal": {"Federated": "x"}, "Condition": {
+        "StringLike": {"token.actions.githubusercontent.com:sub": [f"repo:{check.repository('prod')}:*"]}}}], preview.policies)
+    reads = requests.secret_reads(prod, preview.name, check.provider_keys()["prod"])
+    assert trusting.assumable_by(f"repo:{check.repository('prod')}:pull_request")
+    assert {r.action for r in reads} >= {"ssm:GetParameter", "ssm:GetParametersByPath", "secretsmanager:GetSecretValue", "kms:Decrypt"}

@@ -16,3 +16,9 @@ from tests.aws.stacks import STACKS
 def test_stack(stack, kind):
     found = check.KINDS[kind](stack)
     assert not found, f"{stack}: {len(found)} {kind} finding(s):\n" + "\n".join(f"  {f}" for f in found)
+
+
+def test_the_roles_page_is_what_the_check_proves():
+    from tests.aws import roles
+
+    assert roles.DOC.read_text() == roles.render(), "docs/roles.md is stale: run .venv/bin/python -m tests.aws.roles --write"
