@@ -504,18 +504,27 @@ def program_calls(stack: Stack, principal: str) -> list[Request]:
     return list(dict.fromkeys(out))
 
 
-def deploy_requests(stack: Stack) -> list[Request]:
-    deploy = role_of_kind(stack, "deploy")
-    if deploy is None:
+def _requests_of(stack: Stack, kind: str, phases: tuple[str, ...], skip: set[str] = frozenset()) -> list[Request]:
+    role = role_of_kind(stack, kind)
+    if role is None:
         return []
     builder = Builder(stack)
-    out = program_calls(stack, deploy.name)
+    out = program_calls(stack, role.name)
     for resource in stack.resources:
-        if resource.urn in administered(stack):
-            continue
-        for phase in (CREATE, READ, UPDATE, DELETE, TAG):
-            out += builder.phase(deploy.name, resource, phase)
+        if resource.urn not in skip:
+            for phase in phases:
+                out += builder.phase(role.name, resource, phase)
     return list(dict.fromkeys(out))
+
+
+_DEPLOY: dict[int, list[Request]] = {}
+
+
+def deploy_requests(stack: Stack) -> list[Request]:
+    """The deploy role creates, reads, updates, tags and deletes all but what an administrator applies."""
+    if id(stack) not in _DEPLOY:
+        _DEPLOY[id(stack)] = _requests_of(stack, "deploy", (CREATE, READ, UPDATE, DELETE, TAG), administered(stack))
+    return _DEPLOY[id(stack)]
 
 
 def administered(stack: Stack) -> set[str]:
@@ -536,14 +545,8 @@ def administered(stack: Stack) -> set[str]:
 
 
 def preview_requests(stack: Stack) -> list[Request]:
-    preview = role_of_kind(stack, "preview")
-    if preview is None:
-        return []
-    builder = Builder(stack)
-    out = program_calls(stack, preview.name)
-    for resource in stack.resources:
-        out += builder.phase(preview.name, resource, READ)
-    return list(dict.fromkeys(out))
+    """The preview role refreshes every resource."""
+    return _requests_of(stack, "preview", (READ,))
 
 
 # --- what a fleet host calls ------------------------------------------------------------------------
