@@ -45,7 +45,7 @@ test-policy: venv $(ACTIONLINT)
 # registry schemas, botocore's models, and an IAM evaluator (tests/aws; README.md, "Tests").
 IAM_SIMULATE := tools/iam-simulate/node_modules/@cloud-copilot/iam-simulate/package.json
 $(IAM_SIMULATE): tools/iam-simulate/package.json tools/iam-simulate/package-lock.json
-	@command -v npm >/dev/null || { echo "test-aws: npm is missing; install it: apt-get install npm" >&2; exit 1; }
+	@tools/ensure-packages test-aws node=nodejs npm=npm
 	npm ci --prefix tools/iam-simulate --no-audit --no-fund --silent
 	touch $@
 
