@@ -14,14 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pulumi
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
+from showrunner import lazy_providers
 
-from showrunner.config import stackfile
-from showrunner.config import Settings, load_settings
-from showrunner.mocks import RecordedResource, RecordingMonitor, ShowrunnerMocks
+lazy_providers.install()  # before pulumi_aws is first imported: see the module
+
+import pulumi  # noqa: E402
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.stack import run_in_stack  # noqa: E402
+from pulumi.runtime.sync_await import _sync_await  # noqa: E402
+
+from showrunner.config import stackfile  # noqa: E402
+from showrunner.config import Settings, load_settings  # noqa: E402
+from showrunner.mocks import RecordedResource, RecordingMonitor, ShowrunnerMocks  # noqa: E402
 
 class OfflineRunError(Exception):
     """The program could not be previewed; the message is for the user, one line per problem."""
