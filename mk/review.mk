@@ -10,7 +10,7 @@ REVIEW_DIR ?= out/review
 diff: venv
 	@tmp=$$(mktemp -d); trap 'git worktree remove --force "$$tmp/base" >/dev/null 2>&1 || true; rm -rf "$$tmp"' EXIT; \
 	git worktree add --quiet --detach "$$tmp/base" "$(BASE)" || { echo "diff: cannot check out $(BASE)" >&2; exit 2; }; \
-	(cd "$$tmp/base" && PYTHONPATH="$$tmp/base" "$(CURDIR)/$(BIN)/python" -m showrunner.cli preview --stack $(STACK) --json "$$tmp/base.json" >"$$tmp/base.log" 2>&1) || true; \
+	(cd "$$tmp/base" && PYTHONPATH="$$tmp/base:$$tmp/base/components" "$(CURDIR)/$(BIN)/python" -m showrunner.cli preview --stack $(STACK) --json "$$tmp/base.json" >"$$tmp/base.log" 2>&1) || true; \
 	test -s "$$tmp/base.json" || { echo "diff: the offline preview of $(BASE) failed:" >&2; tail -n 5 "$$tmp/base.log" >&2; exit 1; }; \
 	$(BIN)/showrunner preview --stack $(STACK) --json "$$tmp/head.json" >"$$tmp/head.log" 2>&1 || true; \
 	test -s "$$tmp/head.json" || { echo "diff: the offline preview of the working tree failed:" >&2; tail -n 5 "$$tmp/head.log" >&2; exit 1; }; \
