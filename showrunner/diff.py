@@ -400,11 +400,11 @@ def _guard_sentence(step: Step) -> str:
     verb = "replace" if step.op == "replace" else "delete"
     said = []
     if "protected" in step.guarded:
-        said.append(f"protected: `pulumi up` refuses to {verb} it until `protect` is lifted")
+        said.append(f"protected (`pulumi up` refuses to {verb} it until `protect` is lifted)")
     if "retained on delete" in step.guarded:
-        said.append("retained on delete: the old one stays in AWS, outside the stack" if verb == "replace"
-                    else "retained on delete: it leaves the stack but stays in AWS")
-    return f"{step.resource.short_type} {step.resource.name} is " + "; and ".join(said)
+        said.append("retained on delete (the old one stays in AWS, outside the stack)" if verb == "replace"
+                    else "retained on delete (it leaves the stack but stays in AWS)")
+    return f"{step.resource.short_type} {step.resource.name} is " + " and ".join(said)
 
 
 def _reasons(step: Step) -> str:

@@ -189,7 +189,7 @@ def test_markdown_stays_under_the_comment_limit_dropping_creates_before_deletes_
     assert len(text) <= diff.COMMENT_LIMIT
     assert text.startswith(
         "### Preview diff: `staging`\n\n**400 to create, 1 to replace, 1 to delete, 1 unchanged**\n\n"
-        "> [!WARNING]\n> aws:rds:Instance db is protected: `pulumi up` refuses to replace it until `protect` is lifted.\n\n"
+        "> [!WARNING]\n> aws:rds:Instance db is protected (`pulumi up` refuses to replace it until `protect` is lifted).\n\n"
         "#### Replaced (1)\n\n**+- `db`** `aws:rds:Instance` — replaced because of `storageEncrypted`\n\n"
         "```diff\n  storageEncrypted  [forces replacement]\n- true\n+ false\n```\n"
     )
