@@ -8,6 +8,7 @@ nobody mocked is recorded and fails the run, naming the token, instead of return
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,11 +68,18 @@ SECRET = Secret()
 UNKNOWN = "[unknown]"
 
 
-def plain(value: Any) -> Any:
-    """Engine wire values → plain data: secrets become SECRET, unknowns UNKNOWN, references URNs."""
+def plain(value: Any, path: str = "", secrets: dict[str, str] | None = None) -> Any:
+    """Engine wire values → plain data: secrets become SECRET, unknowns UNKNOWN, references URNs.
+
+    With `secrets`, each secret's path (`environment.TOKEN`, `rules[0].value`) is recorded there with
+    `fingerprint()` of the value the engine holds, so that a changed secret can be told from an
+    unchanged one without ever writing the value.
+    """
     if isinstance(value, dict):
         sig = value.get(_SIG)
         if sig == _SECRET_SIG:
+            if secrets is not None:
+                secrets[path] = fingerprint(value.get("value"))
             return SECRET
         if sig == _RESOURCE_SIG:
             return value.get("urn")
@@ -79,11 +87,13 @@ def plain(value: Any) -> Any:
             return {_ASSET_SIGS[sig]: value.get("path") or value.get("uri") or "[assets]"}
         if sig == _OUTPUT_SIG:
             if value.get("secret"):
+                if secrets is not None:
+                    secrets[path] = fingerprint(value.get("value"))
                 return SECRET
-            return plain(value["value"]) if "value" in value else UNKNOWN
-        return {k: plain(v) for k, v in value.items() if v is not None}
+            return plain(value["value"], path, secrets) if "value" in value else UNKNOWN
+        return {k: plain(v, f"{path}.{k}" if path else k, secrets) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [plain(v) for v in value]
+        return [plain(v, f"{path}[{i}]", secrets) for i, v in enumerate(value)]
     if value == _UNKNOWN:
         return UNKNOWN
     if isinstance(value, float) and value.is_integer():
@@ -91,8 +101,38 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _wire(struct) -> Any:
-    return plain(json_format.MessageToDict(struct))
+def _wire(struct, secrets: dict[str, str] | None = None) -> Any:
+    return plain(json_format.MessageToDict(struct), "", secrets)
+
+
+FINGERPRINT_KEY = b"showrunner offline preview"
+"""Keys `fingerprint()`; `engine.run_stack` sets it per project and stack before the program runs."""
+
+
+def fingerprint(value: Any) -> str:
+    """A keyed hash of a secret as the offline engine holds it: equal values, equal fingerprints.
+
+    What the engine holds is never a plaintext: config secrets arrive as `secret_marker()` of their
+    ciphertext. The hash is one-way; nothing reversible is written.
+    """
+    blob = json.dumps(value, sort_keys=True, default=str).encode()
+    return "hmac-sha256:" + hmac.new(FINGERPRINT_KEY, blob, hashlib.sha256).hexdigest()[:32]
+
+
+def secret_marker(ciphertext: str) -> str:
+    """What a `secure:` config value becomes offline, in place of the value it cannot decrypt."""
+    return f"{REDACTED} {hmac.new(FINGERPRINT_KEY, ciphertext.encode(), hashlib.sha256).hexdigest()[:32]}"
+
+
+def _string_leaves(value: Any, path: str):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _string_leaves(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _string_leaves(item, f"{path}[{index}]")
 
 
 class UnmockedFunctionError(Exception):
@@ -209,19 +249,102 @@ class RecordedResource:
     ignore_changes: list[str] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)
     replace_with: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    """Former URNs this resource answers to: its own aliases and those it inherits from its parent."""
+    secrets: dict[str, str] = field(default_factory=dict)
+    """Input path → `fingerprint()` of each secret input."""
+    unknowns: list[str] = field(default_factory=list)
+    """Input paths whose value is an output only the cloud knows (an id, an ARN), made up by the mocks."""
+
+
+def child_urn(parent: str, type_token: str, name: str, stack: str, project: str) -> str:
+    """A resource's URN as Pulumi's mock monitor makes it: its parent's type, `$`, its own type.
+
+    (The engine prefixes the parent's whole qualified type and leaves the root stack out; the two
+    agree below a component, which is as deep as this program goes. Keeping the mock monitor's rule
+    keeps every URN equal to those in earlier offline previews.)
+    """
+    if parent:
+        type_token = f"{_urn_parts(parent)[2].split('$')[-1]}${type_token}"
+    return f"urn:pulumi:{stack}::{project}::{type_token}::{name}"
+
+
+def _urn_parts(urn: str) -> tuple[str, str, str, str]:
+    """(stack, project, qualified type, name) of a URN."""
+    _, _, rest = urn.partition("urn:pulumi:")
+    stack, project, qualified_type, name = rest.split("::", 3)
+    return stack, project, qualified_type, name
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """A mock monitor that also keeps inputs (secrets marked), parents, options and stack outputs."""
+    """A mock monitor that also keeps inputs (secrets marked), parents, options and stack outputs.
+
+    Aliases are resolved to URNs the way the engine resolves alias specs, children inheriting
+    their parent's aliases, so a renamed component and its children can be matched to their old URNs.
+    """
 
     def __init__(self, mocks: "ShowrunnerMocks"):
         super().__init__(mocks)
         self.recorded: list[RecordedResource] = []
         self.stack_outputs: dict[str, Any] = {}
+        self.stack_secrets: dict[str, str] = {}
+        self.made_up: dict[str, set[str]] = {}
+        """URN → the string outputs the mock provider made up for it (ids, ARNs, endpoints)."""
+        self._aliases: dict[str, list[str]] = {}
+
+    def _resolve_aliases(self, request) -> list[str]:
+        stack, project = pulumi.get_stack(), pulumi.get_project()
+        own: list[str] = []
+        for alias in request.aliases:
+            if alias.WhichOneof("alias") == "urn":
+                own.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            own.append(child_urn(parent, spec.type or request.type, spec.name or request.name,
+                                 spec.stack or stack, spec.project or project))
+        found = list(dict.fromkeys(own))
+        # As the engine does: each alias of the parent gives the child an alias under it, and so
+        # does each of the child's own aliases. A child named after its parent ("www-role" under
+        # "www") follows a renamed parent's name.
+        if request.parent in self._aliases:
+            parent_name = _urn_parts(request.parent)[3]
+            names = [(request.type, request.name)] + [(_urn_parts(a)[2].rsplit("$", 1)[-1], _urn_parts(a)[3]) for a in own]
+            for parent_alias in self._aliases[request.parent]:
+                for child_type, child_name in names:
+                    if child_name.startswith(parent_name):
+                        child_name = _urn_parts(parent_alias)[3] + child_name[len(parent_name):]
+                    inherited = child_urn(parent_alias, child_type, child_name, stack, project)
+                    if inherited not in found:
+                        found.append(inherited)
+        return found
+
+    def _unknowns(self, request, inputs: dict) -> list[str]:
+        paths = []
+        for key, value in inputs.items():
+            deps = request.propertyDependencies.get(key)
+            if deps is None:
+                continue
+            made_up = set().union(*(self.made_up.get(urn, set()) for urn in deps.urns))
+            if made_up:
+                paths += [path for path, leaf in _string_leaves(value, key) if leaf in made_up]
+        return sorted(paths)
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
+            secrets: dict[str, str] = {}
+            inputs = _wire(request.object, secrets)
+            aliases = self._resolve_aliases(request)
+            self._aliases[response.urn] = aliases
+            outputs = json_format.MessageToDict(response.object)
+            # What the provider made up: outputs that are not inputs, and the id, unless one of
+            # them is also an input value or the resource's name (then it is known already).
+            made_up = {leaf for key, value in outputs.items() if key not in inputs and key != "name"
+                       for _, leaf in _string_leaves(value, key)}
+            if request.custom and response.id:
+                made_up.add(response.id)
+            self.made_up[response.urn] = made_up - {leaf for _, leaf in _string_leaves(inputs, "")} - {request.name}
             self.recorded.append(
                 RecordedResource(
                     urn=response.urn,
@@ -229,19 +352,23 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     name=request.name,
                     parent=request.parent,
                     custom=request.custom,
-                    inputs=_wire(request.object),
+                    inputs=inputs,
                     protect=request.protect,
                     retain_on_delete=request.retainOnDelete,
                     ignore_changes=list(request.ignoreChanges),
                     dependencies=sorted(request.dependencies),
                     replace_with=list(request.replace_with),
+                    aliases=aliases,
+                    secrets=secrets,
+                    unknowns=self._unknowns(request, inputs),
                 )
             )
         return response
 
     def RegisterResourceOutputs(self, request):  # noqa: N802
         if "::pulumi:pulumi:Stack::" in request.urn:
-            self.stack_outputs = _wire(request.outputs)
+            self.stack_secrets = {}
+            self.stack_outputs = _wire(request.outputs, self.stack_secrets)
         return super().RegisterResourceOutputs(request)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -68,7 +67,9 @@ def test_statuspage_has_its_own_repository_and_image_build(statuspage):
     assert repository["name"] == "statuspage/prod/statuspage"
     assert repository["imageTagMutability"] == "IMMUTABLE"
     image = one(statuspage, "docker:index/image:Image", "images-statuspage").inputs
-    assert Path(image["build"]["context"]).resolve() == STATUSPAGE / "images" / "statuspage"
+    # The engine runs a program in its project directory, as the Pulumi CLI does.
+    assert image["build"]["context"] == "images/statuspage"
+    assert (STATUSPAGE / image["build"]["dockerfile"]).is_file()
     assert image["imageName"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/statuspage/prod/statuspage:")
     assert image["registry"]["password"] == SECRET
     assert statuspage.outputs["image"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/statuspage/prod/statuspage@sha256:")
