@@ -5,9 +5,6 @@ name, and a small Fleet runs it, in a VPC that already exists. It reads only its
 imports only the installed `showrunner_components`, as another team's program would.
 """
 
-import os
-from pathlib import Path
-
 import pulumi
 import pulumi_aws as aws
 
@@ -27,8 +24,8 @@ tags = {"Environment": stack, "ManagedBy": "pulumi", "Product": SERVICE}
 
 images = ImagePipeline("images", ImagePipelineArgs(
     repository_prefix=f"{SERVICE}/{stack}",
-    # A path from the working directory, where the Docker provider resolves it (this folder under the CLI).
-    images=[PipelineImage(name=SERVICE, context=os.path.relpath(Path(__file__).parent / "images" / SERVICE))],
+    # Relative to this folder: the working directory under the Pulumi CLI, where Docker resolves it.
+    images=[PipelineImage(name=SERVICE, context=f"images/{SERVICE}")],
     tags=tags,
 ))
 
