@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -142,7 +143,8 @@ def test_the_plugin_serves_the_schema_over_grpc_from_its_own_directory(tmp_path,
         [sys.executable, str(COMPONENTS_DIR), "127.0.0.1:1"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        port = plugin.stdout.readline().strip()
+        ready, _, _ = select.select([plugin.stdout], [], [], 120)
+        port = plugin.stdout.readline().strip() if ready else ""
         assert port.isdigit(), f"the plugin printed no port: {plugin.stderr.read() if plugin.poll() is not None else port!r}"
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = provider_pb2_grpc.ResourceProviderStub(channel)
