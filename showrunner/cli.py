@@ -4,6 +4,7 @@
                        [--expect-no-changes] [--suppress-outputs] [--as-stack] [--color WHEN]
     showrunner policy FILE... [--json OUT]
     showrunner diff BASE.json HEAD.json [--markdown] [--exit-code] [--as-stack] [--color WHEN]
+    showrunner schema
 
 Every failure is reported as short lines on stderr and a non-zero exit, never a traceback.
 """
@@ -148,6 +149,16 @@ def _config_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    """The component package's schema, as the provider serves it to `pulumi package add`."""
+    import json
+
+    from showrunner_components import provider
+
+    print(json.dumps(provider.schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="showrunner", description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -184,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     config_reference = commands.add_parser("config-reference", help="rewrite README.md's configuration reference from the models")
     config_reference.add_argument("--check", action="store_true", help="only compare: exit 1 if README.md differs from the models")
     config_reference.set_defaults(handler=_config_reference)
+
+    schema = commands.add_parser("schema", help="print the component package's Pulumi schema (what `pulumi package add ./components` reads), as JSON")
+    schema.set_defaults(handler=_schema)
     return parser
 
 

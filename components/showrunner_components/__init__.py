@@ -10,4 +10,8 @@
     delivery         GitHub OIDC and least-privilege preview and deploy roles
 
 Each package exports its ComponentResource and Args; its pure builders are modules of their own.
+`provider` hosts all eight for programs in other languages (`pulumi package add ./components`).
 """
+
+__version__ = "0.1.0"
+"""The package's version: its distribution's, and the component provider's schema version."""

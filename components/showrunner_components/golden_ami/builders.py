@@ -1,5 +1,5 @@
-"""The golden AMI's other pure builders: names, the recipe's version, the log policy, the build
-instance's user data. Plain strings in, plain values out; `GoldenAmi` turns them into resources."""
+"""The plain values GoldenAmi's resources are made from, as pure functions: names, the recipe's
+version, the log policy and the build instance's user data (the documents are `documents`')."""
 
 from __future__ import annotations
 
