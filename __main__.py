@@ -10,7 +10,8 @@ import pulumi
 
 from showrunner import wiring
 from showrunner.config.runtime import stack_settings
-from showrunner_components.delivery import Delivery, PermissionsBoundary
+from showrunner_components.delivery import Delivery
+from showrunner_components.permissions_boundary import PermissionsBoundary
 from showrunner_components.fleet import Fleet
 from showrunner_components.golden_ami import GoldenAmi
 from showrunner_components.image_pipeline import ImagePipeline

@@ -25,7 +25,8 @@ from showrunner.config.images import IMAGES_DIR
 from showrunner.config.models import Fleet, Service
 from showrunner.config.values import is_external_image
 from showrunner.golden import GOLDEN_DOCUMENTS, GOLDEN_FOLDER
-from showrunner_components.delivery import DeliveryArgs, PermissionsBoundaryArgs
+from showrunner_components.delivery import DeliveryArgs
+from showrunner_components.permissions_boundary import PermissionsBoundaryArgs
 from showrunner_components.fleet import FleetArgs, FleetPeerSecurityGroup, FleetScheduledAction, FleetService, FleetSpot, FleetWarmPool
 from showrunner_components.golden_ami import GoldenAmiArgs
 from showrunner_components.image_pipeline import ImagePipelineArgs, PipelineImage

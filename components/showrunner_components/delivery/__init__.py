@@ -1,18 +1,13 @@
-"""Delivery: the GitHub OIDC provider, a stack's least-privilege preview and deploy roles, and the
-permissions boundary every role the deploy role creates carries.
+"""Delivery: the GitHub OIDC provider and a stack's least-privilege preview and deploy roles.
 
 The pure builders are modules of this package and import without Pulumi; the component and its
 Args load on first use.
 """
 
-__all__ = ["Delivery", "DeliveryArgs", "PermissionsBoundary", "PermissionsBoundaryArgs"]
+__all__ = ["Delivery", "DeliveryArgs"]
 
 
 def __getattr__(name: str):
-    if name in ("PermissionsBoundary", "PermissionsBoundaryArgs"):
-        from showrunner_components.delivery import permissions_boundary
-
-        return getattr(permissions_boundary, name)
     if name in __all__:
         from showrunner_components.delivery import component
 

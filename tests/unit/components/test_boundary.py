@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from showrunner import policy
-from showrunner_components.delivery.boundary import boundary_name, boundary_policy
+from showrunner_components.permissions_boundary.documents import boundary_name, boundary_policy
 from tests.conftest import by_type, one
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -1,4 +1,4 @@
-"""PermissionsBoundary: the stack's permissions boundary as a managed policy (see `boundary`)."""
+"""PermissionsBoundary: the stack's permissions boundary as a managed policy (see `documents`)."""
 
 import json
 from typing import NotRequired, TypedDict
@@ -6,7 +6,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from showrunner_components.delivery.boundary import boundary_name, boundary_policy
+from showrunner_components.permissions_boundary.documents import boundary_name, boundary_policy
 
 __all__ = ["PermissionsBoundary", "PermissionsBoundaryArgs"]
 

@@ -7,7 +7,7 @@ applies it, as the delivery roles. A role's effective permissions are what its o
 boundary both allow: the boundary holds only what hosts and image builds call, on this stack's
 resources, and no IAM, STS or Organizations action at all.
 
-A pure builder (no Pulumi); `permissions_boundary.PermissionsBoundary` makes it a managed policy.
+A pure builder (no Pulumi); `PermissionsBoundary` (component.py) makes it a managed policy.
 """
 
 from __future__ import annotations
