@@ -152,8 +152,36 @@ def _service_of(type_token: str) -> str:
     )
 
 
-def _resource_outputs(type_token: str, name: str, inputs: dict) -> tuple[str, dict]:
-    """The id and computed outputs a provider would report for a new resource."""
+# The resource-type segment of an EC2 ARN (…:ec2:<region>:<account>:<kind>/<id>), as the Service
+# Authorization Reference writes it; AWS names EC2 resources by id, never by name.
+_EC2_ARN_KINDS = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/securityGroup:SecurityGroup": "security-group",
+    "aws:ec2/launchTemplate:LaunchTemplate": "launch-template",
+    "aws:ec2/internetGateway:InternetGateway": "internet-gateway",
+    "aws:ec2/natGateway:NatGateway": "natgateway",
+    "aws:ec2/eip:Eip": "elastic-ip",
+    "aws:ec2/routeTable:RouteTable": "route-table",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "security-group-rule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "security-group-rule",
+}
+# Image Builder's resource-type segments; AWS writes the name in lower case.
+_IMAGEBUILDER_ARN_KINDS = {
+    "component": "component",
+    "distributionConfiguration": "distribution-configuration",
+    "imagePipeline": "image-pipeline",
+    "imageRecipe": "image-recipe",
+    "infrastructureConfiguration": "infrastructure-configuration",
+}
+
+
+def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "") -> tuple[str, dict]:
+    """The id and computed outputs a provider would report for a new resource.
+
+    ARNs are in AWS's exact format for each type (the Service Authorization Reference's; the AWS
+    tier checks every one of them).
+    """
     short = digest(type_token, name)[:17]
     resource_id = _ID_PREFIXES.get(type_token, "") + (short if type_token in _ID_PREFIXES else name)
     physical_name = inputs.get("name") or f"{name}-{short[:7]}"
@@ -165,6 +193,30 @@ def _resource_outputs(type_token: str, name: str, inputs: dict) -> tuple[str, di
         "name": physical_name,
     }
 
+    prefix = f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}"
+    if type_token in _EC2_ARN_KINDS:
+        outputs["arn"] = f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:{_EC2_ARN_KINDS[type_token]}/{resource_id}"
+    if type_token == "aws:autoscaling/group:Group":
+        uuid = f"{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"
+        outputs["arn"] = f"{prefix}:autoScalingGroup:{uuid}:autoScalingGroupName/{physical_name}"
+    elif type_token == "aws:cloudwatch/logGroup:LogGroup":
+        outputs["arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{physical_name}"
+    elif type_token == "aws:elasticache/subnetGroup:SubnetGroup":
+        outputs["arn"] = f"{prefix}:subnetgroup:{physical_name}"
+    elif type_token == "aws:rds/parameterGroup:ParameterGroup":
+        outputs["arn"] = f"{prefix}:pg:{physical_name}"
+    elif type_token == "aws:rds/subnetGroup:SubnetGroup":
+        outputs["arn"] = f"{prefix}:subgrp:{physical_name}"
+    elif type_token == "aws:s3/bucket:Bucket":
+        bucket = inputs.get("bucket") or physical_name
+        outputs["arn"] = f"arn:aws:s3:::{bucket}"
+        outputs["bucket"] = bucket
+        resource_id = bucket
+    elif type_token == "aws:sns/topic:Topic":
+        outputs["arn"] = f"{prefix}:{physical_name}"
+        resource_id = outputs["arn"]
+    elif type_token == "aws:kms/alias:Alias":
+        outputs["arn"] = f"{prefix}:{physical_name}" if physical_name.startswith("alias/") else f"{prefix}:alias/{physical_name}"
     if type_token == "aws:ecr/repository:Repository":
         outputs["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/{physical_name}"
         outputs["registryId"] = ACCOUNT_ID
@@ -173,17 +225,35 @@ def _resource_outputs(type_token: str, name: str, inputs: dict) -> tuple[str, di
         repository = image_name.rsplit(":", 1)[0] if ":" in image_name.split("/")[-1] else image_name
         outputs["repoDigest"] = f"{repository}@sha256:{digest(inputs)}"
         outputs["imageName"] = image_name
+    elif type_token == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        # IAM names an OIDC provider by its URL without the scheme.
+        url = str(inputs.get("url", physical_name))
+        outputs["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{url.split('://', 1)[-1].rstrip('/')}"
+        resource_id = outputs["arn"]
     elif type_token.startswith("aws:iam/"):
-        iam_kind = {"instanceProfile": "instance-profile", "openIdConnectProvider": "oidc-provider"}.get(kind, kind)
+        iam_kind = {"instanceProfile": "instance-profile"}.get(kind, kind)
         outputs["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:{iam_kind}/{physical_name}"
         outputs["uniqueId"] = "AROA" + short.upper()
     elif type_token == "aws:kms/key:Key":
-        key_id = f"{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"
+        # Key ids are random: two stacks' keys never share one (the digest includes the stack).
+        keyed = digest(type_token, name, stack)[:17]
+        key_id = f"{keyed[:8]}-{keyed[8:12]}-{keyed[12:16]}-0000-{keyed[:12]}"
         resource_id = key_id
         outputs["keyId"] = key_id
         outputs["arn"] = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{key_id}"
     elif type_token == "aws:ssm/parameter:Parameter":
         outputs["arn"] = f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{physical_name}"
+    elif type_token == "aws:lb/listener:Listener":
+        # listener/app/<load balancer name>/<load balancer id>/<listener id>, under its load balancer's.
+        balancer = str(inputs.get("loadBalancerArn", ""))
+        parent = balancer.split(":loadbalancer/", 1)[1] if ":loadbalancer/" in balancer else f"app/{physical_name}/{short[:16]}"
+        outputs["arn"] = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT_ID}:listener/{parent}/{short[:16]}"
+        resource_id = outputs["arn"]
+    elif type_token == "aws:lb/listenerRule:ListenerRule":
+        listener = str(inputs.get("listenerArn", ""))
+        parent = listener.split(":listener/", 1)[1] if ":listener/" in listener else f"app/{physical_name}/{short[:16]}/{short[:16]}"
+        outputs["arn"] = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT_ID}:listener-rule/{parent}/{short[:16]}"
+        resource_id = outputs["arn"]
     elif type_token.startswith("aws:lb/"):
         # As AWS writes them: app/<name>/<id> for an ALB, targetgroup/<name>/<id> for a target group.
         suffix_kind = {"loadBalancer": "app", "targetGroup": "targetgroup"}.get(kind, kind.lower())
@@ -224,9 +294,12 @@ def _resource_outputs(type_token: str, name: str, inputs: dict) -> tuple[str, di
     elif type_token == "aws:dynamodb/table:Table":
         outputs["arn"] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical_name}"
         resource_id = physical_name
-    elif type_token.startswith("aws:imagebuilder/"):
-        version = inputs.get("version", "1.0.0")
-        outputs["arn"] = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT_ID}:{kind.lower()}/{physical_name}/{version}"
+    elif type_token.startswith("aws:imagebuilder/") and kind in _IMAGEBUILDER_ARN_KINDS:
+        # component/<name>/<version>/<build version>, image-recipe/<name>/<version>, and the
+        # unversioned configurations and pipelines; AWS writes names in lower case.
+        arn_name = physical_name.lower()
+        versioned = {"component": f"/{inputs.get('version', '1.0.0')}/1", "imageRecipe": f"/{inputs.get('version', '1.0.0')}"}
+        outputs["arn"] = f"{prefix}:{_IMAGEBUILDER_ARN_KINDS[kind]}/{arn_name}{versioned.get(kind, '')}"
     return resource_id, outputs
 
 
@@ -380,7 +453,7 @@ class ShowrunnerMocks(pulumi.runtime.Mocks):
         self.unmocked_calls: list[str] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        resource_id, computed = _resource_outputs(args.typ, args.name, args.inputs)
+        resource_id, computed = _resource_outputs(args.typ, args.name, args.inputs, self.stack)
         return resource_id, {**computed, **args.inputs, **_always_computed(args.typ, computed)}
 
     def call(self, args: pulumi.runtime.MockCallArgs):

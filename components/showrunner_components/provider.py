@@ -19,6 +19,7 @@ from pulumi.provider.experimental.component import ComponentDefinition, Componen
 
 import showrunner_components
 from showrunner_components.delivery.component import Delivery
+from showrunner_components.permissions_boundary.component import PermissionsBoundary
 from showrunner_components.fleet.component import Fleet
 from showrunner_components.golden_ami.component import GoldenAmi
 from showrunner_components.image_pipeline.component import ImagePipeline
@@ -29,7 +30,7 @@ from showrunner_components.state.component import State
 
 PACKAGE = "showrunner"
 """The schema's package name: every component's type token is `showrunner:index:<ClassName>`."""
-HOSTED = (Fleet, ImagePipeline, GoldenAmi, LoadBalancer, Network, State, ServiceSecrets, Delivery)
+HOSTED = (Fleet, ImagePipeline, GoldenAmi, LoadBalancer, Network, State, ServiceSecrets, Delivery, PermissionsBoundary)
 """Every component of the package; each is constructed from the same Args a Python program passes."""
 
 

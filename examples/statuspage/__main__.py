@@ -34,6 +34,9 @@ web = LoadBalancer("web", LoadBalancerArgs(
     vpc_id=config.require("vpc_id"),
     subnet_ids=config.require_object("public_subnet_ids"),
     routes=[LoadBalancerRoute(name=SERVICE, port=PORT, priority=10, host_headers=[hostname])],
+    # The only stack is prod: the load balancer is kept, and logged (the policy pack requires both).
+    deletion_protection=True,
+    access_logs_bucket_prefix=f"{SERVICE}-{stack}-alb-logs",
     tags=tags,
 ))
 

@@ -29,7 +29,7 @@ from tests.conftest import PROJECT_DIR
 from tests.unit.under_mocks import run_program
 
 COMPONENTS_DIR = PROJECT_DIR / "components"
-HOSTED = ["Fleet", "ImagePipeline", "GoldenAmi", "LoadBalancer", "Network", "State", "ServiceSecrets", "Delivery"]
+HOSTED = ["Fleet", "ImagePipeline", "GoldenAmi", "LoadBalancer", "Network", "State", "ServiceSecrets", "Delivery", "PermissionsBoundary"]
 STATES_HOW_IT_DEFAULTS = re.compile(r"Default|Needed with|needed with|Required when|Only for")
 """An optional input's description says what happens without it, or when it is needed."""
 
@@ -104,6 +104,7 @@ def test_required_inputs_are_what_a_caller_must_give_and_optional_ones_say_their
         "State": ["stack", "subnetIds", "vpcId"],
         "ServiceSecrets": ["stack"],
         "Delivery": ["githubRepository", "stack", "stateBucket"],
+        "PermissionsBoundary": ["repositoryPrefix", "stack"],
     }
     wrong = []
     for where, name, prop, is_required in _properties(schema):
@@ -251,6 +252,7 @@ CONSTRUCT = {
             ("aws:iam/role:Role", "x-build-role"), ("aws:iam/instanceProfile:InstanceProfile", "x-build-profile"),
             ("aws:iam/rolePolicy:RolePolicy", "x-build-logs"), ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "x-build-imagebuilder"),
             ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "x-build-ssm"), ("aws:sns/topic:Topic", "x-notifications"),
+            ("aws:kms/key:Key", "x-notifications-key"),
             ("aws:s3/bucket:Bucket", "x-logs"), ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "x-logs-expiry"),
             ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "x-logs-public-access"),
         },
@@ -295,6 +297,10 @@ CONSTRUCT = {
             ("aws:iam/role:Role", "x-deploy"), ("aws:iam/rolePolicy:RolePolicy", "x-preview-policy"),
             ("aws:iam/rolePolicy:RolePolicy", "x-deploy-policy"),
         },
+    ),
+    "PermissionsBoundary": (
+        {"stack": "qa", "repositoryPrefix": "acme/qa", "keyArns": ["arn:aws:kms:us-east-1:123456789012:key/1111"]},
+        {("aws:iam/policy:Policy", "x-policy")},
     ),
 }
 

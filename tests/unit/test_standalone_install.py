@@ -19,6 +19,7 @@ from tests.conftest import PROJECT_DIR
 COMPONENTS_DIR = PROJECT_DIR / "components"
 EXPECTED = {
     "delivery": ["Delivery", "DeliveryArgs"],
+    "permissions_boundary": ["PermissionsBoundary", "PermissionsBoundaryArgs"],
     "fleet": ["Fleet", "FleetArgs", "FleetPeerSecurityGroup", "FleetScheduledAction", "FleetService", "FleetSpot", "FleetWarmPool"],
     "golden_ami": ["GoldenAmi", "GoldenAmiArgs"],
     "image_pipeline": ["ImagePipeline", "ImagePipelineArgs", "PipelineImage"],
