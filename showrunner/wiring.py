@@ -20,12 +20,13 @@ from typing import Any, TypeVar
 
 import pulumi
 
-from showrunner.config import Settings
+from showrunner.config import Settings, checks
 from showrunner.config.images import IMAGES_DIR
 from showrunner.config.models import Fleet, Service
 from showrunner.config.values import is_external_image
 from showrunner.golden import GOLDEN_DOCUMENTS, GOLDEN_FOLDER
 from showrunner_components.delivery import DeliveryArgs
+from showrunner_components.permissions_boundary import PermissionsBoundaryArgs
 from showrunner_components.fleet import FleetArgs, FleetPeerSecurityGroup, FleetScheduledAction, FleetService, FleetSpot, FleetWarmPool
 from showrunner_components.golden_ami import GoldenAmiArgs
 from showrunner_components.image_pipeline import ImagePipelineArgs, PipelineImage
@@ -176,17 +177,31 @@ def load_balancer_args(settings: Settings, network, alerts, tags: dict[str, str]
         deregistration_delay=balancer.deregistration_delay_seconds,
         slow_start=balancer.slow_start_seconds,
         deletion_protection=balancer.deletion_protection,
-        access_logs=balancer.access_logs,
-        access_log_retention_days=balancer.access_log_retention_days,
+        # Access logs to `showrunner-<stack>-alb-logs-<account>`, kept (and protected) in production
+        # (the config's checks and the pack's data-prod-alb-logged-protected).
+        **({"access_logs_bucket_prefix": f"showrunner-{settings.stack}-alb-logs", "access_logs_days": balancer.access_log_retention_days}
+           if balancer.access_logs else {}),
         alarms={"elb_5xx_per_minute": settings.alerts.thresholds.load_balancer_5xx_per_minute},
         tags=tags,
         **_alarm_actions(alerts),
     )
 
 
-def golden_ami_args(settings: Settings, project_dir: Path, network, alerts, tags: dict[str, str]) -> GoldenAmiArgs:
+def boundary_args(settings: Settings, secrets, tags: dict[str, str]) -> PermissionsBoundaryArgs:
+    """The stack's permissions boundary: its repositories (`<project>/<stack>/*`) and its secrets key."""
+    return PermissionsBoundaryArgs(
+        stack=settings.stack,
+        repository_prefix=f"{settings.project}/{settings.stack}",
+        key_arns=pulumi.Output.all(secrets.key_arn),
+        tags=tags,
+    )
+
+
+def golden_ami_args(settings: Settings, project_dir: Path, network, alerts, tags: dict[str, str], boundary=None) -> GoldenAmiArgs:
+    """The build instance runs in the first private subnet, in a security group of its own in that VPC;
+    a failed build reaches the alert topic."""
     golden = settings.golden_ami
-    return GoldenAmiArgs(
+    args = GoldenAmiArgs(
         stack=settings.stack,
         documents_dir=str(project_dir / GOLDEN_FOLDER),
         documents=list(GOLDEN_DOCUMENTS),
@@ -198,9 +213,13 @@ def golden_ami_args(settings: Settings, project_dir: Path, network, alerts, tags
         log_retention_days=golden.log_retention_days,
         bootstrap=golden.bootstrap,
         subnet_id=_with(network.private_subnet_ids, lambda ids: ids[0]),
+        vpc_id=network.vpc_id,
         alert_topic_arn=alerts.topic_arn,
         tags=merge_tags(tags, Service="golden-ami"),
     )
+    if boundary is not None:
+        args["permissions_boundary"] = boundary.arn
+    return args
 
 
 def image_pipeline_args(settings: Settings, project_dir: Path, tags: dict[str, str]) -> ImagePipelineArgs:
@@ -265,7 +284,8 @@ def fleet_service(name: str, service: Service, *, image: pulumi.Input[str], endp
     return spec
 
 
-def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secrets, network, load_balancer, state, alerts, tags: dict[str, str]) -> FleetArgs:
+def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secrets, network, load_balancer, state, alerts, tags: dict[str, str],
+               boundary=None) -> FleetArgs:
     """One fleet: its group's shape, its services, where it runs, and what its services' stores ask of it.
 
     Each fleet gets the statements, security groups and hop limit of its own services' `uses` only.
@@ -293,6 +313,8 @@ def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secre
         **group_shape(settings.fleets[fleet_name]),
     )
     args.update(store_access(contract.uses_of(s.uses for s in services.values()), state))
+    if boundary is not None:
+        args["permissions_boundary"] = boundary.arn
     return args
 
 
@@ -344,8 +366,11 @@ def store_access(uses: list[str], state) -> dict[str, Any]:
     return access
 
 
-def delivery_args(settings: Settings, *, secrets, fleets: dict, images, tags: dict[str, str]) -> DeliveryArgs:
-    """A promoted stack's deploy role may also tag, as releases, the digests it runs from its source's repositories."""
+def delivery_args(settings: Settings, *, secrets, fleets: dict, golden_ami, images, boundary, tags: dict[str, str]) -> DeliveryArgs:
+    """The deploy role passes the fleets' and the image build's roles, and creates roles only under
+    `boundary`; a production stack's pull requests preview offline, so its preview role trusts main
+    only. A promoted stack's deploy role may also tag, as releases, the digests it runs from its
+    source's repositories."""
     delivery = settings.delivery
     promoted = sorted(name for name, image in settings.images.items() if image.release is not None)
     release = (
@@ -353,10 +378,13 @@ def delivery_args(settings: Settings, *, secrets, fleets: dict, images, tags: di
     )
     return DeliveryArgs(
         stack=settings.stack,
+        project=settings.project,
         github_repository=delivery.github_repository,
         state_bucket=delivery.state_bucket,
         service_secrets_key_arn=secrets.key_arn,
-        pass_role_arns=[f.role_arn for _, f in sorted(fleets.items())],
+        pass_role_arns=pulumi.Output.all(*[f.role_arn for _, f in sorted(fleets.items())], golden_ami.build_role_arn),
+        permissions_boundary_arn=boundary.arn,
+        pull_request_previews=not checks.is_production(settings.stack),
         tags=tags,
         **release,
         **_present(

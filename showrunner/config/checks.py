@@ -17,6 +17,14 @@ from showrunner.config.values import host_port
 from showrunner_components.state.contract import reserved_env
 
 PROD_STACKS = ("prod", "production")
+"""Production stacks, by name: the one place the program decides it (copies in the policy pack and
+tools/stacks are kept equal by a unit test)."""
+
+
+def is_production(stack: str) -> bool:
+    """Whether `stack` is production: its data stays protected, its load balancer is logged and
+    protected, and its pull requests get no credentials."""
+    return stack in PROD_STACKS
 
 
 @cache
@@ -211,7 +219,7 @@ def ensure_visibility_timeout_above_longest_task(config: Parsed) -> list[str]:
 
 
 def ensure_prod_stacks_protected(config: Parsed) -> list[str]:
-    if config.state is None or config.state.protect or config.stack not in PROD_STACKS:
+    if config.state is None or config.state.protect or not is_production(config.stack):
         return []
     return [f"{path_of('state', 'protect')}: stack \"{config.stack}\" keeps its data protected; only a non-prod stack may set protect: false"]
 
@@ -219,7 +227,7 @@ def ensure_prod_stacks_protected(config: Parsed) -> list[str]:
 def ensure_prod_load_balancer_kept(config: Parsed) -> list[str]:
     """A production stack keeps its load balancer's deletion protection and access logs."""
     balancer = config.load_balancer
-    if balancer is None or config.stack not in PROD_STACKS:
+    if balancer is None or not is_production(config.stack):
         return []
     problems = []
     if not balancer.deletion_protection:
@@ -237,7 +245,7 @@ def ensure_prod_load_balancer_kept(config: Parsed) -> list[str]:
 
 def ensure_prod_alerts_reach_someone(config: Parsed) -> list[str]:
     """A production stack's alarms notify at least one subscriber."""
-    if config.alerts is None or config.alerts.subscriptions or config.stack not in PROD_STACKS:
+    if config.alerts is None or config.alerts.subscriptions or not is_production(config.stack):
         return []
     return [
         f"{path_of('alerts', 'subscriptions')}: stack \"{config.stack}\" has alarms that would reach no one; "

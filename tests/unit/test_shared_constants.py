@@ -3,8 +3,12 @@ it keeps its own copies, and these tests keep them equal."""
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
+
 from showrunner import mocks, policy
 from showrunner.config import checks, stackfile
+from tests.conftest import PROJECT_DIR
 
 
 def test_one_secret_marker():
@@ -14,3 +18,8 @@ def test_one_secret_marker():
 
 def test_the_same_stacks_are_prod():
     assert policy.rules().PROD_STACKS == frozenset(checks.PROD_STACKS)
+    # tools/stacks (the workflows' stack list: production stacks get offline pull-request previews).
+    loader = importlib.machinery.SourceFileLoader("stacks_tool", str(PROJECT_DIR / "tools" / "stacks"))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("stacks_tool", loader))
+    loader.exec_module(module)
+    assert module.PROD_STACKS == checks.PROD_STACKS

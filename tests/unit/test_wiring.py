@@ -108,10 +108,11 @@ def test_routes_come_from_services_with_a_route(prod):
         {"name": "django", "port": 8000, "priority": 1000, "path_patterns": ["/*"], "host_headers": [], "health_check_path": "/readyz"},
     ]
     assert (args["subnet_ids"], args["deregistration_delay"], args["idle_timeout"]) == (["subnet-p1", "subnet-p2"], 60, 60)
-    assert (args["deletion_protection"], args["access_logs"], args["access_log_retention_days"]) == (True, True, 90)
+    assert (args["deletion_protection"], args["access_logs_bucket_prefix"], args["access_logs_days"]) == (True, "showrunner-prod-alb-logs", 90)
     assert (args["stack"], args["alarm_actions"], args["alarms"]) == ("prod", [stand_ins.TOPIC_ARN], {"elb_5xx_per_minute": 10})
     staging = load_stack(PROJECT_DIR, "staging")[3]
-    assert wiring.load_balancer_args(staging, _stand_in("network"), _stand_in("alerts"), {})["deletion_protection"] is False
+    staging_args = wiring.load_balancer_args(staging, _stand_in("network"), _stand_in("alerts"), {})
+    assert staging_args["deletion_protection"] is False and "access_logs_bucket_prefix" not in staging_args
 
 
 def test_stores_in_rds_and_elasticache_words(prod):

@@ -46,7 +46,8 @@ class FleetService(TypedDict):
     target_group_arn: NotRequired[pulumi.Input[str]]
     """The load balancer target group to register hosts in. Default: not routed; no port is opened."""
     target_group_arn_suffix: NotRequired[pulumi.Input[str]]
-    """That target group's ARN suffix; needed with `requests_per_target` and for the service's alarms."""
+    """That target group's ARN suffix; needed with `requests_per_target`, and for the service's
+    alarms (with the fleet's `load_balancer_arn_suffix`). Default: none, the service has no alarms."""
 
 
 class FleetScheduledAction(TypedDict):
@@ -140,8 +141,9 @@ class FleetArgs(TypedDict):
     data_volume_size: NotRequired[int]
     """GiB, gp3, encrypted: Docker's data root (`/mnt/docker`). Default: 60."""
     health_check_grace_period: NotRequired[int]
-    """Seconds before load balancer health counts for a new host; also the refresh's warm-up
-    (and twice it, its checkpoint delay). Default: 180."""
+    """Seconds before health checks count for a new host (the load balancer's when a service is
+    routed, else EC2 status checks); also the refresh's warm-up (and twice it, its checkpoint delay).
+    Default: 180."""
     min_free_mb: NotRequired[int]
     """MiB the disk guard wants free on the data root before a unit starts. Default: 2048."""
     image_id: pulumi.Input[str]
@@ -157,13 +159,17 @@ class FleetArgs(TypedDict):
     load_balancer_security_group_id: NotRequired[pulumi.Input[str]]
     """The load balancer's group: it alone reaches a routed service's port. Needed with a routed service."""
     load_balancer_arn_suffix: NotRequired[pulumi.Input[str]]
-    """Needed with `requests_per_target` (the metric's resource label)."""
+    """Needed with `requests_per_target` (the metric's resource label) and for the routed services'
+    alarms. Default: none, no request scaling and no service alarms."""
     deregistration_delay: NotRequired[int]
     """The target groups' draining seconds; a terminating host is held that long, plus `docker
     stop`, plus 30 s. Default: 30."""
     http_put_response_hop_limit: NotRequired[int]
     """IMDSv2 is always required. Default: hop limit 1, containers on the bridge network cannot
     reach the instance role. 2 lets them (for containers that call AWS APIs themselves)."""
+    permissions_boundary: NotRequired[pulumi.Input[str]]
+    """The managed policy the instance role carries as its permissions boundary (a deploy role that
+    may create roles only with it). Default: none."""
     additional_role_statements: NotRequired[pulumi.Input[list[dict[str, Any]]]]
     """IAM statements appended to the instance role's policy. Default: none."""
     peer_security_groups: NotRequired[list[FleetPeerSecurityGroup]]

@@ -83,13 +83,10 @@ def check_args(name: str, args: FleetArgs) -> None:
         routed = [s["name"] for s in args["services"] if "target_group_arn" in s]
         if routed and "load_balancer_security_group_id" not in args:
             raise ValueError(f"routed services ({', '.join(routed)}) need load_balancer_security_group_id")
-        unlabelled = [s["name"] for s in args["services"] if "target_group_arn" in s and "target_group_arn_suffix" not in s]
-        if routed and ("load_balancer_arn_suffix" not in args or unlabelled):
-            raise ValueError(
-                "routed services need load_balancer_arn_suffix and each its target_group_arn_suffix "
-                "(their alarms' and request scaling's dimensions)"
-                + (f"; missing for {', '.join(unlabelled)}" if unlabelled else "")
-            )
+        if routed and "requests_per_target" in args:
+            unlabelled = [s["name"] for s in args["services"] if "target_group_arn" in s and "target_group_arn_suffix" not in s]
+            if "load_balancer_arn_suffix" not in args or unlabelled:
+                raise ValueError("requests_per_target needs load_balancer_arn_suffix and each routed service's target_group_arn_suffix")
     except ValueError as error:
         raise ValueError(f"fleet {name}: {error}") from None
 
@@ -165,6 +162,7 @@ class Fleet(pulumi.ComponentResource):
             f"{name}-role",
             assume_role_policy=partition.apply(lambda p: iam.to_json(ec2_trust_policy(p))),
             description=f"showrunner {args['stack']} fleet {name} hosts",
+            permissions_boundary=args.get("permissions_boundary"),
             tags=merge_tags(tags, f"{name}-role"),
             opts=child,
         )
@@ -368,11 +366,14 @@ class Fleet(pulumi.ComponentResource):
         )
 
     def _service_alarms(self) -> list[aws.cloudwatch.MetricAlarm]:
-        """Per routed service: its 5xx rate, unhealthy hosts and p99, on its target group."""
+        """Per routed service: its 5xx rate, unhealthy hosts and p99, on its target group (whose ARN
+        suffix, and the load balancer's, are the alarms' dimensions: a service without them has none)."""
         name, args, limits = self._name, self._args, self._thresholds
         prefix = f"showrunner-{args['stack']}"
         made = []
-        for service in self._routed:
+        if "load_balancer_arn_suffix" not in args:
+            return made
+        for service in (s for s in self._routed if "target_group_arn_suffix" in s):
             service_name, balancer, target_group = service["name"], args["load_balancer_arn_suffix"], service["target_group_arn_suffix"]
             for suffix, spec in (
                 ("5xx", alarms.target_5xx_rate(f"{prefix}-{service_name}-5xx", balancer, target_group, limits["target_5xx_percent"])),
@@ -408,7 +409,9 @@ class Fleet(pulumi.ComponentResource):
             min_size=args["min_size"],
             max_size=args["max_size"],
             desired_capacity=args.get("desired_capacity", args["min_size"]),
-            health_check_type="ELB",
+            # ELB health checks need a target group to come from; a group no load balancer serves
+            # has only EC2 status checks, so it says so.
+            health_check_type="ELB" if self._routed else "EC2",
             health_check_grace_period=grace,
             target_group_arns=[s["target_group_arn"] for s in self._routed],
             instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(

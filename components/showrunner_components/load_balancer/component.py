@@ -1,15 +1,14 @@
 """The Application Load Balancer that replaced 2015's nginx upstreams.
 
 HTTPS on 443 with the configured certificate; HTTP on 80 only redirects; anything no rule matches
-gets a fixed 404; invalid header fields are dropped; deletion protection is on. Each routed
-service gets one target group (its health check, a deregistration delay, slow start with round
-robin) and one listener rule, both from its `LoadBalancerRoute`. Access logs go to a private S3
-bucket of its own (lifecycle, the policy ELB's log delivery needs), and an alarm watches the 5xx
-the load balancer gives itself; the routes' own alarms belong to the fleet serving them.
+gets a fixed 404; invalid header fields are dropped. Each routed service gets one target group
+(its health check, a deregistration delay, slow start with round robin) and one listener rule,
+both from its `LoadBalancerRoute`. An alarm watches the 5xx the load balancer gives itself; the
+routes' own alarms belong to the fleet serving them.
 """
 
 import json
-from typing import NotRequired, TypedDict
+from typing import NamedTuple, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -19,18 +18,48 @@ from showrunner_components.tagging import merge_tags
 
 __all__ = ["LoadBalancer", "LoadBalancerAlarms", "LoadBalancerArgs", "LoadBalancerRoute"]
 
+
+class _AccessLogs(NamedTuple):
+    bucket: pulumi.Output[str]
+    policy: pulumi.Resource
+
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 """TLS 1.3 and 1.2 only: AWS's recommended policy for public listeners."""
 DEFAULT_HEALTH_CHECK_PATH = "/healthz"
 DEFAULT_IDLE_TIMEOUT = 60
 DEFAULT_DEREGISTRATION_DELAY = 30
 DEFAULT_SLOW_START = 30
-DEFAULT_ACCESS_LOG_RETENTION_DAYS = 90
+DEFAULT_ACCESS_LOG_DAYS = 90
 ACCESS_LOG_PREFIX = "alb"
-LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
-"""ELB's log delivery in Regions opened since August 2022; older Regions write as the Region's ELB
-account (`aws.elb.get_service_account`). The policy names both
-(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html)."""
+# Who writes a load balancer's access logs: in Regions opened before August 2022, Elastic Load
+# Balancing's account there; elsewhere its log-delivery service. Source: Elastic Load Balancing User
+# Guide, "Enable access logs for your Application Load Balancer", step 2 (bucket policy).
+ELB_LOG_ACCOUNTS = {
+    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980", "us-west-2": "797873946194",
+    "af-south-1": "098369216593", "ap-east-1": "754344448648", "ap-southeast-3": "589379963580", "ap-south-1": "718504428378",
+    "ap-northeast-3": "383597477331", "ap-northeast-2": "600734575887", "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266", "ap-northeast-1": "582318560864", "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928", "eu-west-1": "156460612806", "eu-west-2": "652711504416", "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667", "eu-north-1": "897822967062", "me-south-1": "076674570225", "sa-east-1": "507241528517",
+}
+
+
+def access_log_policy(bucket: str, account: str, region: str, partition: str = "aws", prefix: str = ACCESS_LOG_PREFIX) -> dict:
+    """The log bucket's policy: Elastic Load Balancing may put objects under this account's prefix, nothing else."""
+    principal = {"AWS": f"arn:{partition}:iam::{ELB_LOG_ACCOUNTS[region]}:root"} if region in ELB_LOG_ACCOUNTS else {
+        "Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ElbAccessLogs",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:PutObject",
+                "Resource": f"arn:{partition}:s3:::{bucket}/{prefix}/AWSLogs/{account}/*",
+            }
+        ],
+    }
 
 
 class LoadBalancerRoute(TypedDict):
@@ -59,8 +88,7 @@ class LoadBalancerAlarms(TypedDict):
 
 class LoadBalancerArgs(TypedDict):
     stack: NotRequired[str]
-    """The deployment name: its alarm is `showrunner-<stack>-<name>-elb-5xx`, its log bucket
-    `showrunner-<stack>-<name>-logs-<account>`. Default: Pulumi names both."""
+    """The deployment name: its alarm is `showrunner-<stack>-<name>-elb-5xx`. Default: Pulumi names the alarm."""
     certificate_arn: pulumi.Input[str]
     """The ACM certificate of the HTTPS listener."""
     vpc_id: pulumi.Input[str]
@@ -76,12 +104,13 @@ class LoadBalancerArgs(TypedDict):
     slow_start: NotRequired[int]
     """Seconds over which a new target's share of requests ramps up; 0 turns it off. Default: 30."""
     deletion_protection: NotRequired[bool]
-    """AWS refuses to delete the load balancer until this is turned off. Default: true."""
-    access_logs: NotRequired[bool]
-    """Every request logged to an S3 bucket created here (public access blocked, SSE-S3, which is
-    all ELB writes with). Default: true."""
-    access_log_retention_days: NotRequired[int]
-    """Days the access logs are kept. Default: 90."""
+    """The load balancer cannot be deleted (nor replaced) until this is turned off. Default: off."""
+    access_logs_bucket_prefix: NotRequired[str]
+    """Write access logs to a new bucket named `<prefix>-<account id>` (bucket names are global):
+    public access blocked, S3-managed encryption, objects expiring after `access_logs_days`, writable
+    only by Elastic Load Balancing's log delivery. Default: no access logs."""
+    access_logs_days: NotRequired[int]
+    """Days access logs are kept. Default: 90."""
     alarm_actions: NotRequired[pulumi.Input[list[str]]]
     """What its alarm notifies (`Alerts.topic_arn`) when it fires and recovers. Default: none."""
     alarms: NotRequired[LoadBalancerAlarms]
@@ -144,7 +173,7 @@ class LoadBalancer(pulumi.ComponentResource):
     target_group_arn_suffixes: pulumi.Output[dict[str, str]]
     """Route name → `targetgroup/<name>/<id>`, for request-count scaling and the routes' alarms."""
     access_log_bucket: pulumi.Output[str]
-    """The access logs' bucket (empty when `access_logs` is false); objects under `alb/AWSLogs/<account>/`."""
+    """The access logs' bucket, objects under `alb/AWSLogs/<account>/`; empty without access logs."""
     alarm_arns: pulumi.Output[list[str]]
     """Its own alarm (the 5xx it gives itself)."""
 
@@ -155,13 +184,16 @@ class LoadBalancer(pulumi.ComponentResource):
         super().__init__("showrunner:index:LoadBalancer", name, None, opts)
         tags = merge_tags(args.get("tags", {}), None, Service="load-balancer")
         group = self._security_group(name, args, tags)
-        logs = self._access_logs(name, args, tags) if args.get("access_logs", True) else None
+        logs = self._access_logs(name, args, tags) if "access_logs_bucket_prefix" in args else None
         balancer, https = self._balancer(name, args, group, tags, logs)
         target_groups = {route["name"]: self._route(name, args, route, https) for route in routes}
-        limits = args.get("alarms", {})
         alarm = aws.cloudwatch.MetricAlarm(
             f"{name}-alarm-elb-5xx",
-            **alarms.load_balancer_5xx(f"showrunner-{args['stack']}-{name}-elb-5xx" if "stack" in args else None, balancer.arn_suffix, limits.get("elb_5xx_per_minute", alarms.LOAD_BALANCER_5XX_PER_MINUTE)),
+            **alarms.load_balancer_5xx(
+                f"showrunner-{args['stack']}-{name}-elb-5xx" if "stack" in args else None,
+                balancer.arn_suffix,
+                args.get("alarms", {}).get("elb_5xx_per_minute", alarms.LOAD_BALANCER_5XX_PER_MINUTE),
+            ),
             alarm_actions=args.get("alarm_actions", []),
             ok_actions=args.get("alarm_actions", []),
             tags=merge_tags(tags, f"{name}-alarm-elb-5xx"),
@@ -174,7 +206,7 @@ class LoadBalancer(pulumi.ComponentResource):
         self.security_group_id = group.id
         self.target_group_arns = pulumi.Output.from_input({n: tg.arn for n, tg in target_groups.items()})
         self.target_group_arn_suffixes = pulumi.Output.from_input({n: tg.arn_suffix for n, tg in target_groups.items()})
-        self.access_log_bucket = logs[0].bucket if logs is not None else pulumi.Output.from_input("")
+        self.access_log_bucket = logs.bucket if logs is not None else pulumi.Output.from_input("")
         self.alarm_arns = pulumi.Output.all(alarm.arn)
         self.register_outputs(
             {
@@ -213,50 +245,36 @@ class LoadBalancer(pulumi.ComponentResource):
                 )
         return group
 
-    def _access_logs(self, name: str, args: LoadBalancerArgs, tags: dict[str, str]) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
-        """The access logs' bucket: owner-enforced, SSE-S3, public access blocked, expiring, writable by ELB's log delivery only."""
+    def _access_logs(self, name: str, args: LoadBalancerArgs, tags: dict[str, str]):
+        """The access-log bucket: private, encrypted by S3, expiring, and writable by ELB's log delivery only."""
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = aws.get_caller_identity_output(opts=invoke).account_id
-        # Bucket names are global: the account id keeps two accounts' stacks of one name apart.
-        bucket_name = account.apply(lambda a: f"showrunner-{args['stack']}-{name}-logs-{a}") if "stack" in args else None
+        bucket_name = account.apply(lambda a: f"{args['access_logs_bucket_prefix']}-{a}")
         bucket = aws.s3.Bucket(f"{name}-access-logs", bucket=bucket_name, tags=merge_tags(tags, f"{name}-access-logs"), opts=child)
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-access-logs-public-access", bucket=bucket.id,
-            block_public_acls=True, block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True, opts=child,
-        )
-        aws.s3.BucketOwnershipControls(f"{name}-access-logs-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-access-logs-encryption",
-            bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=child,
+        block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-access-logs-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+            ignore_public_acls=True, restrict_public_buckets=True, opts=child,
         )
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-access-logs-expiry",
             bucket=bucket.id,
-            rules=[{
-                "id": "expire-access-logs",
-                "status": "Enabled",
-                "filter": {"prefix": f"{ACCESS_LOG_PREFIX}/"},
-                "expiration": {"days": args.get("access_log_retention_days", DEFAULT_ACCESS_LOG_RETENTION_DAYS)},
-            }],
+            rules=[{"id": "expire-access-logs", "status": "Enabled", "filter": {"prefix": f"{ACCESS_LOG_PREFIX}/"},
+                    "expiration": {"days": args.get("access_logs_days", DEFAULT_ACCESS_LOG_DAYS)}}],
             opts=child,
         )
-        partition = aws.get_partition_output(opts=invoke).partition
-        writer = aws.elb.get_service_account_output(opts=invoke).arn
-        policy = aws.s3.BucketPolicy(
-            f"{name}-access-logs-policy",
-            bucket=bucket.id,
-            policy=pulumi.Output.all(partition, bucket.bucket, account, writer).apply(lambda v: json.dumps(access_log_policy(*v))),
-            opts=child,
-        )
-        return bucket, policy
+        document = pulumi.Output.all(
+            bucket_name,
+            account,
+            aws.get_region_output(opts=invoke).region,
+            aws.get_partition_output(opts=invoke).partition,
+        ).apply(lambda v: json.dumps(access_log_policy(v[0], v[1], v[2], v[3])))
+        policy = aws.s3.BucketPolicy(f"{name}-access-logs-policy", bucket=bucket.id, policy=document,
+                                     opts=pulumi.ResourceOptions(parent=self, depends_on=[block]))
+        return _AccessLogs(bucket.bucket, policy)
 
-    def _balancer(self, name: str, args: LoadBalancerArgs, group, tags: dict[str, str], logs) -> tuple[aws.lb.LoadBalancer, aws.lb.Listener]:
-        """The ALB, its HTTPS listener (404 by default) and the HTTP listener that only redirects.
-
-        With access logs it waits for the bucket policy: ELB checks that it may write when logging is turned on."""
+    def _balancer(self, name: str, args: LoadBalancerArgs, group, tags: dict[str, str], logs: "_AccessLogs | None") -> tuple[aws.lb.LoadBalancer, aws.lb.Listener]:
+        """The ALB, its HTTPS listener (404 by default) and the HTTP listener that only redirects."""
         child = pulumi.ResourceOptions(parent=self)
         balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
@@ -266,10 +284,10 @@ class LoadBalancer(pulumi.ComponentResource):
             security_groups=[group.id],
             idle_timeout=args.get("idle_timeout", DEFAULT_IDLE_TIMEOUT),
             drop_invalid_header_fields=True,
-            enable_deletion_protection=args.get("deletion_protection", True),
-            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=logs[0].bucket, prefix=ACCESS_LOG_PREFIX, enabled=True) if logs else None,
+            enable_deletion_protection=args.get("deletion_protection", False),
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=logs.bucket, prefix=ACCESS_LOG_PREFIX, enabled=True) if logs else None,
             tags=merge_tags(tags, f"{name}-alb"),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs[1]] if logs else []),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs.policy] if logs else []),
         )
         https = aws.lb.Listener(
             f"{name}-https",
@@ -333,26 +351,6 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=child,
         )
         return target_group
-
-
-def access_log_policy(partition: str, bucket: str, account: str, elb_account_arn: str) -> dict:
-    """ELB's log delivery may put objects under `alb/AWSLogs/<account>/`, over TLS; nothing else is granted."""
-    objects = f"arn:{partition}:s3:::{bucket}/{ACCESS_LOG_PREFIX}/AWSLogs/{account}/*"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "ElbAccountWrites", "Effect": "Allow", "Principal": {"AWS": elb_account_arn}, "Action": "s3:PutObject", "Resource": objects},
-            {"Sid": "LogDeliveryWrites", "Effect": "Allow", "Principal": {"Service": LOG_DELIVERY_SERVICE}, "Action": "s3:PutObject", "Resource": objects},
-            {
-                "Sid": "TlsOnly",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [f"arn:{partition}:s3:::{bucket}", f"arn:{partition}:s3:::{bucket}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-        ],
-    }
 
 
 def _condition_args(condition: dict) -> dict:

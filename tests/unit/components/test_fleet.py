@@ -99,6 +99,7 @@ def test_instance_role_statements_resource_by_resource(stack_run, fleet, service
         assert (group["name"], group["retentionInDays"], group["kmsKeyId"]) == (
             f"/showrunner/prod/{fleet}/{service}", 90, one(run, "aws:sns/topic:Topic", "alerts-topic").inputs["kmsMasterKeyId"])
     role = one(run, "aws:iam/role:Role", f"{fleet}-role")
+    assert role.inputs["permissionsBoundary"] == f"arn:aws:iam::{ACCOUNT}:policy/showrunner-prod-boundary"
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
     attached = [a.name for a in by_type(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.inputs["role"] == role.name]
@@ -190,7 +191,9 @@ def test_groups_refresh_roll_and_ignore_desired_capacity(stack_run):
     for name, group in groups.items():
         inputs = group.inputs
         assert group.ignore_changes == ["desiredCapacity"]
-        assert inputs["healthCheckType"] == "ELB" and inputs["healthCheckGracePeriod"] == 180
+        # ELB health checks only where a target group serves the group; EC2 status checks elsewhere.
+        assert inputs["healthCheckType"] == ("ELB" if inputs.get("targetGroupArns") else "EC2")
+        assert inputs["healthCheckGracePeriod"] == 180
         preferences = {
             "minHealthyPercentage": 90,
             "skipMatching": True,
@@ -215,6 +218,7 @@ def test_groups_refresh_roll_and_ignore_desired_capacity(stack_run):
     assert groups["ops-asg"].inputs["launchTemplate"]["version"] == "1"
     assert len(groups["www-asg"].inputs["targetGroupArns"]) == 1
     assert groups["worker-asg"].inputs.get("targetGroupArns", []) == []
+    assert [n for n, g in sorted(groups.items()) if g.inputs["healthCheckType"] == "EC2"] == ["ops-asg", "worker-asg"]
 
 
 def test_scaling_policies_and_weekly_schedules(stack_run):
@@ -334,11 +338,7 @@ def _args(**overrides) -> dict:
         ({"instance_types": []}, "instance_types is empty"),
         ({"min_size": 3}, "needs min_size <= desired_capacity <= max_size"),
         ({"load_balancer_security_group_id": None}, "routed services (web) need load_balancer_security_group_id"),
-        ({"load_balancer_arn_suffix": None}, "routed services need load_balancer_arn_suffix and each its target_group_arn_suffix"),
-        ({"services": [{"name": "web", "type": "web", "image": "r@sha256:" + "3" * 64, "command": "serve", "ports": ["8000:8000"],
-                        "target_group_arn": "arn:tg"}]},
-         "routed services need load_balancer_arn_suffix and each its target_group_arn_suffix (their alarms' and request scaling's "
-         "dimensions); missing for web"),
+        ({"requests_per_target": 100, "load_balancer_arn_suffix": None}, "requests_per_target needs load_balancer_arn_suffix"),
         ({"services": [{"name": "web", "type": "web", "image": "r@sha256:" + "3" * 64, "command": "serve", "target_group_arn": "arn:tg"}]},
          'service "web": a routed service needs ports, the first one HOST:CONTAINER (given: None)'),
         ({"services": [{"name": "a", "type": "worker", "image": "i", "command": "c"}] * 2}, "services a are given twice"),

@@ -27,45 +27,16 @@ def test_listeners(stack_run):
     assert len(alb["subnets"]) == 3
 
 
-def test_prod_keeps_its_load_balancer_and_logs_every_request(stack_run):
+def test_prod_logs_its_access_and_the_alb_alarms_on_its_own_5xx(stack_run):
     run = stack_run("prod")
     alb = one(run, "aws:lb/loadBalancer:LoadBalancer", "web-alb")
-    bucket = one(run, "aws:s3/bucket:Bucket", "web-access-logs")
-    assert alb.inputs["enableDeletionProtection"] is True
-    assert bucket.inputs["bucket"] == "showrunner-prod-web-logs-123456789012"
-    assert alb.inputs["accessLogs"] == {"bucket": "showrunner-prod-web-logs-123456789012", "prefix": "alb", "enabled": True}
     # ELB checks it may write when logging is turned on: the load balancer waits for the policy.
-    policy = one(run, "aws:s3/bucketPolicy:BucketPolicy", "web-access-logs-policy")
-    assert policy.urn in alb.dependencies
-    document = json.loads(policy.inputs["policy"])
-    writers = {s["Sid"]: s["Principal"] for s in document["Statement"] if s["Effect"] == "Allow"}
-    assert writers == {"ElbAccountWrites": {"AWS": "arn:aws:iam::127311923021:root"},
-                       "LogDeliveryWrites": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}}
-    assert {s["Resource"] for s in document["Statement"] if s["Effect"] == "Allow"} == {
-        f"arn:aws:s3:::{policy.inputs['bucket']}/alb/AWSLogs/123456789012/*"}
-    block = one(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "web-access-logs-public-access").inputs
-    assert all(block[flag] is True for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
-    expiry = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "web-access-logs-expiry").inputs
-    assert expiry["rules"] == [{"id": "expire-access-logs", "status": "Enabled", "filter": {"prefix": "alb/"}, "expiration": {"days": 90}}]
-    encryption = one(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "web-access-logs-encryption")
-    assert encryption.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    assert one(run, "aws:s3/bucketPolicy:BucketPolicy", "web-access-logs-policy").urn in alb.dependencies
     alarm = one(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-alarm-elb-5xx").inputs
     assert (alarm["name"], alarm["metricName"], alarm["threshold"]) == ("showrunner-prod-web-elb-5xx", "HTTPCode_ELB_5XX_Count", 10)
-    assert alarm["alarmActions"] == [run.outputs["alerts_topic_arn"]]
-    # Staging may be torn down: deletion protection off, access logs kept.
-    staging = one(stack_run("staging"), "aws:lb/loadBalancer:LoadBalancer", "web-alb").inputs
-    assert staging["enableDeletionProtection"] is False and staging["accessLogs"]["enabled"] is True
-
-
-def test_the_access_log_policy_grants_only_object_writes_under_the_prefix_over_tls():
-    assert access_log_policy("aws", "logs-bucket", "111122223333", "arn:aws:iam::127311923021:root")["Statement"][2] == {
-        "Sid": "TlsOnly",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": ["arn:aws:s3:::logs-bucket", "arn:aws:s3:::logs-bucket/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
+    assert re.fullmatch(r"app/web-alb-\w+/\w+", alarm["dimensions"]["LoadBalancer"])
+    assert alarm["alarmActions"] == alarm["okActions"] == [run.outputs["alerts_topic_arn"]]
+    assert run.outputs["access_log_bucket"] == "showrunner-prod-alb-logs-123456789012"
 
 
 def test_one_target_group_and_rule_per_routed_service(stack_run):
@@ -137,3 +108,35 @@ def test_rule_conditions_put_hosts_before_paths_and_leave_out_what_is_empty():
     assert rule_conditions(route) == [{"host_header": {"values": ["a.example"]}}, {"path_pattern": {"values": ["/a/*"]}}]
     assert rule_conditions(_route("a", 1, path_patterns=["/a/*"], host_headers=[])) == [{"path_pattern": {"values": ["/a/*"]}}]
     assert health_check(route)["path"] == "/healthz"
+
+
+def test_prod_keeps_its_load_balancer_and_its_access_logs(stack_run):
+    prod = stack_run("prod")
+    alb = one(prod, "aws:lb/loadBalancer:LoadBalancer", "web-alb").inputs
+    bucket = "showrunner-prod-alb-logs-123456789012"
+    assert alb["enableDeletionProtection"] is True
+    assert alb["accessLogs"] == {"bucket": bucket, "prefix": "alb", "enabled": True}
+    assert one(prod, "aws:s3/bucket:Bucket", "web-access-logs").inputs["bucket"] == bucket
+    block = one(prod, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "web-access-logs-public-access").inputs
+    assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    policy = json.loads(one(prod, "aws:s3/bucketPolicy:BucketPolicy", "web-access-logs-policy").inputs["policy"])
+    assert policy == access_log_policy(bucket, "123456789012", "us-east-1")
+    staging = one(stack_run("staging"), "aws:lb/loadBalancer:LoadBalancer", "web-alb").inputs
+    assert staging["enableDeletionProtection"] is False and "accessLogs" not in staging
+    assert by_type(stack_run("staging"), "aws:s3/bucketPolicy:BucketPolicy") == []
+
+
+def test_only_elastic_load_balancing_may_write_the_access_logs():
+    assert access_log_policy("logs", "123456789012", "us-east-1") == {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "ElbAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::127311923021:root"},
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::logs/alb/AWSLogs/123456789012/*",
+        }],
+    }
+    # A Region opened after August 2022 takes the log-delivery service instead of an ELB account.
+    newer = access_log_policy("logs", "123456789012", "ap-southeast-5")
+    assert newer["Statement"][0]["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
