@@ -30,6 +30,13 @@ def _writable(path: str | None, flag: str) -> None:
         raise UsageError(f"{flag} {path}: directory {Path(path).resolve().parent} does not exist")
 
 
+def _write_whole(path: Path, text: str) -> None:
+    """Write `text` to `path` all at once: a reader never sees half a file, and a failure leaves none."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    partial.replace(path)
+
+
 def _preview(args: argparse.Namespace) -> int:
     from showrunner import engine, policy, preview
 
@@ -38,7 +45,7 @@ def _preview(args: argparse.Namespace) -> int:
     sys.stdout.write(preview.render_tree(run))
     document = preview.preview_document(run)
     if args.json:
-        Path(args.json).write_text(preview.dumps(document))
+        _write_whole(Path(args.json), preview.dumps(document))
         print(f"\nwrote {args.json}")
     report = policy.check_document(document)
     print()
@@ -124,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ConfigError as error:
-        print(f"error: invalid configuration for stack {getattr(args, 'stack', '?')} ({len(error.problems)} problems):", file=sys.stderr)
+        print(f"error: {error.headline(getattr(args, 'stack', '?'))}:", file=sys.stderr)
         for line in error.problems:
             print(f"  {line}", file=sys.stderr)
         return 2

@@ -20,7 +20,8 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from showrunner.config import stackfile
-from showrunner.config import Settings, load_settings
+from showrunner.config import Settings
+from showrunner.config.loading import load_config
 from showrunner.mocks import RecordedResource, RecordingMonitor, ShowrunnerMocks
 
 class OfflineRunError(Exception):
@@ -43,9 +44,16 @@ def load_stack(project_dir: Path, stack: str, config_file: Path | None = None):
     Raises `StackConfigError` for an unreadable file and `ConfigError` for invalid config.
     """
     project = stackfile.load_project(project_dir)
-    stack_values = stackfile.load_stack_file(config_file or project.stack_file(stack), project)
-    config, secret_keys = stackfile.cli_config(project, stack_values)
-    settings = load_settings(stackfile.namespace_values(project, config), project=project.name, stack=stack)
+    stack_file = stackfile.load_stack_file(config_file or project.stack_file(stack), project)
+    config, secret_keys = stackfile.cli_config(project, stack_file.values)
+    settings = load_config(
+        project,
+        config,
+        stack=stack,
+        secret_keys=secret_keys,
+        secure_leaves=stackfile.secure_paths(stack_file.values),
+        problems=[*project.problems, *stack_file.problems],
+    )
     return project, config, secret_keys, settings
 
 

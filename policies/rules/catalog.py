@@ -45,7 +45,7 @@ RULES: tuple[Rule, ...] = (
     Rule("data-ecr-scan-immutable", "ECR repositories scan on push and have immutable tags", check_ecr_repository,
          types=frozenset({"aws:ecr/repository:Repository"})),
     Rule("data-s3-block-public", "S3 buckets block public access", check_buckets_block_public, stack=True),
-    Rule("data-prod-retained", "Stateful resources keep deletion protection or retention in prod",
+    Rule("data-prod-retained", "Stateful resources keep deletion protection or retention in production (tagged Production: true)",
          check_stateful_retained, types=frozenset(STATEFUL)),
     Rule("secrets-no-plaintext", "No secret-looking plaintext in user data, launch templates or environment maps",
          check_no_plaintext_secrets),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 
-from .model import PROD_STACKS, Resource, describe, is_unknown, truthy
+from .model import Resource, describe, is_unknown, truthy
 
 def check_ecr_repository(resource: Resource) -> Iterator[str]:
     scanning = resource.props.get("imageScanningConfiguration")
@@ -66,7 +66,7 @@ STATEFUL = {
 
 
 def check_stateful_retained(resource: Resource) -> Iterator[str]:
-    if resource.stack not in PROD_STACKS or resource.protect:
+    if not resource.production or resource.protect:
         return
     key, wanted = STATEFUL[resource.type]
     if key is not None:
@@ -83,6 +83,6 @@ def check_stateful_retained(resource: Resource) -> Iterator[str]:
     else:
         fix = "set protect=True in its resource options"
     yield (
-        f"{resource.label}: holds data in stack {resource.stack} but neither {fix.removeprefix('set ')} "
+        f"{resource.label}: holds data in production stack {resource.stack} (tagged Production: true) but neither {fix.removeprefix('set ')} "
         f"nor protect=True keeps it from being deleted; {fix} (or protect=True)"
     )

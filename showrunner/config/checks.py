@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from showrunner.config.messages import path_of
+from showrunner.config.messages import count, path_of
 from showrunner.config.models import Delivery, Fleet, GoldenAmi, Images, LoadBalancer, Network, Route, Service, State
 from showrunner.config.values import host_port
+from showrunner_components.fleet.iam import log_group_name
 from showrunner_components.state.contract import reserved_env
-
-PROD_STACKS = ("prod", "production")
+from showrunner_components.state.names import queue_name, resource_name, table_name
+from showrunner_components.tagging import PROGRAM_TAG_KEYS
 
 
 @cache
@@ -93,6 +95,16 @@ class Parsed:
     state: State | None
     tags: dict[str, str] | None
     secrets: dict[str, dict[str, str]] | None
+    production: bool | None
+    """`showrunner:production`; None when malformed (already reported)."""
+    protect: bool | None = True
+    """`state.protect` read on its own, so that it is checked even when the rest of `state` is broken."""
+    region: str | None = None
+    """`aws:region`; None when not set."""
+    provider_tags: dict[str, str] = field(default_factory=dict)
+    """The aws provider's `defaultTags.tags`: it adds them to every resource too."""
+    secret_sections: frozenset[str] = frozenset()
+    """Sections that hold a secret value (already refused); their values are never echoed."""
 
 
 def ensure_services_run_on_defined_fleets(config: Parsed) -> list[str]:
@@ -171,7 +183,7 @@ def ensure_secrets_set_and_listed(config: Parsed) -> list[str]:
         listed = {secret for _, secret in claim.secrets} if claim is not None else set()
         problems += [
             f"{path_of('secrets', name, secret)}: is set but no service lists it in `secrets`; "
-            f"remove it or add it to showrunner:services.{name}.secrets"
+            f"remove it (showrunner:secrets: {{{name}: null}} drops them all) or add it to showrunner:services.{name}.secrets"
             for secret in names
             if secret not in listed
         ]
@@ -181,7 +193,7 @@ def ensure_secrets_set_and_listed(config: Parsed) -> list[str]:
 def ensure_every_fleet_runs_a_service(config: Parsed) -> list[str]:
     used = {claim.fleet for claim in config.claims.values()}
     return [
-        f'{path_of("fleets", name)}: no service runs on this fleet; remove it or assign a service'
+        f'{path_of("fleets", name)}: no service runs on this fleet; remove it (showrunner:fleets: {{{name}: null}}) or assign a service'
         for name in config.fleets
         if name not in used
     ]
@@ -197,10 +209,14 @@ def ensure_visibility_timeout_above_longest_task(config: Parsed) -> list[str]:
     ]
 
 
-def ensure_prod_stacks_protected(config: Parsed) -> list[str]:
-    if config.state is None or config.state.protect or config.stack not in PROD_STACKS:
+def ensure_production_protected(config: Parsed) -> list[str]:
+    """A stack that declares itself production keeps its stateful resources protected, whatever its name."""
+    if config.production is not True or config.protect is not False:
         return []
-    return [f"{path_of('state', 'protect')}: stack \"{config.stack}\" keeps its data protected; only a non-prod stack may set protect: false"]
+    return [
+        f"{path_of('state', 'protect')}: stack \"{config.stack}\" declares showrunner:production: true, so its data stays "
+        "protected; remove protect: false (or declare showrunner:production: false if this stack is not production)"
+    ]
 
 
 def ensure_stores_defined(config: Parsed) -> list[str]:
@@ -264,6 +280,245 @@ def celery_queue_names(command: str) -> list[str]:
     return [n for n in names if n]
 
 
+# --- what AWS refuses at deploy time ------------------------------------------------------------
+
+TAGS_MAX = 50
+"""Tags per resource (AWS's tagging rules, "Tagging best practices": at most 50 user-created tags)."""
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+_TAG_PUNCTUATION = set("_.:/=+-@ ")
+
+
+def _tag_text_ok(text: str) -> bool:
+    """Letters, digits, spaces and `_ . : / = + - @`, as AWS allows in tag keys and values (`\\p{L}\\p{Z}\\p{N}`)."""
+    return all(ch in _TAG_PUNCTUATION or unicodedata.category(ch)[0] in "LNZ" for ch in text)
+
+
+def ensure_tags_follow_aws_rules(config: Parsed) -> list[str]:
+    """Configured tags: AWS's key and value rules, none the program sets itself, and at most 50 in all."""
+    if config.tags is None:
+        return []
+    problems = []
+    hidden = "tags" in config.secret_sections
+    for key, value in config.tags.items():
+        where = path_of("tags", key)
+        if key.lower().startswith("aws:"):
+            problems.append(f"{where}: the aws: prefix is reserved for AWS's own tags; use another key")
+        if not 1 <= len(key) <= TAG_KEY_MAX:
+            problems.append(f"{where}: a tag key is 1-{TAG_KEY_MAX} characters, not {len(key)}")
+        if not _tag_text_ok(key):
+            problems.append(f"{where}: a tag key holds only letters, digits, spaces and _ . : / = + - @")
+        if key in PROGRAM_TAG_KEYS:
+            problems.append(f"{where}: the program sets {key} itself on every resource it applies to; use another key")
+        if len(value) > TAG_VALUE_MAX:
+            problems.append(f"{where}: a tag value is at most {TAG_VALUE_MAX} characters, not {len(value)}")
+        if not _tag_text_ok(value):
+            shown = "its value" if hidden else f'"{value}"'
+            problems.append(f"{where}: {shown} holds characters AWS refuses in a tag value; use letters, digits, spaces and _ . : / = + - @")
+    keys = set(config.tags) | set(config.provider_tags) | set(PROGRAM_TAG_KEYS)
+    if len(keys) > TAGS_MAX:
+        mine = len(set(config.tags) | set(config.provider_tags))
+        problems.append(
+            f"{path_of('tags')}: {count(mine, 'tag')} (with aws:defaultTags) plus the {len(PROGRAM_TAG_KEYS)} the program adds "
+            f"({', '.join(PROGRAM_TAG_KEYS)}) make {len(keys)}; AWS allows {TAGS_MAX} per resource, so keep at most "
+            f"{TAGS_MAX - len(PROGRAM_TAG_KEYS)} of your own"
+        )
+    return problems
+
+
+def ensure_certificate_in_stack_region(config: Parsed) -> list[str]:
+    """An ALB's certificate is an ACM certificate of the ALB's own region."""
+    if config.load_balancer is None or config.region is None:
+        return []
+    region = config.load_balancer.certificate_arn.split(":")[3]
+    if region == config.region:
+        return []
+    return [
+        f"{path_of('load_balancer', 'certificate_arn')}: the certificate is in {region}, but the stack deploys to "
+        f"{config.region} (aws:region); an ALB takes only a certificate of its own region: request or import one there"
+    ]
+
+
+def _glob_covers(wide: str, narrow: str) -> bool:
+    """Whether every text the ALB pattern `narrow` matches is matched by `wide` too (`*` any run, `?` one character)."""
+
+    @cache
+    def covers(i: int, j: int) -> bool:
+        if i == len(wide):
+            return j == len(narrow)
+        if wide[i] == "*":
+            return covers(i + 1, j) or (j < len(narrow) and covers(i, j + 1))
+        if j == len(narrow) or narrow[j] == "*":
+            return False
+        return (wide[i] == "?" or wide[i] == narrow[j]) and covers(i + 1, j + 1)
+
+    return covers(0, 0)
+
+
+def _condition_covers(wide: list[str], narrow: list[str], fold: bool) -> bool:
+    """A condition (paths, or hosts) that matches whatever another matches; an empty one matches everything."""
+    if not wide:
+        return True
+    if not narrow:
+        return False
+    if fold:
+        wide, narrow = [w.lower() for w in wide], [n.lower() for n in narrow]
+    return all(any(_glob_covers(w, n) for w in wide) for n in narrow)
+
+
+def ensure_every_route_can_match(config: Parsed) -> list[str]:
+    """No listener rule is shadowed: one with a lower priority number that matches all it matches takes every request."""
+    routed = sorted(((s.route.priority, name, s.route) for name, s in config.services.items() if s.route is not None), key=lambda r: r[0])
+    problems = []
+    for index, (priority, name, route) in enumerate(routed):
+        for earlier_priority, earlier, first in routed[:index]:
+            if _condition_covers(first.paths, route.paths, fold=False) and _condition_covers(first.hosts, route.hosts, fold=True):
+                what = " and ".join(
+                    part for part in (
+                        f"paths {', '.join(first.paths)}" if first.paths else "",
+                        f"hosts {', '.join(first.hosts)}" if first.hosts else "",
+                    ) if part
+                )
+                problems.append(
+                    f'{path_of("services", name, "route")}: can never receive a request: service "{earlier}" (priority '
+                    f"{earlier_priority}, {what}) matches everything it matches first; give it a priority below "
+                    f"{earlier_priority}, or narrower paths or hosts than {earlier}'s"
+                )
+                break
+    return problems
+
+
+# Listener rules per ALB, besides the default (Elastic Load Balancing quotas for ALBs: 100); each
+# routed service is one rule and one target group.
+RULES_MAX = 100
+
+
+def ensure_listener_rules_within_alb_limits(config: Parsed) -> list[str]:
+    routed = sorted(name for name, claim in config.claims.items() if claim.priority is not None)
+    if len(routed) <= RULES_MAX:
+        return []
+    return [f"{path_of('services')}: {len(routed)} services are routed; an ALB listener takes at most {RULES_MAX} rules, one per routed service"]
+
+
+@dataclass(frozen=True)
+class DerivedName:
+    """A name AWS gives a resource, built from config: what it is, its limit and where its limit is written."""
+
+    resource: str
+    limit: int
+    source: str
+
+
+# Pulumi names a resource given no explicit name `<logical name>-<7 hex digits>`: 8 characters more.
+AUTONAME_SUFFIX = 8
+LOAD_BALANCER_LOGICAL_NAME = "web"
+"""`__main__.py`'s name for the load balancer component; its children are `web-alb`, `web-<service>`."""
+TARGET_GROUP = DerivedName("target group", 32, "Elastic Load Balancing API, CreateTargetGroup: Name, at most 32 characters")
+LOAD_BALANCER = DerivedName("load balancer", 32, "Elastic Load Balancing API, CreateLoadBalancer: Name, at most 32 characters")
+ROLE = DerivedName("IAM role", 64, "IAM API, CreateRole: RoleName, at most 64 characters")
+INSTANCE_PROFILE = DerivedName("instance profile", 128, "IAM API, CreateInstanceProfile: at most 128 characters")
+LAUNCH_TEMPLATE = DerivedName("launch template", 128, "EC2 API, CreateLaunchTemplate: LaunchTemplateName, at most 128 characters")
+LOG_GROUP = DerivedName("log group", 512, "CloudWatch Logs API, CreateLogGroup: logGroupName, at most 512 characters")
+QUEUE = DerivedName("SQS queue", 80, "SQS API, CreateQueue: QueueName, at most 80 characters")
+TABLE = DerivedName("DynamoDB table", 255, "DynamoDB API, CreateTable: TableName, 3-255 characters")
+CACHE = DerivedName("ElastiCache replication group id", 40, "ElastiCache API, CreateReplicationGroup: ReplicationGroupId, at most 40 characters")
+DB = DerivedName("RDS instance identifier", 63, "RDS API, CreateDBInstance: DBInstanceIdentifier, at most 63 characters")
+PARAMETER = DerivedName(
+    "SSM parameter ARN", 1011, "Systems Manager API, PutParameter: Name, at most 1011 characters including the parameter's full ARN"
+)
+# The longest an ARN's fixed parts are: `arn:aws-us-gov:ssm:<region>:<12-digit account>:parameter`.
+_PARAMETER_ARN_PREFIX = len("arn:aws-us-gov:ssm::123456789012:parameter")
+_LONGEST_REGION = len("ap-southeast-5")
+
+
+def _derived_names(config: Parsed) -> list[tuple[str, DerivedName, str]]:
+    """(config path, what it becomes, the name) for every AWS name the program builds from config."""
+    stack = config.stack
+    names: list[tuple[str, DerivedName, str]] = [
+        (path_of("load_balancer"), LOAD_BALANCER, f"{LOAD_BALANCER_LOGICAL_NAME}-alb" + "x" * AUTONAME_SUFFIX),
+    ]
+    for name, claim in config.claims.items():
+        if claim.priority is not None:
+            names.append((path_of("services", name), TARGET_GROUP, f"{LOAD_BALANCER_LOGICAL_NAME}-{name}" + "x" * AUTONAME_SUFFIX))
+    for name in sorted(config.fleet_names or ()):
+        where = path_of("fleets", name)
+        names += [
+            (where, ROLE, f"{name}-role" + "x" * AUTONAME_SUFFIX),
+            (where, INSTANCE_PROFILE, f"{name}-profile" + "x" * AUTONAME_SUFFIX),
+            (where, LAUNCH_TEMPLATE, f"{name}-lt" + "x" * AUTONAME_SUFFIX),
+            (where, LOG_GROUP, log_group_name(stack, name)),
+        ]
+    state = config.state
+    if state is not None:
+        for index, queue in enumerate(state.queues.names if state.queues else ()):
+            names.append((path_of("state", "queues", "names", index), QUEUE, queue_name(stack, queue, dead_letter=True)))
+        for table in state.tables:
+            names.append((path_of("state", "tables", table), TABLE, table_name(stack, table)))
+        if state.cache is not None:
+            names.append((path_of("state", "cache"), CACHE, resource_name(stack, "cache")))
+        if state.mysql is not None:
+            names.append((path_of("state", "mysql"), DB, resource_name(stack, "mysql")))
+    for service, secrets in (config.secrets or {}).items():
+        for secret in secrets:
+            arn = "x" * (_PARAMETER_ARN_PREFIX + _LONGEST_REGION) + f"/showrunner/{stack}/{service}/{secret}"
+            names.append((path_of("secrets", service, secret), PARAMETER, arn))
+    return names
+
+
+def ensure_derived_names_fit(config: Parsed) -> list[str]:
+    """Every AWS name built from a config name fits the limit of the resource it names."""
+    problems = []
+    for where, kind, name in _derived_names(config):
+        if len(name) > kind.limit:
+            over = len(name) - kind.limit
+            problems.append(
+                f"{where}: its name makes a {kind.resource} name of {len(name)} characters, over AWS's {kind.limit} "
+                f"({kind.source}); shorten the name by {count(over, 'character')}"
+            )
+    return problems
+
+
+# Systems Manager Parameter Store quotas: a Standard parameter's value is at most 4 KB.
+SECRET_VALUE_MAX = 4096
+
+
+def ensure_secret_values_fit_ssm(config: Parsed) -> list[str]:
+    """A secret's value fits an SSM Standard parameter; the message never shows the value."""
+    return [
+        f"{path_of('secrets', service, name)}: its value is over SSM's {SECRET_VALUE_MAX} bytes for a parameter; "
+        "store a smaller value (or a reference to where the large one lives)"
+        for service, names in (config.secrets or {}).items()
+        for name, value in names.items()
+        if isinstance(value, str) and len(value.encode()) > SECRET_VALUE_MAX
+    ]
+
+
+def ensure_no_credentials_in_env(config: Parsed) -> list[str]:
+    """A literal credential in `env` (an AWS key, a token, a password in a URL) is refused with its path, never echoed."""
+    if "services" in config.secret_sections:
+        return []  # the section holds a secret and is refused as such
+    findings = _credential_findings()
+    problems = []
+    for name, service in config.services.items():
+        for env, value in service.env.items():
+            found = findings(f"{env}={value}")
+            if found:
+                problems.append(
+                    f"{path_of('services', name, 'env', env)}: holds {found[0]}, a credential in plain text; "
+                    f"set it with pulumi config set --secret --path 'showrunner:secrets.{name}.{env}' <value> and list "
+                    f"{env} in showrunner:services.{name}.secrets instead"
+                )
+    return problems
+
+
+@cache
+def _credential_findings() -> Callable[[str], list[str]]:
+    """The policy pack's own detector (`rules.secrets.secret_findings`): one definition of what a credential looks like."""
+    from showrunner import policy
+
+    return policy.rules().secrets.secret_findings
+
+
 CHECKS: tuple[Callable[[Parsed], list[str]], ...] = (
     ensure_services_run_on_defined_fleets,
     ensure_host_ports_unique_per_fleet,
@@ -273,10 +528,17 @@ CHECKS: tuple[Callable[[Parsed], list[str]], ...] = (
     ensure_secrets_set_and_listed,
     ensure_every_fleet_runs_a_service,
     ensure_visibility_timeout_above_longest_task,
-    ensure_prod_stacks_protected,
+    ensure_production_protected,
     ensure_stores_defined,
     ensure_store_env_not_repeated,
     ensure_workers_consume_configured_queues,
+    ensure_tags_follow_aws_rules,
+    ensure_certificate_in_stack_region,
+    ensure_every_route_can_match,
+    ensure_listener_rules_within_alb_limits,
+    ensure_derived_names_fit,
+    ensure_secret_values_fit_ssm,
+    ensure_no_credentials_in_env,
 )
 """Every cross-entry rule, in the order their problems are listed."""
 

@@ -30,6 +30,7 @@ def state(type_token: str, name: str, inputs: dict, *, stack: str = STACK, prote
 
 
 TAGS = {"Environment": "staging", "Service": "test", "ManagedBy": "pulumi"}
+PROD_TAGS = {**TAGS, "Environment": "prod", "Production": "true"}
 
 # 2015's Packer policy, as the talk showed it: the destructive actions only on instances tagged
 # name = "Packer Builder"; the non-destructive ones on *.
@@ -218,11 +219,15 @@ CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     ("bucket-without-block", [state(BUCKET, "b", {"tags": TAGS})], {"b": ["data-s3-block-public"]}),
     ("bucket-partial-block", [state(BUCKET, "b", {"tags": TAGS}), state(PAB, "b-pab", {"bucket": "b", **FULL_BLOCK, "restrictPublicBuckets": False}, dependencies=[urn(BUCKET, "b")])], {"b": ["data-s3-block-public"]}),
     # --- data-prod-retained
-    ("rds-prod-unprotected", [state(RDS, "db", {"tags": TAGS}, stack="prod")], {"db": ["data-prod-retained"]}),
-    ("rds-prod-deletion-protection", [state(RDS, "db", {"deletionProtection": True, "tags": TAGS}, stack="prod")], {}),
-    ("dynamodb-prod-protect-option", [state(DDB, "t", {"tags": TAGS}, stack="prod", protect=True)], {}),
+    # Production is what the resources say (the Production tag), not the stack's name.
+    ("rds-prod-unprotected", [state(RDS, "db", {"tags": PROD_TAGS}, stack="prod")], {"db": ["data-prod-retained"]}),
+    ("rds-prod-copy-under-another-name", [state(RDS, "db", {"tags": PROD_TAGS}, stack="prd-eu")], {"db": ["data-prod-retained"]}),
+    ("rds-prod-tags-all", [state(RDS, "db", {"tags": TAGS, "tagsAll": PROD_TAGS}, stack="qa")], {"db": ["data-prod-retained"]}),
+    ("rds-prod-deletion-protection", [state(RDS, "db", {"deletionProtection": True, "tags": PROD_TAGS}, stack="prod")], {}),
+    ("dynamodb-prod-protect-option", [state(DDB, "t", {"tags": PROD_TAGS}, stack="prod", protect=True)], {}),
     ("rds-staging-unprotected", [state(RDS, "db", {"tags": TAGS})], {}),
-    ("ecr-prod-force-delete", [state(ECR, "repo", {**GOOD_ECR, "forceDelete": True}, stack="prod")], {"repo": ["data-prod-retained"]}),
+    ("rds-named-prod-but-not-production", [state(RDS, "db", {"tags": TAGS}, stack="prod")], {}),
+    ("ecr-prod-force-delete", [state(ECR, "repo", {**GOOD_ECR, "forceDelete": True, "tags": PROD_TAGS}, stack="prod")], {"repo": ["data-prod-retained"]}),
     # --- secrets-no-plaintext
     ("lt-userdata-secret-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#!/bin/sh\nexport SECRET_KEY=hunter2hunter2hunter2\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-aws-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nwrite_files:\n- content: AKIAIOSFODNN7EXAMPLE\n")})], {"lt": ["secrets-no-plaintext"]}),

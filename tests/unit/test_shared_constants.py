@@ -4,7 +4,8 @@ it keeps its own copies, and these tests keep them equal."""
 from __future__ import annotations
 
 from showrunner import mocks, policy
-from showrunner.config import checks, stackfile
+from showrunner.config import stackfile
+from showrunner_components import tagging
 
 
 def test_one_secret_marker():
@@ -12,5 +13,5 @@ def test_one_secret_marker():
     assert policy.rules().SECRET == stackfile.SECRET_PLACEHOLDER == "[secret]"
 
 
-def test_the_same_stacks_are_prod():
-    assert policy.rules().PROD_STACKS == frozenset(checks.PROD_STACKS)
+def test_one_production_tag():
+    assert policy.rules().PRODUCTION_TAG == tagging.PRODUCTION_TAG == "Production"

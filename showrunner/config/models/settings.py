@@ -81,6 +81,12 @@ SECTIONS: tuple[Section, ...] = (
         "[components/showrunner_components/state/README.md](components/showrunner_components/state/README.md).",
     ),
     Section(
+        "production", bool, "whether this stack is production", absent=lambda: False,
+        doc="`showrunner:production: true` declares the stack production, whatever it is called (a copy of prod named "
+        "`prod-eu` or `prd` is production once it says so). A production stack must keep `state.protect` on; every "
+        "resource of it carries the tag `Production: true`, which the policy pack reads. Default: `false`.",
+    ),
+    Section(
         "tags", dict[str, str], "map of tag key → value", absent=dict,
         doc="Tags on every resource, plus `Environment: <stack>`. `Pulumi.yaml` sets `Project` and `ManagedBy`.",
     ),
@@ -93,6 +99,7 @@ class Settings(_Strict):
 
     project: str
     stack: str
+    production: bool = False
     tags: dict[str, str]
     services: dict[str, Service]
     fleets: dict[str, Fleet]
