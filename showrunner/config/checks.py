@@ -310,11 +310,12 @@ def ensure_tags_follow_aws_rules(config: Parsed) -> list[str]:
             problems.append(f"{where}: a tag key holds only letters, digits, spaces and _ . : / = + - @")
         if key in PROGRAM_TAG_KEYS:
             problems.append(f"{where}: the program sets {key} itself on every resource it applies to; use another key")
+        if hidden:
+            continue  # a secret value, refused as such: nothing about it is shown
         if len(value) > TAG_VALUE_MAX:
             problems.append(f"{where}: a tag value is at most {TAG_VALUE_MAX} characters, not {len(value)}")
         if not _tag_text_ok(value):
-            shown = "its value" if hidden else f'"{value}"'
-            problems.append(f"{where}: {shown} holds characters AWS refuses in a tag value; use letters, digits, spaces and _ . : / = + - @")
+            problems.append(f'{where}: "{value}" holds characters AWS refuses in a tag value; use letters, digits, spaces and _ . : / = + - @')
     keys = set(config.tags) | set(config.provider_tags) | set(PROGRAM_TAG_KEYS)
     if len(keys) > TAGS_MAX:
         mine = len(set(config.tags) | set(config.provider_tags))
@@ -503,8 +504,9 @@ def ensure_no_credentials_in_env(config: Parsed) -> list[str]:
         for env, value in service.env.items():
             found = findings(f"{env}={value}")
             if found:
+                what = "a literal secret" if found[0].startswith("a literal value") else found[0]
                 problems.append(
-                    f"{path_of('services', name, 'env', env)}: holds {found[0]}, a credential in plain text; "
+                    f"{path_of('services', name, 'env', env)}: holds {what}, a credential in plain text; "
                     f"set it with pulumi config set --secret --path 'showrunner:secrets.{name}.{env}' <value> and list "
                     f"{env} in showrunner:services.{name}.secrets instead"
                 )

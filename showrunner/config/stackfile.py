@@ -66,7 +66,7 @@ def _read_yaml(path: Path, project: str | None = None) -> tuple[Any, tuple[str, 
     except yamlfile.YamlFileError as error:
         raise StackConfigError(f"{path}{'' if error.line is None else f':{error.line}'}: {error.message}") from None
     lines = []
-    for problem in problems:
+    for problem in sorted(problems, key=lambda p: p.line):
         where = _where(problem.path, config=True, project=project)
         lines.append(f"{path}:{problem.line}: {where + ': ' if where else ''}{problem.message}")
     return document, tuple(lines)

@@ -304,7 +304,7 @@ def decode(data: bytes) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise YamlFileError(line, f"is not UTF-8 (byte 0x{data[error.start]:02X} on line {line}); save it as UTF-8") from None
+        raise YamlFileError(line, f"is not UTF-8 (it holds the byte 0x{data[error.start]:02X}, as Latin-1 or Windows-1252 would write é); save it as UTF-8") from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise YamlFileError(line, f"holds a NUL character (is it UTF-16 without a byte-order mark?); save it as UTF-8")
