@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make preview [STACK=staging|prod]   offline preview of a stack (no cloud, no CLI)"
 	@echo "make test                           every test tier (unit, policy, integration)"
-	@echo "make images | images-push           build the three images locally | and push to a local registry"
+	@echo "make images | images-push           build the configured images locally | and push to a local registry"
 	@echo "make golden-image                   the golden-AMI stand-in from the component documents"
 	@echo "make diff BASE=<ref> [STACK=...]    offline preview diff of a git ref against the working tree"
 	@echo "make lint-shell | lint-workflows     shellcheck over scripts and golden-image steps | actionlint"

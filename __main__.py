@@ -28,7 +28,7 @@ secrets = ServiceSecrets("secrets", wiring.secrets_args(settings, tags))
 network = Network("network", wiring.network_args(settings, tags))
 state = State("state", wiring.state_args(settings, network, tags))
 load_balancer = LoadBalancer("web", wiring.load_balancer_args(settings, network, tags))
-golden_ami = GoldenAmi("golden-ami", wiring.golden_ami_args(settings, network, tags))
+golden_ami = GoldenAmi("golden-ami", wiring.golden_ami_args(settings, PROJECT_DIR, network, tags))
 images = ImagePipeline("images", wiring.image_pipeline_args(settings, PROJECT_DIR, tags))
 
 # A stack's first deploy (golden_ami.bootstrap) has no AMI yet: no fleets until the pipeline made one.
@@ -40,7 +40,7 @@ fleets = {
             load_balancer=load_balancer, state=state, tags=tags,
         ),
     )
-    for name in ([] if golden_ami.ami_id is None else sorted(settings.fleets))
+    for name in ([] if settings.golden_ami.bootstrap else sorted(settings.fleets))
 }
 
 if settings.delivery is not None:
@@ -56,5 +56,5 @@ pulumi.export("load_balancer_dns_name", load_balancer.dns_name)
 pulumi.export("fleet_groups", {n: f.group_name for n, f in fleets.items()})
 pulumi.export("golden_ami_parameter", golden_ami.ami_parameter_name)
 pulumi.export("golden_ami_pipeline_arn", golden_ami.pipeline_arn)
-if golden_ami.ami_id is not None:
+if not settings.golden_ami.bootstrap:
     pulumi.export("golden_ami_id", golden_ami.ami_id)

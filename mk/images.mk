@@ -1,4 +1,5 @@
-# The image pipeline on this machine: base → www (its tests run inside the image) → micro.
+# The image pipeline on this machine: the images of showrunner:images (Pulumi.yaml), each after its
+# parent, a test stage before its release (today base → www, its tests inside the image → micro).
 # Upstream images are Debian 12 stand-ins from mmdebstrap (no public registry here); the tarballs,
 # wheelhouses and Docker's layer cache make a second run take seconds.
 .PHONY: images images-push integration-images bench-images
@@ -7,7 +8,7 @@ images: venv
 	tools/docker-up
 	$(BIN)/python tools/build-images build
 
-# Pushes www and micro to Debian's docker-registry on 127.0.0.1:5000; digests in .cache/images/digests.json.
+# Pushes the images a service runs to Debian's docker-registry on 127.0.0.1:5000; digests in .cache/images/digests.json.
 images-push: venv
 	tools/docker-up
 	$(BIN)/python tools/build-images push

@@ -68,17 +68,18 @@ release-manifest:
 	pulumi stack output --stack $(STACK) --json image_digests >$(REVIEW_DIR)/release.json
 	$(BIN)/python -c 'import json,re,sys; d=json.load(open(sys.argv[1])); bad=[k for k,v in d.items() if not re.fullmatch(r"sha256:[0-9a-f]{64}", str(v).rsplit("@",1)[-1])]; sys.exit(f"release-manifest: not digests: {bad}" if bad or not d else 0)' $(REVIEW_DIR)/release.json
 
-# Pin STACK to the references in MANIFEST (showrunner:images.release.<www|micro>), before its
+# Pin STACK to the references in MANIFEST (showrunner:images.<image>.release), before its
 # `pulumi up`: the stack then runs exactly what its `delivery.promote_from` stack built and tested,
-# and builds neither image.
+# and builds none of them. The images are the ones STACK's services run (tools/release-pins reads
+# the stack's config).
 promote: venv
 	@test -s "$(MANIFEST)" || { echo "promote: MANIFEST=<release.json from make release-manifest> is required" >&2; exit 2; }
-	$(BIN)/python -c 'import json,re,sys; d=json.load(open(sys.argv[1])); ref=re.compile(r"\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/\S+@sha256:[0-9a-f]{64}"); bad=[k for k in ("www","micro") if not ref.fullmatch(str(d.get(k,"")))]; sys.exit(f"promote: {sys.argv[1]}: not ECR references pinned by digest: {bad}") if bad else [print(k, d[k]) for k in ("www","micro")]' "$(MANIFEST)" \
-	| while read -r image reference; do pulumi config set --stack $(STACK) --path "showrunner:images.release.$$image" "$$reference"; done
+	$(BIN)/python tools/release-pins --stack $(STACK) "$(MANIFEST)" \
+	| while read -r image reference; do pulumi config set --stack $(STACK) --path "showrunner:images.$$image.release" "$$reference"; done
 
 # Weekly: move the base image's refresh key to this ISO week in every stack file (by its YAML path,
 # tools/stacks set) and open a pull request.
-REFRESH_KEY_PATH ?= showrunner:images.refresh_key
+REFRESH_KEY_PATH ?= showrunner:image_pipeline.refresh_key
 refresh-base: stacks-python
 	@week=$$(date -u +%G-W%V); branch="base-refresh/$$week"; \
 	changed=$$($(STACKS) set "$(REFRESH_KEY_PATH)" "$$week"); \

@@ -20,8 +20,9 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from showrunner.config import stackfile
-from showrunner.config import Settings
+from showrunner.config import ConfigError, Settings
 from showrunner.config.loading import load_config
+from showrunner.config.messages import NAMESPACE
 from showrunner.mocks import RecordedResource, RecordingMonitor, ShowrunnerMocks
 
 class OfflineRunError(Exception):
@@ -32,7 +33,8 @@ class OfflineRunError(Exception):
 class StackRun:
     project: str
     stack: str
-    settings: Settings
+    settings: Settings | None
+    """This project's validated settings; None for another Pulumi project (an example program)."""
     resources: list[RecordedResource]
     outputs: dict[str, Any]
     secret_keys: list[str]
@@ -41,19 +43,26 @@ class StackRun:
 def load_stack(project_dir: Path, stack: str, config_file: Path | None = None):
     """Project, CLI-shaped config, secret keys and validated settings of one stack.
 
-    Raises `StackConfigError` for an unreadable file and `ConfigError` for invalid config.
+    Any Pulumi project runs offline; the showrunner project's own configuration is validated first,
+    so that every problem is listed before anything is registered. Raises `StackConfigError` for an
+    unreadable file and `ConfigError` for invalid config.
     """
     project = stackfile.load_project(project_dir)
     stack_file = stackfile.load_stack_file(config_file or project.stack_file(stack), project)
     config, secret_keys = stackfile.cli_config(project, stack_file.values)
-    settings = load_config(
-        project,
-        config,
-        stack=stack,
-        secret_keys=secret_keys,
-        secure_leaves=stackfile.secure_paths(stack_file.values),
-        problems=[*project.problems, *stack_file.problems],
-    )
+    settings = None
+    if project.name == NAMESPACE:
+        settings = load_config(
+            project,
+            config,
+            stack=stack,
+            secret_keys=secret_keys,
+            secure_leaves=stackfile.secure_paths(stack_file.values),
+            problems=[*project.problems, *stack_file.problems],
+            project_dir=project.directory,
+        )
+    elif project.problems or stack_file.problems:
+        raise ConfigError([*project.problems, *stack_file.problems])
     return project, config, secret_keys, settings
 
 

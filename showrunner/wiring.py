@@ -3,106 +3,329 @@ and the components' own terms.
 
 `__main__.py` calls one function per component; each is pure (settings and other components'
 outputs in, Args out), so the tests can compare what a stack file becomes without running Pulumi.
+Another component's output is used through `_with`: the tests hand plain values in and get plain
+Args back; the program hands Outputs in and gets Outputs.
+
+This is where the program's words become the components' words: a service's `uses` becomes its
+store environment, its fleet's hop limit, role statements and peer security groups; its `route`
+becomes a load balancer route and the fleet's target group; `tag` decides which digest it runs.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pulumi
 
 from showrunner.config import Settings
-from showrunner_components.delivery.component import DeliveryArgs
-from showrunner_components.fleet.component import FleetArgs
-from showrunner_components.golden_ami.component import GoldenAmiArgs
-from showrunner_components.image_pipeline.component import ImagePipelineArgs
-from showrunner_components.load_balancer.component import LoadBalancerArgs
-from showrunner_components.network.component import NetworkArgs
-from showrunner_components.secrets.component import ServiceSecretsArgs
-from showrunner_components.state.component import StateArgs
+from showrunner.config.images import IMAGES_DIR
+from showrunner.config.models import Fleet, Service
+from showrunner.config.values import is_external_image
+from showrunner.golden import GOLDEN_DOCUMENTS, GOLDEN_FOLDER
+from showrunner_components.delivery import DeliveryArgs
+from showrunner_components.fleet import FleetArgs, FleetPeerSecurityGroup, FleetScheduledAction, FleetService, FleetSpot, FleetWarmPool
+from showrunner_components.golden_ami import GoldenAmiArgs
+from showrunner_components.image_pipeline import ImagePipelineArgs, PipelineImage
+from showrunner_components.load_balancer import LoadBalancerArgs, LoadBalancerRoute
+from showrunner_components.network import NetworkArgs
+from showrunner_components.secrets import ServiceSecretsArgs
+from showrunner_components.state import StateArgs, StateCache, StateEndpoints, StateMysql, StateQueues, StateTable, contract
 from showrunner_components.tagging import merge_tags
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+CONTAINER_METADATA_HOP_LIMIT = 2
+"""For fleets whose containers call AWS themselves (queues, tables): the bridge network is one hop
+more than the host, so the instance role is reachable from the container."""
+
+
+def _with(value: pulumi.Input[T], fn: Callable[[T], U]) -> pulumi.Input[U]:
+    """`fn` of `value`: at once for a plain value (the tests), once resolved for an Output (the program)."""
+    return value.apply(fn) if isinstance(value, pulumi.Output) else fn(value)
+
+
+def _present(**values: Any) -> dict[str, Any]:
+    """The keyword arguments that are not None: an unset setting is a left-out Args field."""
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def secrets_args(settings: Settings, tags: dict[str, str]) -> ServiceSecretsArgs:
-    return ServiceSecretsArgs(stack=settings.stack, secrets=settings.secrets, tags=tags)
+    return ServiceSecretsArgs(
+        stack=settings.stack,
+        secrets={
+            service: {name: pulumi.Output.secret(value.get_secret_value()) for name, value in values.items()}
+            for service, values in settings.secrets.items()
+        },
+        tags=tags,
+    )
 
 
 def network_args(settings: Settings, tags: dict[str, str]) -> NetworkArgs:
-    return NetworkArgs(settings=settings.network, tags=tags)
+    network = settings.network
+    if network.vpc_id:
+        return NetworkArgs(
+            vpc_id=network.vpc_id,
+            public_subnet_ids=list(network.public_subnet_ids),
+            private_subnet_ids=list(network.private_subnet_ids),
+            tags=tags,
+        )
+    return NetworkArgs(cidr_block=network.cidr, availability_zone_count=network.az_count, nat_gateways=network.nat, tags=tags)
 
 
 def state_args(settings: Settings, network, tags: dict[str, str]) -> StateArgs:
-    return StateArgs(
-        stack=settings.stack,
-        settings=settings.state,
-        vpc_id=network.vpc_id,
-        private_subnet_ids=network.private_subnet_ids,
-        tags=tags,
-    )
+    state = settings.state
+    args = StateArgs(stack=settings.stack, vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids, protect=state.protect, tags=tags)
+    if state.mysql is not None:
+        mysql = state.mysql
+        args["mysql"] = StateMysql(**_present(
+            engine_version=mysql.engine_version,
+            instance_class=mysql.instance_class,
+            allocated_storage=mysql.allocated_storage_gb,
+            max_allocated_storage=mysql.max_allocated_storage_gb,
+            multi_az=mysql.multi_az,
+            backup_retention_period=mysql.backup_retention_days,
+            backup_window=mysql.backup_window,
+            maintenance_window=mysql.maintenance_window,
+            db_name=mysql.database_name,
+            username=mysql.username,
+        ))
+    if state.cache is not None:
+        cache = state.cache
+        args["cache"] = StateCache(
+            engine=cache.engine,
+            engine_version=cache.engine_version,
+            node_type=cache.node_type,
+            num_cache_clusters=cache.num_cache_clusters,
+            automatic_failover_enabled=cache.automatic_failover,
+            multi_az_enabled=cache.multi_az,
+            snapshot_retention_limit=cache.snapshot_retention_days,
+            snapshot_window=cache.snapshot_window,
+        )
+    if state.tables:
+        args["tables"] = {
+            key: StateTable(**_present(
+                hash_key=table.hash_key,
+                hash_key_type=table.hash_key_type,
+                range_key=table.range_key,
+                range_key_type=table.range_key_type,
+                ttl_attribute=table.ttl_attribute,
+            ))
+            for key, table in state.tables.items()
+        }
+    if state.queues is not None:
+        queues = state.queues
+        args["queues"] = StateQueues(
+            names=list(queues.names),
+            visibility_timeout_seconds=queues.visibility_timeout_seconds,
+            message_retention_seconds=queues.message_retention_seconds,
+            max_receive_count=queues.max_receive_count,
+        )
+    return args
 
 
 def load_balancer_args(settings: Settings, network, tags: dict[str, str]) -> LoadBalancerArgs:
+    """Every service with a `route` becomes a route: its first host port, its paths, hosts and health path."""
+    balancer = settings.load_balancer
+    routes = [
+        LoadBalancerRoute(
+            name=name,
+            port=service.host_ports[0],
+            priority=service.route.priority,
+            path_patterns=list(service.route.paths),
+            host_headers=list(service.route.hosts),
+            health_check_path=service.health,
+        )
+        for name, service in sorted(settings.services.items())
+        if service.route is not None
+    ]
     return LoadBalancerArgs(
-        settings=settings.load_balancer,
-        services=settings.services,
+        certificate_arn=balancer.certificate_arn,
         vpc_id=network.vpc_id,
-        public_subnet_ids=network.public_subnet_ids,
+        subnet_ids=network.public_subnet_ids,
+        routes=routes,
+        idle_timeout=balancer.idle_timeout_seconds,
+        deregistration_delay=balancer.deregistration_delay_seconds,
+        slow_start=balancer.slow_start_seconds,
         tags=tags,
     )
 
 
-def golden_ami_args(settings: Settings, network, tags: dict[str, str]) -> GoldenAmiArgs:
+def golden_ami_args(settings: Settings, project_dir: Path, network, tags: dict[str, str]) -> GoldenAmiArgs:
+    golden = settings.golden_ami
     return GoldenAmiArgs(
         stack=settings.stack,
-        settings=settings.golden_ami,
+        documents_dir=str(project_dir / GOLDEN_FOLDER),
+        documents=list(GOLDEN_DOCUMENTS),
+        ami_description=f"showrunner {settings.stack} fleet host (Debian 12, Docker, chrony, SSM agent)",
+        parent_image_parameter=golden.parent_image_parameter,
+        schedule=golden.schedule,
+        build_instance_types=list(golden.build_instance_types),
+        root_volume_size=golden.root_volume_gb,
+        log_retention_days=golden.log_retention_days,
+        bootstrap=golden.bootstrap,
+        subnet_id=_with(network.private_subnet_ids, lambda ids: ids[0]),
         tags=merge_tags(tags, Service="golden-ami"),
-        subnet_id=network.private_subnet_ids.apply(lambda ids: ids[0]),
     )
 
 
 def image_pipeline_args(settings: Settings, project_dir: Path, tags: dict[str, str]) -> ImagePipelineArgs:
+    """`showrunner:images` entries become the pipeline's images; contexts are paths from the working
+    directory, where the Docker provider resolves them (the project directory under the Pulumi CLI)."""
+    images = [
+        PipelineImage(
+            name=name,
+            context=os.path.relpath(project_dir / IMAGES_DIR / image.context_folder(name)),
+            **_present(
+                parent=image.parent,
+                parent_build_arg=image.parent_build_arg,
+                target=image.target,
+                test_target=image.test_target,
+                weekly=image.weekly or None,
+                release=image.release,
+            ),
+        )
+        for name, image in settings.images.items()
+    ]
+    pipeline = settings.image_pipeline
     return ImagePipelineArgs(
-        project=settings.project,
-        stack=settings.stack,
-        settings=settings.images,
-        project_dir=project_dir,
+        repository_prefix=f"{settings.project}/{settings.stack}",
+        images=images,
+        keep_releases=pipeline.keep_releases,
+        untagged_expiry_days=pipeline.untagged_expiry_days,
         tags=tags,
+        **_present(refresh_key=pipeline.refresh_key),
     )
+
+
+def service_image(service: Service, pipeline_digests: pulumi.Input[Mapping[str, str]]) -> pulumi.Input[str]:
+    """The digest a host runs: the service's own pinned `tag` digest, else the pipeline's
+    (`pipeline_digests`: `ImagePipeline.digests`, or a plain map of them)."""
+    if is_external_image(service.image):
+        return f"{service.image}@{service.tag}"  # settings refuse an external image without a digest
+    if service.tag is not None and service.tag.startswith("sha256:"):
+        return _with(pipeline_digests[service.image], lambda ref: ref.split("@", 1)[0] + "@" + service.tag)
+    return pipeline_digests[service.image]
+
+
+def fleet_service(name: str, service: Service, *, image: pulumi.Input[str], endpoints: pulumi.Input[StateEndpoints], load_balancer) -> FleetService:
+    """One service in the fleet's words: its `env` over the environment of the stores it `uses`
+    (`state.contract`), the password reference for MySQL, and its target group if it is routed."""
+    spec = FleetService(
+        name=name,
+        type=service.type,
+        image=image,
+        command=service.command,
+        environment=_with(endpoints, lambda e: {**contract.service_env(service.uses, e), **service.env}) if service.uses else dict(service.env),
+        ports=list(service.ports),
+        volumes=list(service.volumes),
+        remove_on_exit=service.rm,
+    )
+    if service.schedule is not None:
+        spec["schedule"] = service.schedule
+    if "mysql" in service.uses:
+        spec["secret_refs"] = _with(endpoints, lambda e: contract.service_secret_refs(service.uses, e))
+    if service.route is not None:
+        spec["target_group_arn"] = _with(load_balancer.target_group_arns, lambda arns: arns[name])
+        spec["target_group_arn_suffix"] = _with(load_balancer.target_group_arn_suffixes, lambda suffixes: suffixes[name])
+    return spec
 
 
 def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secrets, network, load_balancer, state, tags: dict[str, str]) -> FleetArgs:
+    """One fleet: its group's shape, its services, where it runs, and what its services' stores ask of it.
+
+    Each fleet gets the statements, security groups and hop limit of its own services' `uses` only.
+    """
     services = settings.services_on(fleet_name)
-    return FleetArgs(
+    args = FleetArgs(
         stack=settings.stack,
-        settings=settings.fleets[fleet_name],
-        services=services,
-        ami_id=golden_ami.ami_id,
-        image_digests=images.digests,
-        repository_arns=images.repository_arns_for(s.image for s in services.values()),
+        services=[
+            fleet_service(name, service, image=service_image(service, images.digests), endpoints=state.endpoints, load_balancer=load_balancer)
+            for name, service in sorted(services.items())
+        ],
+        image_id=golden_ami.ami_id,
+        repository_arns=[images.repository_arns[image] for image in sorted({s.image for s in services.values()} & set(settings.images))],
         secrets_key_arn=secrets.key_arn,
         vpc_id=network.vpc_id,
-        private_subnet_ids=network.private_subnet_ids,
+        subnet_ids=network.private_subnet_ids,
         load_balancer_security_group_id=load_balancer.security_group_id,
         load_balancer_arn_suffix=load_balancer.arn_suffix,
-        target_groups={n: tg for n, tg in load_balancer.target_groups.items() if n in services},
-        drain_seconds=settings.load_balancer.deregistration_delay_seconds,
+        deregistration_delay=settings.load_balancer.deregistration_delay_seconds,
         tags=tags,
-        # Each fleet gets the endpoints, statements and security-group pairs of its services' `uses` only.
-        endpoints=state.endpoints,
-        store_security_group_ids=state.security_group_ids,
+        **group_shape(settings.fleets[fleet_name]),
     )
+    args.update(store_access(contract.uses_of(s.uses for s in services.values()), state))
+    return args
+
+
+def group_shape(fleet: Fleet) -> dict[str, Any]:
+    """`showrunner:fleets.<name>` in Auto Scaling's words: sizes, scaling, schedules, Spot, warm pool, volumes."""
+    shape: dict[str, Any] = dict(
+        instance_types=list(fleet.instance_types),
+        min_size=fleet.min_size,
+        max_size=fleet.max_size,
+        cpu_target_percent=fleet.scaling.cpu_percent,
+        scheduled_actions=[
+            FleetScheduledAction(**_present(name=name, recurrence=a.recurrence, min_size=a.min_size, max_size=a.max_size,
+                                            desired_capacity=a.desired_capacity, time_zone=a.time_zone))
+            for name, a in sorted(fleet.scheduled.items())
+        ],
+        root_volume_size=fleet.root_volume_gb,
+        data_volume_size=fleet.data_volume_gb,
+        health_check_grace_period=fleet.health_check_grace_seconds,
+        min_free_mb=fleet.min_free_mb,
+        **_present(desired_capacity=fleet.desired_capacity, requests_per_target=fleet.scaling.requests_per_target),
+    )
+    if fleet.spot is not None:
+        shape["spot"] = FleetSpot(
+            on_demand_base_capacity=fleet.spot.on_demand_base_capacity,
+            on_demand_percentage_above_base_capacity=fleet.spot.on_demand_percentage_above_base,
+        )
+    if fleet.warm_pool is not None:
+        pool = fleet.warm_pool
+        shape["warm_pool"] = FleetWarmPool(**_present(
+            pool_state=pool.pool_state, min_size=pool.min_size, max_group_prepared_capacity=pool.max_group_prepared_capacity
+        ))
+    return shape
+
+
+def store_access(uses: list[str], state) -> dict[str, Any]:
+    """What the stores in `uses` ask of a fleet: the hop limit (2 when a container calls SQS or
+    DynamoDB itself), the role's statements, and the store security groups that must admit it."""
+    if not uses:
+        return {}
+    access: dict[str, Any] = {
+        "additional_role_statements": _with(state.endpoints, lambda e: contract.access_statements(uses, e)),
+        "peer_security_groups": [
+            FleetPeerSecurityGroup(name=store, security_group_id=_with(state.security_group_ids, lambda ids, s=store: ids[s]), port=port)
+            for store, port in contract.ingress_ports(uses).items()
+        ],
+    }
+    if contract.AWS_API_STORES & set(uses):
+        access["http_put_response_hop_limit"] = CONTAINER_METADATA_HOP_LIMIT
+    return access
 
 
 def delivery_args(settings: Settings, *, secrets, fleets: dict, tags: dict[str, str]) -> DeliveryArgs:
+    delivery = settings.delivery
     return DeliveryArgs(
         stack=settings.stack,
-        settings=settings.delivery,
+        github_repository=delivery.github_repository,
+        state_bucket=delivery.state_bucket,
         service_secrets_key_arn=secrets.key_arn,
         pass_role_arns=[f.role_arn for _, f in sorted(fleets.items())],
         tags=tags,
+        **_present(
+            secrets_provider_key_arn=delivery.secrets_provider_key_arn,
+            oidc_provider_arn=delivery.oidc_provider_arn,
+            deploy_environment=delivery.deploy_environment,
+        ),
     )
 
 
 def state_endpoints_output(state) -> pulumi.Output:
-    return state.endpoints.apply(dataclasses.asdict)
+    """The `state_endpoints` export: every `StateEndpoints` key, None for a store the stack leaves out."""
+    return state.endpoints.apply(lambda endpoints: {key: endpoints.get(key) for key in StateEndpoints.__annotations__})

@@ -6,12 +6,14 @@ from collections.abc import Callable
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from showrunner.config import images as image_checks
 from showrunner.config.messages import count, path_of
-from showrunner.config.models import Delivery, Fleet, GoldenAmi, Images, LoadBalancer, Network, Route, Service, State
+from showrunner.config.models import Delivery, Fleet, GoldenAmi, Image, ImagePipeline, LoadBalancer, Network, Route, Service, State
 from showrunner.config.values import host_port
 from showrunner_components.fleet.iam import log_group_name
 from showrunner_components.state.contract import reserved_env
@@ -50,7 +52,7 @@ def _items(model: type[BaseModel], name: str, raw: dict) -> tuple[tuple[int, Any
 
 @dataclass(frozen=True)
 class ServiceClaims:
-    """What one service entry asks of the others: a fleet, host ports, a listener-rule priority, secrets.
+    """What one service entry asks of the others: a fleet, host ports, a listener-rule priority, secrets, an image.
 
     Read field by field from the raw entry, each with the model's own type, so that a service with
     other problems still has these checked in the same run.
@@ -62,6 +64,8 @@ class ServiceClaims:
     priority: int | None
     secrets: tuple[tuple[int, str], ...]
     """(index in `secrets`, name) of each well-formed name."""
+    image: str | None = None
+    """An image name or repository, when well-formed."""
 
     @classmethod
     def read(cls, raw: Any) -> ServiceClaims:
@@ -72,6 +76,7 @@ class ServiceClaims:
             host_ports=tuple((index, host_port(text)) for index, text in _items(Service, "ports", raw)),
             priority=_field(Route, "priority", route),
             secrets=_items(Service, "secrets", raw),
+            image=_field(Service, "image", raw),
         )
 
 
@@ -87,7 +92,8 @@ class Parsed:
     """Every service entry with a valid name, parsed or not."""
     fleet_names: frozenset[str] | None
     """Every fleet entry given, parsed or not; None when `fleets` is not a map."""
-    images: Images | None
+    images: dict[str, Image] | None
+    image_pipeline: ImagePipeline | None
     golden_ami: GoldenAmi | None
     network: Network | None
     load_balancer: LoadBalancer | None
@@ -95,7 +101,7 @@ class Parsed:
     state: State | None
     tags: dict[str, str] | None
     secrets: dict[str, dict[str, str]] | None
-    production: bool | None
+    production: bool | None = False
     """`showrunner:production`; None when malformed (already reported)."""
     protect: bool | None = True
     """`state.protect` read on its own, so that it is checked even when the rest of `state` is broken."""
@@ -105,6 +111,11 @@ class Parsed:
     """The aws provider's `defaultTags.tags`: it adds them to every resource too."""
     secret_sections: frozenset[str] = frozenset()
     """Sections that hold a secret value (already refused); their values are never echoed."""
+    image_names: frozenset[str] | None = None
+    """Every image entry given, parsed or not; None when `images` is not a map."""
+    project_dir: Path | None = None
+    """The project's directory, for the checks of the folders the config names (`images/<context>/`);
+    None: those checks are skipped."""
 
 
 def ensure_services_run_on_defined_fleets(config: Parsed) -> list[str]:
@@ -541,6 +552,7 @@ CHECKS: tuple[Callable[[Parsed], list[str]], ...] = (
     ensure_derived_names_fit,
     ensure_secret_values_fit_ssm,
     ensure_no_credentials_in_env,
+    *image_checks.CHECKS,
 )
 """Every cross-entry rule, in the order their problems are listed."""
 

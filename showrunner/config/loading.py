@@ -20,6 +20,7 @@ from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from showrunner.config import stackfile
 from showrunner.config.checks import Parsed, ServiceClaims, _field, run_checks
+from showrunner.config.images import MOVED_KEYS, moved_key_problem
 from showrunner.config.messages import ConfigError, describe, path_of, problems_of, suggestion
 from showrunner.config.models import SECTIONS, Section, Settings, State
 from showrunner.config.values import Name
@@ -63,7 +64,10 @@ def _section(section: Section, value: Any, problems: list[str], redact: bool) ->
         return None
     entries = {}
     for name, entry in value.items():
-        if _validate(Name, str(name), (section.key, name), problems, redact=False) is not None:
+        moved = moved_key_problem(name) if section.key == "images" else None
+        if moved is not None:
+            problems.append(moved)
+        elif _validate(Name, str(name), (section.key, name), problems, redact=False) is not None:
             parsed = _validate(section.model, entry, (section.key, name), problems, redact)
             if parsed is not None:
                 entries[name] = parsed
@@ -80,6 +84,7 @@ def _protect(raw_state: Any) -> bool | None:
 def parse(
     values: dict[str, Any],
     stack: str,
+    project_dir: Path | None = None,
     *,
     region: str | None = None,
     provider_tags: dict[str, str] | None = None,
@@ -88,7 +93,8 @@ def parse(
     """Every section parsed on its own: the view the cross-entry checks read, and the problems found so far.
 
     `region` is `aws:region`, `provider_tags` the aws provider's `defaultTags`; a section in
-    `secret_sections` holds a secret, so no message about it shows a value.
+    `secret_sections` holds a secret, so no message about it shows a value. With `project_dir`, the
+    checks also read the folders the config names (each image's `images/<context>/`).
     """
     secret_sections = frozenset(secret_sections)
     problems: list[str] = []
@@ -111,6 +117,7 @@ def parse(
             sections[section.key] = section.absent()
     raw_services = values.get("services") if isinstance(values.get("services"), dict) else {}
     raw_fleets = values.get("fleets")
+    raw_images = values.get("images", {})
     config = Parsed(
         stack=stack,
         claims={name: ServiceClaims.read(raw) for name, raw in raw_services.items()},
@@ -119,6 +126,8 @@ def parse(
         region=region,
         provider_tags=provider_tags or {},
         secret_sections=secret_sections,
+        image_names=frozenset(map(str, raw_images)) - set(MOVED_KEYS) if isinstance(raw_images, dict) else None,
+        project_dir=project_dir,
         **{**sections, "services": sections["services"] or {}, "fleets": sections["fleets"] or {}},
     )
     return config, problems
@@ -133,10 +142,17 @@ def load_settings(
     provider_tags: dict[str, str] | None = None,
     secret_sections: Iterable[str] = (),
     problems: Iterable[str] = (),
+    project_dir: Path | None = None,
 ) -> Settings:
     """Validate this project's config values as a whole; raise `ConfigError` with every problem
-    (`problems`, found before, come first)."""
-    config, found = parse(values, stack, region=region, provider_tags=provider_tags, secret_sections=secret_sections)
+    (`problems`, found before, come first).
+
+    With `project_dir`, each image's build context is checked too: its folder under `images/`, its
+    Dockerfile, and the stages and build arguments its entry relies on.
+    """
+    config, found = parse(
+        values, stack, region=region, provider_tags=provider_tags, secret_sections=secret_sections, project_dir=project_dir
+    )
     problems = [*problems, *found, *run_checks(config)]
     if problems:
         raise ConfigError(problems)
@@ -148,6 +164,7 @@ def load_settings(
         services=config.services,
         fleets=config.fleets,
         images=config.images,
+        image_pipeline=config.image_pipeline,
         golden_ami=config.golden_ami,
         network=config.network,
         load_balancer=config.load_balancer,
@@ -233,6 +250,7 @@ def load_config(
     secret_keys: Iterable[str] = (),
     secure_leaves: Iterable[tuple[str, tuple]] | None = None,
     problems: Iterable[str] = (),
+    project_dir: Path | None = None,
 ) -> Settings:
     """The whole config map a program receives (`project:key` → text) → `Settings`, or `ConfigError`.
 
@@ -257,4 +275,5 @@ def load_config(
         provider_tags=tags if isinstance(tags, dict) else None,
         secret_sections=secret_sections,
         problems=found,
+        project_dir=project_dir,
     )

@@ -29,6 +29,8 @@ def stack_settings(project_dir: Path) -> Settings:
     # The CLI marks a whole key secret when any value under it is (`--secret --path`).
     secret_keys = [key for key in config if runtime_config.is_config_secret(key)]
     try:
-        return load_config(project, config, stack=pulumi.get_stack(), secret_keys=secret_keys, problems=project.problems)
+        return load_config(
+            project, config, stack=pulumi.get_stack(), secret_keys=secret_keys, problems=project.problems, project_dir=project.directory
+        )
     except ConfigError as error:
         raise pulumi.RunError(f"{error.headline(pulumi.get_stack())}:\n" + str(error)) from None

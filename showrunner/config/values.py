@@ -18,8 +18,6 @@ from pydantic_core import PydanticCustomError
 
 from showrunner_components.fleet import cron
 
-PIPELINE_IMAGES = ("base", "www", "micro")
-
 
 def _fail(kind: str, message: str, **context: Any):
     raise PydanticCustomError(kind, message, context)
@@ -282,12 +280,17 @@ def host_pattern(value: str) -> str:
     return value
 
 
+def is_external_image(value: str) -> bool:
+    """A repository (it has a `/`), not the name of an entry of `showrunner:images` (names have none)."""
+    return "/" in value
+
+
 def image_ref(value: str) -> str:
-    """`base`, `www`, `micro` or a repository (`public.ecr.aws/org/name`)."""
-    if value not in PIPELINE_IMAGES and not _REPOSITORY.match(value):
+    """An entry of `showrunner:images`, or a repository (`public.ecr.aws/org/name`)."""
+    if not (_NAME.match(value) if not is_external_image(value) else _REPOSITORY.match(value)):
         _fail(
             "image",
-            '"{value}" is neither a pipeline image (base, www, micro) nor a repository like "public.ecr.aws/org/name"',
+            '"{value}" is neither an image name (an entry of showrunner:images) nor a repository like "public.ecr.aws/org/name"',
             value=value,
         )
     return value
@@ -388,6 +391,10 @@ attribute_name = _matching(
 )
 
 stack_name = _matching("stack_name", r"^[a-z][a-z0-9-]{0,15}$", "a stack name (lower-case letters, digits and dashes, at most 16)", "staging")
+image_context = _matching(
+    "image_context", r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$", "a folder under images/ (lower-case letters, digits, - _ . and /)", "go/search"
+)
+stage_name = _matching("stage_name", r"^[a-z][a-z0-9_.-]*$", "a stage name of the Dockerfile (lower-case letters, digits, - _ .)", "test")
 
 VpcId = Annotated[str, AfterValidator(vpc_id)]
 StackName = Annotated[str, AfterValidator(stack_name)]
@@ -405,3 +412,5 @@ DailyWindow = Annotated[str, AfterValidator(daily_window)]
 WeeklyWindow = Annotated[str, AfterValidator(weekly_window)]
 SqlName = Annotated[str, AfterValidator(sql_name)]
 AttributeName = Annotated[str, AfterValidator(attribute_name)]
+ImageContext = Annotated[str, AfterValidator(image_context)]
+StageName = Annotated[str, AfterValidator(stage_name)]

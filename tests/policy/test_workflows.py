@@ -231,27 +231,27 @@ def test_a_stack_promoted_from_a_new_stack_deploys_after_it(tmp_path):
 
 
 def test_refresh_base_sets_the_key_by_its_yaml_path_in_every_stack_file(tmp_path):
-    indented = "# qa: four-space indentation\nconfig:\n    showrunner:images:\n        refresh_key: 2026-W48  # weekly\n"
-    flow = "config:\n  showrunner:images: {keep_releases: 5, refresh_key: '2026-W48'}\n"
+    indented = "# qa: four-space indentation\nconfig:\n    showrunner:image_pipeline:\n        refresh_key: 2026-W48  # weekly\n"
+    flow = "config:\n  showrunner:image_pipeline: {keep_releases: 5, refresh_key: '2026-W48'}\n"
     project = project_copy(tmp_path, qa=indented, dev=flow)
     before = {p.name: p.read_text() for p in project.glob("Pulumi.*.yaml")}
-    result = stacks(project, "set", "showrunner:images.refresh_key", "2026-W50")
+    result = stacks(project, "set", "showrunner:image_pipeline.refresh_key", "2026-W50")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.qa.yaml", "Pulumi.staging.yaml"]
     for name, text in before.items():
         after = (project / name).read_text()
-        assert yaml.safe_load(after)["config"]["showrunner:images"]["refresh_key"] == "2026-W50"
+        assert yaml.safe_load(after)["config"]["showrunner:image_pipeline"]["refresh_key"] == "2026-W50"
         # Nothing else moved: the same text with the one value replaced.
         assert after == re.sub(r"'?2026-W48'?", "2026-W50", text, count=1), name
-    again = stacks(project, "set", "showrunner:images.refresh_key", "2026-W50")
+    again = stacks(project, "set", "showrunner:image_pipeline.refresh_key", "2026-W50")
     assert (again.returncode, again.stdout) == (0, "")
 
 
 def test_refresh_base_refuses_a_stack_file_without_the_key_and_changes_none(tmp_path):
     project = project_copy(tmp_path, qa="config:\n  showrunner:tags: {Team: qa}\n")
     before = (project / "Pulumi.staging.yaml").read_text()
-    result = stacks(project, "set", "showrunner:images.refresh_key", "2026-W50")
-    assert (result.returncode, result.stderr) == (2, "stacks: Pulumi.qa.yaml: no showrunner:images.refresh_key to set (every stack file must set it)\n")
+    result = stacks(project, "set", "showrunner:image_pipeline.refresh_key", "2026-W50")
+    assert (result.returncode, result.stderr) == (2, "stacks: Pulumi.qa.yaml: no showrunner:image_pipeline.refresh_key to set (every stack file must set it)\n")
     assert (project / "Pulumi.staging.yaml").read_text() == before
 
 

@@ -12,7 +12,7 @@ from tests.conftest import PROJECT_DIR
 QA_STACK = textwrap.dedent(
     """\
     config:
-      showrunner:images:
+      showrunner:image_pipeline:
         refresh_key: 2026-W48
       showrunner:load_balancer:
         certificate_arn: arn:aws:acm:us-east-1:123456789012:certificate/qa-0001
@@ -89,7 +89,7 @@ def test_the_console_script_exits_non_zero_with_no_traceback(tmp_path):
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert 'showrunner:images.refresh_key: "weekly" is not an ISO week like "2026-W48"' in result.stderr
+    assert 'showrunner:image_pipeline.refresh_key: "weekly" is not an ISO week like "2026-W48"' in result.stderr
 
 
 def test_an_output_path_in_a_missing_directory_is_refused_before_any_work(tmp_path, capsys):

@@ -11,17 +11,17 @@ import yaml
 
 from showrunner.scripts import load_script
 
-from showrunner_components.golden_ami.component import (
-    DOCUMENTS,
-    GOLDEN_DIR,
+from showrunner_components.golden_ami.documents import (
     KNOWN_ACTIONS,
     MAX_DATA_CHARS,
     DocumentError,
+    document_keys,
     document_problems,
     expand_directive,
     load_documents,
     render_document,
 )
+from showrunner.golden import GOLDEN_DIR, GOLDEN_DOCUMENTS as DOCUMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = ROOT / "tools" / "run-component"
@@ -30,12 +30,12 @@ AWS_DOWNLOAD_STEPS = {"InstallSsmAgentFromAws", "VerifySsmAgent", "SsmAgentRunni
 
 @pytest.fixture(scope="module")
 def documents():
-    return load_documents()
+    return load_documents(GOLDEN_DIR, DOCUMENTS)
 
 
 def test_every_document_file_is_in_the_recipe():
     on_disk = sorted(p.stem for p in (GOLDEN_DIR / "components").glob("*.yml"))
-    assert on_disk == sorted(DOCUMENTS)
+    assert on_disk == sorted(DOCUMENTS) == document_keys(GOLDEN_DIR)
 
 
 def test_documents_have_the_structure_image_builder_requires(documents):
@@ -169,8 +169,8 @@ def test_bad_directives_are_refused_with_one_line(tmp_path, files, command, mess
 
 def test_render_is_deterministic_and_keeps_step_order():
     source = (GOLDEN_DIR / "components" / "time-sync.yml").read_text()
-    first = render_document(source)
-    assert first == render_document(source)
+    first = render_document(source, GOLDEN_DIR)
+    assert first == render_document(source, GOLDEN_DIR)
     assert [s["name"] for p in yaml.safe_load(first)["phases"] for s in p["steps"]] == ["InstallChrony", "ChronyConfigParses", "TimeSource"]
 
 
@@ -240,6 +240,16 @@ def test_load_documents_reports_every_problem_of_every_file(tmp_path):
         "not valid YAML (line 2): expected ',' or ']', but got '<stream end>'",
         "cannot be read: No such file or directory",
     ]
+
+
+def test_without_a_recipe_order_every_document_of_the_folder_is_loaded_by_name(tmp_path):
+    step = "    steps:\n      - name: {0}\n        action: ExecuteBash\n        inputs:\n          commands: [\"true\"]\n"
+    golden = _golden(tmp_path, {
+        f"components/{key}.yml": f"name: {key}\nschemaVersion: 1.0\nphases:\n  - name: build\n" + step.format(key.title().replace("-", ""))
+        for key in ("zeta", "alpha", "mid-way")
+    })
+    assert [d.key for d in load_documents(golden)] == ["alpha", "mid-way", "zeta"]
+    assert [d.key for d in load_documents(golden, ["zeta", "alpha"])] == ["zeta", "alpha"]
 
 
 def test_a_document_over_the_size_limit_is_refused(tmp_path):
@@ -357,7 +367,7 @@ def test_a_refusal_says_its_problems_when_printed():
 
 
 def _step_script(key: str, phase: str, name: str) -> str:
-    document = next(d for d in load_documents() if d.key == key)
+    document = next(d for d in load_documents(GOLDEN_DIR, DOCUMENTS) if d.key == key)
     [step] = [s for p in document.content["phases"] if p["name"] == phase for s in p["steps"] if s["name"] == name]
     return "\n".join(step["inputs"]["commands"])
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from showrunner import engine, preview
+from showrunner import engine, mocks, preview
 from showrunner.mocks import SECRET
+from showrunner_components.state.contract import StateEndpoints
 from tests.conftest import PROJECT_DIR, STACKS, by_type, one
 
 
@@ -50,8 +51,8 @@ def test_two_runs_write_byte_identical_json():
 
 
 def test_a_function_nobody_mocked_fails_the_run_and_names_it(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
-    (tmp_path / "Pulumi.staging.yaml").write_text((PROJECT_DIR / "Pulumi.staging.yaml").read_text())
+    (tmp_path / "Pulumi.yaml").write_text("name: probe\nruntime: python\n")
+    (tmp_path / "Pulumi.staging.yaml").write_text("config: {}\n")
     (tmp_path / "__main__.py").write_text("import pulumi_aws as aws\naws.ec2.get_vpc(default=True)\n")
     with pytest.raises(engine.OfflineRunError) as caught:
         engine.run_stack(tmp_path, "staging")
@@ -66,3 +67,37 @@ def test_the_tree_shows_which_resources_a_mistaken_change_cannot_destroy(stack_r
     staging = preview.render_tree(stack_run("staging"))
     mysql = next(line for line in staging.splitlines() if " state-mysql " in line and "rds:Instance" in line)
     assert mysql.endswith("create"), "staging opts out of protect through state.protect: false"
+
+
+RENAMED = {
+    "secrets": ("ServiceSecrets", "showrunner:secrets:ServiceSecrets"),
+    "network": ("Network", "showrunner:network:Network"),
+    "state": ("State", "showrunner:state:State"),
+    "web": ("LoadBalancer", "showrunner:load_balancer:LoadBalancer"),
+    "www": ("Fleet", "showrunner:fleet:Fleet"),
+    "ops": ("Fleet", "showrunner:fleet:Fleet"),
+}
+
+
+def test_components_take_the_index_token_and_alias_the_old_one(monkeypatch):
+    """`showrunner:index:<Name>` is what the component provider serves; the alias keeps every
+    existing stack's components and children where they are (no replacement)."""
+    aliases = {}
+    register = mocks.RecordingMonitor.RegisterResource
+
+    def spy(self, request):
+        if request.type.startswith("showrunner:"):
+            aliases[request.name] = (request.type, [a.spec.type for a in request.aliases])
+        return register(self, request)
+
+    monkeypatch.setattr(mocks.RecordingMonitor, "RegisterResource", spy)
+    engine.run_stack(PROJECT_DIR, "staging")
+    for name, (component, old) in RENAMED.items():
+        assert aliases[name] == (f"showrunner:index:{component}", [old]), name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_state_endpoints_export_names_every_store(stack_run, stack):
+    exported = stack_run(stack).outputs["state_endpoints"]
+    assert sorted(exported) == sorted(StateEndpoints.__annotations__)
+    assert all(value is not None for value in exported.values()), "both stacks define every store"

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import base64
 import gzip
-from collections.abc import Mapping
+from collections.abc import Iterable
 
-from showrunner.config.models import Service
 from showrunner_components.aws import dump_yaml
-from showrunner_components.fleet.units import UNIT_DIR, HostRenderError, HOST_ENV, DEFAULT_MIN_FREE_MB, render_units, units_to_enable
-
-
+from showrunner_components.fleet.units import DEFAULT_MIN_FREE_MB, HOST_ENV, UNIT_DIR, HostRenderError, HostService, render_units, units_to_enable
 
 
 def host_env(stack: str, region: str, *, secrets_dir: str | None = None) -> str:
@@ -50,16 +47,14 @@ def user_data_base64(cloud_config: str, fleet: str) -> str:
 def render_cloud_config(
     stack: str,
     region: str,
-    services: Mapping[str, Service],
-    images: Mapping[str, str],
+    services: Iterable[HostService],
     *,
     min_free_mb: int = DEFAULT_MIN_FREE_MB,
     secrets_dir: str | None = None,
-    store_env: Mapping[str, Mapping[str, str]] | None = None,
-    secret_refs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """The fleet's user data: host settings, its units, and the command that starts them."""
-    units = render_units(services, images, min_free_mb=min_free_mb, store_env=store_env, secret_refs=secret_refs)
+    services = list(services)
+    units = render_units(services, min_free_mb=min_free_mb)
     files = [{"path": HOST_ENV, "owner": "root:root", "permissions": "0644", "content": host_env(stack, region, secrets_dir=secrets_dir)}]
     files += [
         {"path": f"{UNIT_DIR}/{file_name}", "owner": "root:root", "permissions": "0644", "content": text}

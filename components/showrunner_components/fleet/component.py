@@ -1,126 +1,167 @@
 """One fleet: its instance role, launch template, Auto Scaling group, scaling and draining.
 
 Replaces 2015's hand-tuned autoscaling and Chef-converged hosts. The host's whole job is rendered by
-`showrunner_components.fleet.cloud_config` into the launch template's `#cloud-config`; this component only turns settings
-and the pure builders' results into resources. See README.md beside this file.
+`showrunner_components.fleet.cloud_config` into the launch template's `#cloud-config`; this
+component only turns its Args and the pure builders' results into resources. See README.md
+beside this file.
 
-Instance metadata: IMDSv2 is required and the PUT response hop limit is **1**. Containers run on
-Docker's bridge network (`--publish`), one hop further than the host, so they cannot get a token and
-cannot borrow the instance role: only host processes (the secrets fetcher, the Docker engine's ECR
-login, the CloudWatch agent) use it.
-
-The one exception is a fleet whose services use SQS queues or DynamoDB tables (`uses: [queues]`,
-`uses: [tables]`): Celery and boto3 in the container call those APIs with the fleet role's
-credentials, so that fleet's hop limit is **2**. Its role grants those queues and tables only,
-and no other fleet's hop limit changes. Stores reached over the VPC (MySQL, the cache) need no
-credentials: the database password comes through the secrets fetcher, like every secret.
+Instance metadata: IMDSv2 is required and the PUT response hop limit is 1 by default. Containers
+run on Docker's bridge network (`--publish`), one hop further than the host, so they cannot get a
+token and cannot borrow the instance role: only host processes (the secrets fetcher, the Docker
+engine's ECR login, the CloudWatch agent) use it. `http_put_response_hop_limit: 2` is for fleets
+whose containers call AWS themselves (this program: those using SQS queues or DynamoDB tables).
 """
-
-from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from showrunner_components.aws import ROOT_DEVICE, ec2_trust_policy
 from showrunner_components.fleet import cloud_config, iam, units
-from showrunner_components.state import contract as state
-from showrunner.config.models import PIPELINE_IMAGES, Service
-from showrunner.config.models import Fleet as FleetSettings
+from showrunner_components.fleet.args import (
+    FleetArgs,
+    FleetPeerSecurityGroup,
+    FleetScheduledAction,
+    FleetService,
+    FleetSpot,
+    FleetWarmPool,
+)
 from showrunner_components.tagging import merge_tags
 
+__all__ = [
+    "Fleet", "FleetArgs", "FleetPeerSecurityGroup", "FleetScheduledAction", "FleetService", "FleetSpot", "FleetWarmPool",
+]
+
 METADATA_HOP_LIMIT = 1
-CONTAINER_METADATA_HOP_LIMIT = 2
-"""For fleets whose containers call AWS (queues, tables): the bridge network is one hop more."""
+"""IMDSv2's PUT response hop limit by default: containers on the bridge network, one hop further
+than the host, cannot reach the instance role."""
+DEFAULTS = {
+    "cpu_target_percent": 50.0,
+    "root_volume_size": 16,
+    "data_volume_size": 60,
+    "health_check_grace_period": 180,
+    "min_free_mb": units.DEFAULT_MIN_FREE_MB,
+    "deregistration_delay": 30,
+    "http_put_response_hop_limit": METADATA_HOP_LIMIT,
+}
+"""What each optional scalar of `FleetArgs` is when left out (the docstrings there say why)."""
 DATA_DEVICE = "/dev/xvdb"  # formatted with label docker-data on first boot, mounted at /mnt/docker
 METRIC_NAMESPACES = ("Showrunner/Host",)  # the golden image's showrunner-disk-usage; nothing else publishes
 LOG_RETENTION_DAYS = 30
 REFRESH_CHECKPOINTS = [50, 100]
 """Pause after half of the fleet is replaced, so alarms can trigger the auto-rollback."""
-
-def service_image(service: Service, pipeline_digests: dict[str, str]) -> str:
-    """The digest a host runs: the service's own pinned `tag` digest, else the pipeline's."""
-    if service.image not in PIPELINE_IMAGES:
-        return f"{service.image}@{service.tag}"  # settings refuse an external image without a digest
-    if service.tag is not None and service.tag.startswith("sha256:"):
-        return pipeline_digests[service.image].split("@", 1)[0] + "@" + service.tag
-    return pipeline_digests[service.image]
+ROUTING_KEYS = ("target_group_arn", "target_group_arn_suffix")
+"""What of a `FleetService` only the group uses; the hosts never see it."""
 
 
-@dataclass
-class FleetArgs:
-    stack: str
-    settings: FleetSettings
-    services: dict[str, Service]
-    """This fleet's services (`Settings.services_on(fleet)`)."""
-    ami_id: pulumi.Input[str]
-    image_digests: dict[str, pulumi.Input[str]]
-    """Pipeline image name → `repository@sha256:…` (`ImagePipeline.digests`)."""
-    repository_arns: list[pulumi.Input[str]]
-    """This stack's ECR repositories: the only ones hosts may pull from."""
-    secrets_key_arn: pulumi.Input[str]
-    vpc_id: pulumi.Input[str]
-    private_subnet_ids: pulumi.Input[list[str]]
-    load_balancer_security_group_id: pulumi.Input[str]
-    load_balancer_arn_suffix: pulumi.Input[str]
-    target_groups: dict[str, aws.lb.TargetGroup] = field(default_factory=dict)
-    """Routed service → its target group; the group registers hosts in each."""
-    drain_seconds: int = 30
-    """The target groups' deregistration delay: how long a terminating host keeps answering."""
-    tags: dict[str, str] = field(default_factory=dict)
-    endpoints: pulumi.Input[state.Endpoints] | None = None
-    """The stack's stores (`State.endpoints`). Default: none; then no service may `use` a store."""
-    store_security_group_ids: dict[str, pulumi.Input[str]] = field(default_factory=dict)
-    """Store (mysql, cache) → its security group (`State.security_group_ids`); the fleet admits itself."""
-
-
-def metadata_hop_limit(uses: list[str]) -> int:
-    return CONTAINER_METADATA_HOP_LIMIT if state.AWS_API_STORES & set(uses) else METADATA_HOP_LIMIT
+def check_args(name: str, args: FleetArgs) -> None:
+    """Refuse what AWS or the hosts would refuse later, naming the fleet and the field."""
+    try:
+        names = [service["name"] for service in args["services"]]
+        for service in args["services"]:
+            units.check_service(service["name"], service["type"], service.get("schedule"))
+            if "target_group_arn" in service:
+                units.host_port(service["name"], service.get("ports", []))
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"services {', '.join(duplicates)} are given twice")
+        if not args["instance_types"]:
+            raise ValueError("instance_types is empty")
+        if "spot" in args and "warm_pool" in args:
+            raise ValueError("spot and warm_pool cannot be combined (AWS refuses warm pools on mixed-instance groups)")
+        if "warm_pool" in args and len(args["instance_types"]) > 1:
+            raise ValueError("warm_pool needs exactly one instance type (AWS refuses warm pools on mixed-instance groups)")
+        if not args["min_size"] <= args.get("desired_capacity", args["min_size"]) <= args["max_size"]:
+            raise ValueError("needs min_size <= desired_capacity <= max_size")
+        routed = [s["name"] for s in args["services"] if "target_group_arn" in s]
+        if routed and "load_balancer_security_group_id" not in args:
+            raise ValueError(f"routed services ({', '.join(routed)}) need load_balancer_security_group_id")
+        if routed and "requests_per_target" in args:
+            unlabelled = [s["name"] for s in args["services"] if "target_group_arn" in s and "target_group_arn_suffix" not in s]
+            if "load_balancer_arn_suffix" not in args or unlabelled:
+                raise ValueError("requests_per_target needs load_balancer_arn_suffix and each routed service's target_group_arn_suffix")
+    except ValueError as error:
+        raise ValueError(f"fleet {name}: {error}") from None
 
 
 class Fleet(pulumi.ComponentResource):
+    """An Auto Scaling group of Docker hosts: its instance role, launch template, scaling and draining."""
+
     role_arn: pulumi.Output[str]
+    """The instance role: what a deploy role must be allowed to pass."""
     launch_template_id: pulumi.Output[str]
+    """The launch template; each change makes a version and a rolling instance refresh."""
     group_name: pulumi.Output[str]
+    """The Auto Scaling group's name."""
     user_data: pulumi.Output[str]
+    """The hosts' `#cloud-config`, as text (the template carries it base64, gzipped over 16 KB)."""
 
     def __init__(self, name: str, args: FleetArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("showrunner:fleet:Fleet", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        invoke = pulumi.InvokeOptions(parent=self)
-        settings = args.settings
-        tags = merge_tags(args.tags, None, Service=f"fleet-{name}", Fleet=name)
+        check_args(name, args)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_="showrunner:fleet:Fleet")]))
+        super().__init__("showrunner:index:Fleet", name, None, opts)
+        self._name = name
+        self._args = {**DEFAULTS, **args}
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._tags = merge_tags(args.get("tags", {}), None, Service=f"fleet-{name}", Fleet=name)
+        self._routed = sorted((s for s in args["services"] if "target_group_arn" in s), key=lambda s: s["name"])
 
+        invoke = pulumi.InvokeOptions(parent=self)
         partition = aws.get_partition_output(opts=invoke).partition
         region = aws.get_region_output(opts=invoke).region
         account = aws.get_caller_identity_output(opts=invoke).account_id
-        uses = state.uses_of(args.services.values())
-        if uses and args.endpoints is None:
-            raise ValueError(f"fleet {name}: its services use {', '.join(uses)} but no endpoints were given")
-        endpoints = pulumi.Output.from_input(args.endpoints)
+        role, profile = self._identity(partition, region, account)
+        group = self._security_group()
+        self._peers(group)
+        self.user_data = self._user_data(region)
+        template = self._launch_template(profile, group)
+        asg = self._group(template)
+        self._draining(asg)
+        self._scaling(asg)
 
-        # --- identity: one role per fleet, so a host reads only its own services' secrets ------
+        self.role_arn = role.arn
+        self.launch_template_id = template.id
+        self.group_name = asg.name
+        self.register_outputs(
+            {
+                "role_arn": self.role_arn,
+                "launch_template_id": self.launch_template_id,
+                "group_name": self.group_name,
+                "user_data": self.user_data,
+            }
+        )
+
+    # --- identity: one role per fleet, so a host reads only its own services' secrets ----------
+
+    def _identity(self, partition, region, account) -> tuple[aws.iam.Role, aws.iam.InstanceProfile]:
+        name, args, child, tags = self._name, self._args, self._child, self._tags
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=iam.to_json(ec2_trust_policy()),
-            description=f"showrunner {args.stack} fleet {name} hosts",
+            assume_role_policy=partition.apply(lambda p: iam.to_json(ec2_trust_policy(p))),
+            description=f"showrunner {args['stack']} fleet {name} hosts",
             tags=merge_tags(tags, f"{name}-role"),
             opts=child,
         )
-        policy = pulumi.Output.all(partition, region, account, args.secrets_key_arn, endpoints, *args.repository_arns).apply(
+        services = sorted(s["name"] for s in args["services"])
+        policy = pulumi.Output.all(
+            partition,
+            region,
+            account,
+            args["secrets_key_arn"],
+            pulumi.Output.from_input(args.get("repository_arns", [])),
+            pulumi.Output.from_input(args.get("additional_role_statements", [])),
+        ).apply(
             lambda v: iam.to_json(
                 iam.instance_role_policy(
                     partition=v[0],
                     region=v[1],
                     account=v[2],
-                    stack=args.stack,
+                    stack=args["stack"],
                     fleet=name,
-                    services=sorted(args.services),
-                    repository_arns=v[5:],
+                    services=services,
+                    repository_arns=v[4],
                     secrets_key_arn=v[3],
                     metric_namespaces=METRIC_NAMESPACES,
-                    store_statements=state.access_statements(uses, v[4]) if uses else [],
+                    additional_statements=v[5],
                 )
             )
         )
@@ -128,18 +169,22 @@ class Fleet(pulumi.ComponentResource):
         profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, tags=merge_tags(tags, f"{name}-profile"), opts=child)
         aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=iam.log_group_name(args.stack, name),
+            name=iam.log_group_name(args["stack"], name),
             retention_in_days=LOG_RETENTION_DAYS,
             tags=merge_tags(tags, f"{name}-logs"),
             opts=child,
         )
+        return role, profile
 
-        # --- network: traffic only from the load balancer, only on routed ports ------------------
+    # --- network: traffic only from the load balancer, only on routed ports ----------------------
+
+    def _security_group(self) -> aws.ec2.SecurityGroup:
+        name, args, child = self._name, self._args, self._child
         group = aws.ec2.SecurityGroup(
             f"{name}-sg",
-            vpc_id=args.vpc_id,
+            vpc_id=args["vpc_id"],
             description=f"showrunner fleet {name}: service ports from the load balancer only; no SSH",
-            tags=merge_tags(tags, f"{name}-sg"),
+            tags=merge_tags(self._tags, f"{name}-sg"),
             opts=child,
         )
         aws.vpc.SecurityGroupEgressRule(
@@ -150,12 +195,13 @@ class Fleet(pulumi.ComponentResource):
             description="ECR, SSM, CloudWatch and Session Manager over NAT",
             opts=child,
         )
-        for service_name in sorted(args.target_groups):
-            port = args.services[service_name].host_ports[0]
+        for service in self._routed:
+            service_name = service["name"]
+            port = units.host_port(service_name, service["ports"])
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-sg-in-{service_name}",
                 security_group_id=group.id,
-                referenced_security_group_id=args.load_balancer_security_group_id,
+                referenced_security_group_id=args["load_balancer_security_group_id"],
                 ip_protocol="tcp",
                 from_port=port,
                 to_port=port,
@@ -164,7 +210,7 @@ class Fleet(pulumi.ComponentResource):
             )
             aws.vpc.SecurityGroupEgressRule(
                 f"{name}-alb-out-{service_name}",
-                security_group_id=args.load_balancer_security_group_id,
+                security_group_id=args["load_balancer_security_group_id"],
                 referenced_security_group_id=group.id,
                 ip_protocol="tcp",
                 from_port=port,
@@ -172,75 +218,84 @@ class Fleet(pulumi.ComponentResource):
                 description=f"to fleet {name}, service {service_name}",
                 opts=child,
             )
+        return group
 
-        # --- stores: each admits this fleet on its port, and only if a service here uses it -------
-        for store, port in state.ingress_ports(uses).items():
+    def _peers(self, group: aws.ec2.SecurityGroup) -> None:
+        """Each peer group (a store's) admits this fleet on its port, and nothing wider."""
+        name = self._name
+        for peer in self._args.get("peer_security_groups", []):
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-sg-to-{store}",
-                security_group_id=args.store_security_group_ids[store],
+                f"{name}-sg-to-{peer['name']}",
+                security_group_id=peer["security_group_id"],
                 referenced_security_group_id=group.id,
                 ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=f"{store} from fleet {name}",
-                opts=child,
+                from_port=peer["port"],
+                to_port=peer["port"],
+                description=f"{peer['name']} from fleet {name}",
+                opts=self._child,
             )
 
-        # --- launch template -------------------------------------------------------------------
-        image_refs = {n: service_image(s, {}) for n, s in args.services.items() if s.image not in PIPELINE_IMAGES}
-        needed = sorted({s.image for s in args.services.values() if s.image in PIPELINE_IMAGES})
-        digests = pulumi.Output.all(**{image: args.image_digests[image] for image in needed})
-        self.user_data = pulumi.Output.all(digests, region, endpoints).apply(
+    # --- launch template -----------------------------------------------------------------------
+
+    def _user_data(self, region) -> pulumi.Output[str]:
+        """The `#cloud-config`, rendered once every service's image, environment and references resolved."""
+        args = self._args
+        specs = [{k: v for k, v in service.items() if k not in ROUTING_KEYS} for service in args["services"]]
+        return pulumi.Output.all(region, pulumi.Output.from_input(specs)).apply(
             lambda v: cloud_config.render_cloud_config(
-                args.stack,
-                v[1],
-                args.services,
-                {**image_refs, **{n: service_image(s, v[0]) for n, s in args.services.items() if s.image in PIPELINE_IMAGES}},
-                min_free_mb=settings.min_free_mb,
-                store_env={n: state.service_env(s.uses, v[2]) for n, s in args.services.items() if s.uses},
-                secret_refs={n: state.service_secret_refs(s.uses, v[2]) for n, s in args.services.items() if "mysql" in s.uses},
+                args["stack"], v[0], [units.HostService.from_spec(spec) for spec in v[1]], min_free_mb=args["min_free_mb"]
             )
         )
-        mixed = settings.warm_pool is None and (settings.spot is not None or len(settings.instance_types) > 1)
-        template = aws.ec2.LaunchTemplate(
+
+    def _mixed(self) -> bool:
+        args = self._args
+        return "warm_pool" not in args and ("spot" in args or len(args["instance_types"]) > 1)
+
+    def _launch_template(self, profile: aws.iam.InstanceProfile, group: aws.ec2.SecurityGroup) -> aws.ec2.LaunchTemplate:
+        name, args, tags = self._name, self._args, self._tags
+        return aws.ec2.LaunchTemplate(
             f"{name}-lt",
-            description=f"showrunner {args.stack} fleet {name}",
-            image_id=args.ami_id,
-            instance_type=None if mixed else settings.instance_types[0],
+            description=f"showrunner {args['stack']} fleet {name}",
+            image_id=args["image_id"],
+            instance_type=None if self._mixed() else args["instance_types"][0],
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
             vpc_security_group_ids=[group.id],
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
                 http_endpoint="enabled",
                 http_tokens="required",
-                http_put_response_hop_limit=metadata_hop_limit(uses),
+                http_put_response_hop_limit=args["http_put_response_hop_limit"],
                 instance_metadata_tags="disabled",
             ),
             block_device_mappings=[
-                _volume(ROOT_DEVICE, settings.root_volume_gb),
-                _volume(DATA_DEVICE, settings.data_volume_gb),
+                _volume(ROOT_DEVICE, args["root_volume_size"]),
+                _volume(DATA_DEVICE, args["data_volume_size"]),
             ],
             monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
             user_data=self.user_data.apply(lambda text: cloud_config.user_data_base64(text, name)),
             update_default_version=True,
             tag_specifications=[
-                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=merge_tags(tags, f"showrunner-{args.stack}-{name}"))
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=merge_tags(tags, f"showrunner-{args['stack']}-{name}"))
                 for kind in ("instance", "volume")
             ],
             tags=merge_tags(tags, f"{name}-lt"),
-            opts=child,
+            opts=self._child,
         )
 
-        # --- Auto Scaling group ------------------------------------------------------------------
+    # --- Auto Scaling group ----------------------------------------------------------------------
+
+    def _launch(self, template: aws.ec2.LaunchTemplate) -> dict:
+        """How the group launches: the template alone, or a mixed-instances policy; and a warm pool."""
+        args = self._args
         # A concrete version, not "$Latest": each new template version changes the group, which
         # starts an instance refresh, and auto-rollback refuses "$Latest".
         version = template.latest_version.apply(str)
         launch = {}
-        if mixed:
-            spot = settings.spot
+        if self._mixed():
+            spot = args.get("spot")
             launch["mixed_instances_policy"] = aws.autoscaling.GroupMixedInstancesPolicyArgs(
                 instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
-                    on_demand_base_capacity=spot.on_demand_base_capacity if spot else 0,
-                    on_demand_percentage_above_base_capacity=spot.on_demand_percentage_above_base if spot else 100,
+                    on_demand_base_capacity=spot.get("on_demand_base_capacity", 0) if spot is not None else 0,
+                    on_demand_percentage_above_base_capacity=spot.get("on_demand_percentage_above_base_capacity", 0) if spot is not None else 100,
                     spot_allocation_strategy="price-capacity-optimized",
                 ),
                 launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
@@ -248,27 +303,33 @@ class Fleet(pulumi.ComponentResource):
                         launch_template_id=template.id, version=version
                     ),
                     overrides=[
-                        aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=t) for t in settings.instance_types
+                        aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=t) for t in args["instance_types"]
                     ],
                 ),
             )
         else:
             launch["launch_template"] = aws.autoscaling.GroupLaunchTemplateArgs(id=template.id, version=version)
-        if settings.warm_pool is not None:
+        if "warm_pool" in args:
+            pool = args["warm_pool"]
             launch["warm_pool"] = aws.autoscaling.GroupWarmPoolArgs(
-                pool_state=settings.warm_pool.pool_state,
-                min_size=settings.warm_pool.min_size,
-                max_group_prepared_capacity=settings.warm_pool.max_group_prepared_capacity,
+                pool_state=pool.get("pool_state", "Stopped"),
+                min_size=pool.get("min_size", 0),
+                max_group_prepared_capacity=pool.get("max_group_prepared_capacity"),
             )
-        asg = aws.autoscaling.Group(
+        return launch
+
+    def _group(self, template: aws.ec2.LaunchTemplate) -> aws.autoscaling.Group:
+        name, args = self._name, self._args
+        grace = args["health_check_grace_period"]
+        return aws.autoscaling.Group(
             f"{name}-asg",
-            vpc_zone_identifiers=args.private_subnet_ids,
-            min_size=settings.min_size,
-            max_size=settings.max_size,
-            desired_capacity=settings.desired_capacity if settings.desired_capacity is not None else settings.min_size,
+            vpc_zone_identifiers=args["subnet_ids"],
+            min_size=args["min_size"],
+            max_size=args["max_size"],
+            desired_capacity=args.get("desired_capacity", args["min_size"]),
             health_check_type="ELB",
-            health_check_grace_period=settings.health_check_grace_seconds,
-            target_group_arns=[args.target_groups[s].arn for s in sorted(args.target_groups)],
+            health_check_grace_period=grace,
+            target_group_arns=[s["target_group_arn"] for s in self._routed],
             instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
                 strategy="Rolling",
                 preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
@@ -276,31 +337,37 @@ class Fleet(pulumi.ComponentResource):
                     skip_matching=True,
                     auto_rollback=True,
                     checkpoint_percentages=REFRESH_CHECKPOINTS,
-                    checkpoint_delay=str(settings.health_check_grace_seconds * 2),
-                    instance_warmup=str(settings.health_check_grace_seconds),
+                    checkpoint_delay=str(grace * 2),
+                    instance_warmup=str(grace),
                 ),
             ),
             enabled_metrics=["GroupDesiredCapacity", "GroupInServiceInstances", "GroupMaxSize", "GroupMinSize", "GroupTotalInstances"],
             tags=[
                 aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=False)
-                for k, v in merge_tags(tags, f"showrunner-{args.stack}-{name}").items()
+                for k, v in merge_tags(self._tags, f"showrunner-{args['stack']}-{name}").items()
             ],
-            **launch,
+            **self._launch(template),
             # Scaling policies and schedules own the capacity once the group exists.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]),
         )
 
-        # --- draining: a terminating host leaves the target groups and stops its containers -------
+    # --- draining: a terminating host leaves the target groups and stops its containers --------
+
+    def _draining(self, asg: aws.autoscaling.Group) -> None:
         aws.autoscaling.LifecycleHook(
-            f"{name}-drain",
+            f"{self._name}-drain",
             autoscaling_group_name=asg.name,
             lifecycle_transition="autoscaling:EC2_INSTANCE_TERMINATING",
-            heartbeat_timeout=drain_timeout(args.drain_seconds),
+            heartbeat_timeout=drain_timeout(self._args["deregistration_delay"]),
             default_result="CONTINUE",
-            opts=child,
+            opts=self._child,
         )
 
-        # --- scaling ---------------------------------------------------------------------------
+    # --- scaling -----------------------------------------------------------------------------------
+
+    def _scaling(self, asg: aws.autoscaling.Group) -> None:
+        """Target tracking on CPU (and requests per target for routed services), then the schedules."""
+        name, args, child = self._name, self._args, self._child
         aws.autoscaling.Policy(
             f"{name}-cpu",
             autoscaling_group_name=asg.name,
@@ -309,46 +376,38 @@ class Fleet(pulumi.ComponentResource):
                 predefined_metric_specification=aws.autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
                     predefined_metric_type="ASGAverageCPUUtilization"
                 ),
-                target_value=settings.scaling.cpu_percent,
+                target_value=args["cpu_target_percent"],
             ),
             opts=child,
         )
-        if settings.scaling.requests_per_target is not None:
-            for service_name in sorted(args.target_groups):
-                label = pulumi.Output.concat(args.load_balancer_arn_suffix, "/", args.target_groups[service_name].arn_suffix)
+        if "requests_per_target" in args:
+            for service in self._routed:
+                label = pulumi.Output.concat(args["load_balancer_arn_suffix"], "/", service["target_group_arn_suffix"])
                 aws.autoscaling.Policy(
-                    f"{name}-requests-{service_name}",
+                    f"{name}-requests-{service['name']}",
                     autoscaling_group_name=asg.name,
                     policy_type="TargetTrackingScaling",
                     target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
                         predefined_metric_specification=aws.autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
                             predefined_metric_type="ALBRequestCountPerTarget", resource_label=label
                         ),
-                        target_value=settings.scaling.requests_per_target,
+                        target_value=args["requests_per_target"],
                     ),
                     opts=child,
                 )
-        for action_name in sorted(settings.scheduled):
-            action = settings.scheduled[action_name]
+        for action in sorted(args.get("scheduled_actions", []), key=lambda a: a["name"]):
             aws.autoscaling.Schedule(
-                f"{name}-{action_name}",
-                scheduled_action_name=action_name,
+                f"{name}-{action['name']}",
+                scheduled_action_name=action["name"],
                 autoscaling_group_name=asg.name,
-                recurrence=action.recurrence,
-                time_zone=action.time_zone,
-                min_size=action.min_size,
-                max_size=action.max_size,
+                recurrence=action["recurrence"],
+                time_zone=action.get("time_zone", "UTC"),
+                min_size=action["min_size"],
+                max_size=action["max_size"],
                 # -1 leaves desired capacity to the target-tracking policies (the API default is 0).
-                desired_capacity=action.desired_capacity if action.desired_capacity is not None else -1,
+                desired_capacity=action.get("desired_capacity", -1),
                 opts=child,
             )
-
-        self.role_arn = role.arn
-        self.launch_template_id = template.id
-        self.group_name = asg.name
-        self.register_outputs(
-            {"role_arn": self.role_arn, "launch_template_id": self.launch_template_id, "group_name": self.group_name}
-        )
 
 
 def drain_timeout(deregistration_delay: int) -> int:

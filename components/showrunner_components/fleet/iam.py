@@ -11,8 +11,9 @@ What a host may do, and nothing else:
 - write its logs to its fleet's log group and metrics to the stack's metric namespaces;
 - answer SSM Session Manager, the only way in (there is no SSH); those actions have no
   resource-level permissions either;
-- reach the stores its services use (`store_statements`, built by `state.access_statements`):
-  those queues, those tables, the database password's secret, and nothing else of the stack's.
+- whatever `additional_statements` add, after all of the above: this program passes the stores
+  its services use (`state.contract.access_statements`: those queues, those tables, the database
+  password's secret, and nothing else of the stack's).
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ def parameter_arns(partition: str, region: str, account: str, stack: str, servic
     return arns
 
 
+def service_domain(partition: str) -> str:
+    """The DNS suffix of AWS service endpoints in a partition (what `kms:ViaService` names)."""
+    return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+
+
 def log_group_name(stack: str, fleet: str) -> str:
     return f"/showrunner/{stack}/{fleet}"
 
@@ -58,7 +64,7 @@ def instance_role_policy(
     repository_arns: Sequence[str],
     secrets_key_arn: str,
     metric_namespaces: Sequence[str],
-    store_statements: Sequence[dict] = (),
+    additional_statements: Sequence[dict] = (),
 ) -> dict:
     """The inline policy of one fleet's instance role. Statements with no resource are left out."""
     statements: list[dict] = []
@@ -80,7 +86,7 @@ def instance_role_policy(
                 "Effect": "Allow",
                 "Action": "kms:Decrypt",
                 "Resource": secrets_key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
+                "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.{service_domain(partition)}"}},
             },
         ]
     log_group = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group_name(stack, fleet)}"
@@ -95,7 +101,7 @@ def instance_role_policy(
         },
         {"Sid": "SessionManager", "Effect": "Allow", "Action": SESSION_MANAGER_ACTIONS, "Resource": "*"},
     ]
-    statements += list(store_statements)
+    statements += list(additional_statements)
     return {"Version": VERSION, "Statement": statements}
 
 

@@ -1,7 +1,7 @@
 """GoldenAmi: an EC2 Image Builder pipeline that bakes the fleet's host image weekly.
 
-The pure builders are modules of this package and import without Pulumi; the component and its
-Args load on first use.
+The pure builders (`documents`: render, validate, version; `builders`: names, recipe version, log
+policy, user data) import without Pulumi; the component and its Args load on first use.
 """
 
 __all__ = ["GoldenAmi", "GoldenAmiArgs"]

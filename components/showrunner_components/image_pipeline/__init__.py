@@ -1,10 +1,10 @@
-"""ImagePipeline: ECR repositories and the Docker builds of a chain of images, handed on by digest.
+"""ImagePipeline: ECR repositories and the Docker builds of a list of images, handed on by digest.
 
-The pure builders are modules of this package and import without Pulumi; the component and its
-Args load on first use.
+The pure builders (`builds`, `dockerfile`) import without Pulumi; the component and its Args load
+on first use.
 """
 
-__all__ = ["ImagePipeline", "ImagePipelineArgs"]
+__all__ = ["ImagePipeline", "ImagePipelineArgs", "PipelineImage"]
 
 
 def __getattr__(name: str):

@@ -1,228 +1,231 @@
-"""The image pipeline: base → www → micro, built, tested, pushed to ECR and handed on by digest.
+"""ImagePipeline: a list of images built, tested, pushed to ECR and handed on by digest.
 
 What Jenkins, a per-host S3 registry and an `@daily docker rmi` cron did in 2015:
 
 - one ECR repository per image, with immutable tags, scan on push, KMS encryption and lifecycle
   rules (untagged images expire after a few days, the last N releases are kept);
-- `base` is tagged with the configured refresh key (the ISO week) and its build context's hash,
-  so a weekly `pulumi up` rebuilds it for OS security updates even when no file changed;
-- `www` is built FROM base's digest (a build argument), so a new base rebuilds www; its `test`
-  stage is its own image (never pushed) and the release image waits for it;
-- the outputs are digests (`repository@sha256:…`): the fleet runs digests, never tags.
+- an image may be built on another (`parent`): the parent's digest is its build argument, so a new
+  parent is a new image; a `weekly` image takes the refresh key (an ISO week), so a weekly
+  `pulumi up` rebuilds it for OS security updates even when no file changed;
+- an image's `test_target` stage is built first as its own image (never pushed), and the release
+  image waits for it;
+- a `release` image is not built: it runs the reference another stack built and tested;
+- the outputs are digests (`repository@sha256:…`): fleets run digests, never tags.
 
-The pure helpers (lifecycle policy, content hash, tags, repository names) are tested by exact
-comparison; `ImagePipeline` only turns them into resources.
+The pure builders (build order, lifecycle policy, content hash, tags, names) live in `builds`.
 """
 
-from __future__ import annotations
-
-import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import os
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_docker as docker
 
-from showrunner.config.models import Images
+from showrunner_components.image_pipeline import dockerfile
+from showrunner_components.image_pipeline.builds import (
+    DEFAULT_PARENT_BUILD_ARG,
+    REFRESH_BUILD_ARG,
+    build_order,
+    context_hash,
+    image_tag,
+    lifecycle_policy,
+    repository_arn_of,
+    repository_name,
+)
 from showrunner_components.tagging import merge_tags
 
-IMAGE_NAMES = ("base", "www", "micro")
-# Build inputs that are not sources: the wheelhouse is derived from the pinned requirements
-# (which are hashed), and bytecode caches differ from machine to machine.
-_NOT_HASHED = {"wheelhouse", "wheelhouse.tmp", "__pycache__", ".pytest_cache"}
+
+class PipelineImage(TypedDict):
+    """One image of the pipeline."""
+
+    name: str
+    """Its name: the repository is `<repository_prefix>/<name>`, its resources `<component name>-<name>`."""
+    context: str
+    """The build context folder. A relative path is resolved against the working directory (the
+    project directory under the Pulumi CLI), as the Docker provider resolves it."""
+    dockerfile: NotRequired[str]
+    """The Dockerfile, a path like `context`. Default: `<context>/Dockerfile`."""
+    parent: NotRequired[str]
+    """The name of another image of this pipeline it is built on: that image's digest becomes the
+    build argument `parent_build_arg`, and it is built first. Default: none."""
+    parent_build_arg: NotRequired[str]
+    """The build argument that receives the parent's digest. Default: `BASE_IMAGE`."""
+    target: NotRequired[str]
+    """The Dockerfile stage of the release image. Default: the Dockerfile's last stage."""
+    test_target: NotRequired[str]
+    """A stage that must build (its tests pass) before the release image is built and pushed; it
+    is built as its own image, tagged `<tag>-test`, and never pushed. Default: no test gate."""
+    weekly: NotRequired[bool]
+    """Rebuilt every week: the build argument `REFRESH_KEY` is `refresh_key`, and the tag starts
+    with it. Default: false, rebuilt when its files or its parent change."""
+    release: NotRequired[str]
+    """An ECR reference pinned by digest (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…`)
+    that another stack built and tested: this pipeline runs it and does not build the image.
+    Default: built here."""
 
 
-def lifecycle_policy(keep_releases: int, untagged_expiry_days: int) -> dict:
-    """The ECR lifecycle policy: what 2015's `@daily docker rmi` did, done by the registry.
-
-    Untagged images (superseded pushes, build leftovers) expire first; of the rest, the newest
-    `keep_releases` are kept so that a rollback to a recent digest still pulls.
-    """
-    return {
-        "rules": [
-            {
-                "rulePriority": 1,
-                "description": f"Expire untagged images {untagged_expiry_days} days after push",
-                "selection": {
-                    "tagStatus": "untagged",
-                    "countType": "sinceImagePushed",
-                    "countUnit": "days",
-                    "countNumber": untagged_expiry_days,
-                },
-                "action": {"type": "expire"},
-            },
-            {
-                "rulePriority": 2,
-                "description": f"Keep the last {keep_releases} releases",
-                "selection": {
-                    "tagStatus": "any",
-                    "countType": "imageCountMoreThan",
-                    "countNumber": keep_releases,
-                },
-                "action": {"type": "expire"},
-            },
-        ]
-    }
-
-
-def context_hash(directory: Path) -> str:
-    """sha256 over a build context's files (relative path and bytes, in path order)."""
-    digest = hashlib.sha256()
-    files = sorted(
-        p for p in directory.rglob("*")
-        if p.is_file() and not _NOT_HASHED.intersection(p.relative_to(directory).parts)
-    )
-    if not files:
-        raise FileNotFoundError(f"image build context {directory} has no files")
-    for path in files:
-        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def content_tag(*parts: str) -> str:
-    """A short, stable tag from content identifiers: same inputs, same tag (ECR tags are immutable)."""
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
-
-
-def base_tag(refresh_key: str, base_context_hash: str) -> str:
-    """`2026-W48-<hash>`: a new week or a changed file makes a new base image."""
-    return f"{refresh_key}-{content_tag(base_context_hash)}"
-
-
-def repository_arn_of(reference: str) -> str:
-    """`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…` → the repository's ARN."""
-    registry, _, rest = reference.partition("/")
-    account, _, _, region, *_ = registry.split(".")
-    return f"arn:aws:ecr:{region}:{account}:repository/{rest.split('@', 1)[0]}"
-
-
-def repository_name(project: str, stack: str, image: str) -> str:
-    return f"{project}/{stack}/{image}"
-
-
-@dataclass
-class ImagePipelineArgs:
-    project: str
-    stack: str
-    settings: Images
-    """refresh_key (ISO week), keep_releases, untagged_expiry_days from `showrunner:images`."""
-    project_dir: Path
-    """The Pulumi project directory; build contexts are `images/<name>` under it."""
-    tags: dict[str, str] = field(default_factory=dict)
-    platform: str = "linux/amd64"
-    """Default: linux/amd64, the golden AMI's architecture."""
+class ImagePipelineArgs(TypedDict):
+    repository_prefix: str
+    """Repositories are `<repository_prefix>/<image>`, e.g. `showrunner/prod`."""
+    images: list[PipelineImage]
+    """The images, in any order: each is built after its parent."""
+    refresh_key: NotRequired[str]
+    """The week of the weekly rebuild, e.g. `2026-W48`. Required when an image is `weekly`."""
+    keep_releases: NotRequired[int]
+    """Images each repository keeps, so that a rollback to a recent digest still pulls. Default: the newest 20."""
+    untagged_expiry_days: NotRequired[int]
+    """Days after push until an untagged image (a superseded build) expires. Default: 3."""
+    platform: NotRequired[str]
+    """The build platform. Default: linux/amd64, the golden AMI's architecture."""
+    tags: NotRequired[dict[str, str]]
+    """Tags on every repository (plus `Service: image-pipeline` and `Image: <name>`). Default: none."""
 
 
 class ImagePipeline(pulumi.ComponentResource):
-    """ECR repositories and the Docker builds of base, www (behind its test stage) and micro."""
+    """ECR repositories and the Docker builds of a list of images, each tested before it is pushed."""
 
-    digests: dict[str, pulumi.Output[str]]
-    repository_arns: dict[str, pulumi.Output[str]]
-    repository_urls: dict[str, pulumi.Output[str]]
+    digests: pulumi.Output[dict[str, str]]
+    """Image name → `repository@sha256:…` the image runs as (a `release` image: its reference)."""
+    repository_arns: pulumi.Output[dict[str, str]]
+    """Image name → the ARN of the repository its digest is pulled from (grant fleets these)."""
+    repository_urls: pulumi.Output[dict[str, str]]
+    """Image name → this pipeline's repository URL."""
 
     def __init__(self, name: str, args: ImagePipelineArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("showrunner:image_pipeline:ImagePipeline", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        policy = json.dumps(lifecycle_policy(args.settings.keep_releases, args.settings.untagged_expiry_days))
-
-        repositories = {}
-        for image in IMAGE_NAMES:
-            repositories[image] = aws.ecr.Repository(
-                f"{name}-{image}",
-                name=repository_name(args.project, args.stack, image),
-                image_tag_mutability="IMMUTABLE",
-                image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
-                encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")],
-                tags=merge_tags(args.tags, Service="image-pipeline", Image=image),
-                opts=child,
-            )
-            aws.ecr.LifecyclePolicy(
-                f"{name}-{image}-lifecycle",
-                repository=repositories[image].name,
-                policy=policy,
-                opts=child,
-            )
-
-        token = aws.ecr.get_authorization_token_output(registry_id=repositories["base"].registry_id, opts=pulumi.InvokeOutputOptions(parent=self))
-
-        def registry(image: str) -> docker.RegistryArgs:
-            return docker.RegistryArgs(
-                server=repositories[image].repository_url,
-                username=token.user_name,
-                password=pulumi.Output.secret(token.password),
-            )
-
-        def build(image: str, target: str | None = None, build_args: dict | None = None) -> docker.DockerBuildArgs:
-            return docker.DockerBuildArgs(
-                context=f"images/{image}",
-                dockerfile=f"images/{image}/Dockerfile",
-                platform=args.platform,
-                target=target,
-                args=build_args,
-            )
-
-        def image_name(image: str, tag: pulumi.Input[str]) -> pulumi.Output[str]:
-            return pulumi.Output.concat(repositories[image].repository_url, ":", tag)
-
-        contexts = {image: context_hash(args.project_dir / "images" / image) for image in IMAGE_NAMES}
-
-        base = docker.Image(
-            f"{name}-base",
-            image_name=image_name("base", base_tag(args.settings.refresh_key, contexts["base"])),
-            build=build("base", build_args={"REFRESH_KEY": args.settings.refresh_key}),
-            registry=registry("base"),
-            opts=child,
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_="showrunner:image_pipeline:ImagePipeline")])
         )
-        # www is built on base's digest: a new base (new week, new packages) is a new www.
-        built: dict[str, pulumi.Output[str]] = {"base": base.repo_digest}
-        release = args.settings.release
-        if "www" not in release:
-            built["www"] = self._www(name, args, base, contexts["www"], build, image_name, registry)
-        if "micro" not in release:
-            built["micro"] = docker.Image(
-                f"{name}-micro",
-                image_name=image_name("micro", content_tag(contexts["micro"])),
-                build=build("micro"),
-                registry=registry("micro"),
-                opts=child,
-            ).repo_digest
+        super().__init__("showrunner:index:ImagePipeline", name, None, opts)
+        images = {image["name"]: image for image in args["images"]}
+        order = build_order({n: image.get("parent") for n, image in images.items()})
+        _check_images(images.values(), args.get("refresh_key"))
 
-        # A promoted image runs the reference another stack built and tested; it is not rebuilt here.
-        self.digests = {**built, **{image: pulumi.Output.from_input(ref) for image, ref in release.items()}}
-        self.repository_arns = {
-            **{image: repo.arn for image, repo in repositories.items()},
-            **{image: pulumi.Output.from_input(repository_arn_of(ref)) for image, ref in release.items()},
-        }
-        self.repository_urls = {image: repo.repository_url for image, repo in repositories.items()}
+        repositories = self._repositories(name, args)
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+        digests: dict[str, pulumi.Output[str]] = {}
+        arns: dict[str, pulumi.Output[str]] = {}
+        if repositories:
+            token = aws.ecr.get_authorization_token_output(
+                registry_id=next(iter(repositories.values())).registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
+            )
+            for image_name in order:
+                image = images[image_name]
+                if "release" in image:
+                    # A promoted image runs the reference another stack built and tested; it is not rebuilt here.
+                    digests[image_name] = pulumi.Output.from_input(image["release"])
+                    arns[image_name] = partition.apply(lambda p, ref=image["release"]: repository_arn_of(ref, p))
+                else:
+                    parent = digests[image["parent"]] if "parent" in image else None
+                    digests[image_name] = self._build(name, image, repositories[image_name], token, parent, args)
+                    arns[image_name] = repositories[image_name].arn
+
+        self.digests = pulumi.Output.all(**digests) if digests else pulumi.Output.from_input({})
+        self.repository_arns = pulumi.Output.all(**arns) if arns else pulumi.Output.from_input({})
+        self.repository_urls = (
+            pulumi.Output.all(**{n: r.repository_url for n, r in repositories.items()})
+            if repositories
+            else pulumi.Output.from_input({})
+        )
         self.register_outputs(
             {"digests": self.digests, "repository_arns": self.repository_arns, "repository_urls": self.repository_urls}
         )
 
-    def repository_arns_for(self, images: Iterable[str]) -> list[pulumi.Output[str]]:
-        """The repositories a fleet running these images may pull from, and no others (external
-        images, pinned by digest, are not this pipeline's)."""
-        return [self.repository_arns[image] for image in sorted(set(images)) if image in self.repository_arns]
+    def _repositories(self, name: str, args: ImagePipelineArgs) -> dict[str, aws.ecr.Repository]:
+        """One immutable, scanned, encrypted repository per image, with the lifecycle policy."""
+        child = pulumi.ResourceOptions(parent=self)
+        policy = json.dumps(lifecycle_policy(args.get("keep_releases", 20), args.get("untagged_expiry_days", 3)))
+        repositories = {}
+        for image in args["images"]:
+            image_name = image["name"]
+            repositories[image_name] = aws.ecr.Repository(
+                f"{name}-{image_name}",
+                name=repository_name(args["repository_prefix"], image_name),
+                image_tag_mutability="IMMUTABLE",
+                image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
+                encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")],
+                tags=merge_tags(args.get("tags", {}), Service="image-pipeline", Image=image_name),
+                opts=child,
+            )
+            aws.ecr.LifecyclePolicy(
+                f"{name}-{image_name}-lifecycle",
+                repository=repositories[image_name].name,
+                policy=policy,
+                opts=child,
+            )
+        return repositories
 
-    def _www(self, name, args, base, context, build, image_name, registry) -> pulumi.Output[str]:
-        """The test stage, then the release image, which waits for it: 2015's py.test before push."""
-        www_args = {"BASE_IMAGE": base.repo_digest}
-        www_tag = base.repo_digest.apply(lambda base_digest: content_tag(context, base_digest))
-        www_test = docker.Image(
-            f"{name}-www-test",
-            image_name=image_name("www", pulumi.Output.concat(www_tag, "-test")),
-            build=build("www", target="test", build_args=www_args),
-            registry=registry("www"),
-            skip_push=True,
-            opts=pulumi.ResourceOptions(parent=self),
+    def _build(
+        self,
+        name: str,
+        image: PipelineImage,
+        repository: aws.ecr.Repository,
+        token,
+        parent_digest: pulumi.Output[str] | None,
+        args: ImagePipelineArgs,
+    ) -> pulumi.Output[str]:
+        """The test stage (if any), then the release image, which waits for it: 2015's py.test before push."""
+        image_name = image["name"]
+        context = image["context"]
+        files = context_hash(Path(context))
+        refresh_key = args.get("refresh_key") if image.get("weekly", False) else None
+        build_args: dict[str, pulumi.Input[str]] = {}
+        if refresh_key is not None:
+            build_args[REFRESH_BUILD_ARG] = refresh_key
+        if parent_digest is not None:
+            build_args[image.get("parent_build_arg", DEFAULT_PARENT_BUILD_ARG)] = parent_digest
+            tag: pulumi.Input[str] = parent_digest.apply(lambda digest: image_tag(files, digest, refresh_key))
+        else:
+            tag = image_tag(files, None, refresh_key)
+        registry = docker.RegistryArgs(
+            server=repository.repository_url,
+            username=token.user_name,
+            password=pulumi.Output.secret(token.password),
         )
+
+        def build(target: str | None) -> docker.DockerBuildArgs:
+            return docker.DockerBuildArgs(
+                context=context,
+                dockerfile=image.get("dockerfile", os.path.join(context, "Dockerfile")),
+                platform=args.get("platform", "linux/amd64"),
+                target=target,
+                args=build_args or None,
+            )
+
+        depends_on = []
+        if "test_target" in image:
+            depends_on.append(
+                docker.Image(
+                    f"{name}-{image_name}-test",
+                    image_name=pulumi.Output.concat(repository.repository_url, ":", tag, "-test"),
+                    build=build(image["test_target"]),
+                    registry=registry,
+                    skip_push=True,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
         return docker.Image(
-            f"{name}-www",
-            image_name=image_name("www", www_tag),
-            build=build("www", target="release", build_args=www_args),
-            registry=registry("www"),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[www_test]),
+            f"{name}-{image_name}",
+            image_name=pulumi.Output.concat(repository.repository_url, ":", tag),
+            build=build(image.get("target")),
+            registry=registry,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         ).repo_digest
+
+
+def _check_images(images, refresh_key: str | None) -> None:
+    """Refuse, in one line, what would otherwise fail in the middle of a build."""
+    for image in images:
+        if image.get("weekly", False) and refresh_key is None:
+            raise ValueError(f"image {image['name']} is weekly: ImagePipelineArgs needs refresh_key")
+        if "release" in image:
+            continue
+        path = Path(image.get("dockerfile", os.path.join(image["context"], "Dockerfile")))
+        if not path.is_file():
+            raise ValueError(f"image {image['name']}: {path} does not exist")
+        declared = dockerfile.stages(dockerfile.read(path))
+        for key in ("test_target", "target"):
+            if key in image and image[key].lower() not in declared:
+                raise ValueError(f'image {image["name"]}: {key} "{image[key]}" is not a stage of {path} (stages: {", ".join(declared) or "none"})')

@@ -4,7 +4,7 @@ The pure builders are modules of this package and import without Pulumi; the com
 Args load on first use.
 """
 
-__all__ = ["LoadBalancer", "LoadBalancerArgs"]
+__all__ = ["LoadBalancer", "LoadBalancerArgs", "LoadBalancerRoute"]
 
 
 def __getattr__(name: str):

@@ -2,42 +2,77 @@
 
 HTTPS on 443 with the configured certificate; HTTP on 80 only redirects; anything no rule matches
 gets a fixed 404. Each routed service gets one target group (its health check, a deregistration
-delay, slow start with round robin) and one listener rule built from its `route`.
+delay, slow start with round robin) and one listener rule, both from its `LoadBalancerRoute`.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from showrunner.config.models import LoadBalancer as LoadBalancerSettings
-from showrunner.config.models import Service
 from showrunner_components.tagging import merge_tags
+
+__all__ = ["LoadBalancer", "LoadBalancerArgs", "LoadBalancerRoute"]
 
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 """TLS 1.3 and 1.2 only: AWS's recommended policy for public listeners."""
+DEFAULT_HEALTH_CHECK_PATH = "/healthz"
+DEFAULT_IDLE_TIMEOUT = 60
+DEFAULT_DEREGISTRATION_DELAY = 30
+DEFAULT_SLOW_START = 30
 
 
-def rule_conditions(service: Service) -> list[dict]:
-    """The listener rule's conditions (as the ALB API spells them) from a service's `route`."""
-    route = service.route
-    if route is None:
-        return []
+class LoadBalancerRoute(TypedDict):
+    """One routed service: a target group on its port and a listener rule on the HTTPS listener."""
+
+    name: str
+    """The service; names its target group and rule (`<load balancer>-<name>`)."""
+    port: int
+    """The port hosts serve it on; targets register with it."""
+    priority: int
+    """The listener rule's priority (1-50000, unique on the listener; lower wins)."""
+    path_patterns: NotRequired[list[str]]
+    """Paths the rule matches (`/api/*`). Give these, `host_headers`, or both. Default: any path."""
+    host_headers: NotRequired[list[str]]
+    """Host names the rule matches. Default: any host."""
+    health_check_path: NotRequired[str]
+    """The path probed on the traffic port; only 200 is healthy. Default: /healthz."""
+
+
+class LoadBalancerArgs(TypedDict):
+    certificate_arn: pulumi.Input[str]
+    """The ACM certificate of the HTTPS listener."""
+    vpc_id: pulumi.Input[str]
+    """The VPC of the security group and the target groups."""
+    subnet_ids: pulumi.Input[list[str]]
+    """Public subnets, two zones or more."""
+    routes: NotRequired[list[LoadBalancerRoute]]
+    """The routed services. Default: none; every request gets the 404."""
+    idle_timeout: NotRequired[int]
+    """Seconds a connection may stay idle. Default: 60."""
+    deregistration_delay: NotRequired[int]
+    """Seconds a leaving target keeps its requests (draining). Default: 30."""
+    slow_start: NotRequired[int]
+    """Seconds over which a new target's share of requests ramps up; 0 turns it off. Default: 30."""
+    tags: NotRequired[dict[str, str]]
+    """Tags on every resource, before `Name` and `Service`. Default: none."""
+
+
+def rule_conditions(route: LoadBalancerRoute) -> list[dict]:
+    """The listener rule's conditions (as the ALB API spells them): host headers, then path patterns."""
     conditions = []
-    if route.hosts:
-        conditions.append({"host_header": {"values": list(route.hosts)}})
-    if route.paths:
-        conditions.append({"path_pattern": {"values": list(route.paths)}})
+    if route.get("host_headers"):
+        conditions.append({"host_header": {"values": list(route["host_headers"])}})
+    if route.get("path_patterns"):
+        conditions.append({"path_pattern": {"values": list(route["path_patterns"])}})
     return conditions
 
 
-def health_check(service: Service) -> dict:
-    """Probe the service's health path on the port the target registered with; only 200 is healthy."""
+def health_check(route: LoadBalancerRoute) -> dict:
+    """Probe the route's health path on the port the target registered with; only 200 is healthy."""
     return {
         "enabled": True,
-        "path": service.health,
+        "path": route.get("health_check_path", DEFAULT_HEALTH_CHECK_PATH),
         "port": "traffic-port",
         "protocol": "HTTP",
         "matcher": "200",
@@ -48,32 +83,68 @@ def health_check(service: Service) -> dict:
     }
 
 
-@dataclass
-class LoadBalancerArgs:
-    settings: LoadBalancerSettings
-    services: dict[str, Service]
-    """Every service of the stack; those with a `route` get a target group and a rule."""
-    vpc_id: pulumi.Input[str]
-    public_subnet_ids: pulumi.Input[list[str]]
-    tags: dict[str, str] = field(default_factory=dict)
+def _check(name: str, routes: list[LoadBalancerRoute]) -> None:
+    names = [route["name"] for route in routes]
+    if len(set(names)) != len(names):
+        raise ValueError(f"load balancer {name}: a route name is given twice ({', '.join(names)})")
+    seen: dict[int, str] = {}
+    for route in routes:
+        if not rule_conditions(route):
+            raise ValueError(f'load balancer {name}: route "{route["name"]}" needs path_patterns or host_headers')
+        if route["priority"] in seen:
+            raise ValueError(f'load balancer {name}: routes "{seen[route["priority"]]}" and "{route["name"]}" share priority {route["priority"]}')
+        seen[route["priority"]] = route["name"]
 
 
 class LoadBalancer(pulumi.ComponentResource):
+    """An internet-facing ALB: HTTPS with the certificate, HTTP redirected, 404 unless a route matches."""
+
     arn: pulumi.Output[str]
+    """The load balancer's ARN."""
     arn_suffix: pulumi.Output[str]
+    """`app/<name>/<id>`, what CloudWatch metrics and request-count scaling name it by."""
     dns_name: pulumi.Output[str]
+    """The name to point DNS at."""
     security_group_id: pulumi.Output[str]
-    target_groups: dict[str, aws.lb.TargetGroup]
+    """Its security group; fleets add their own egress rule to it, per routed port."""
+    target_group_arns: pulumi.Output[dict[str, str]]
+    """Route name → its target group's ARN; a fleet registers its hosts there."""
+    target_group_arn_suffixes: pulumi.Output[dict[str, str]]
+    """Route name → `targetgroup/<name>/<id>`, for request-count scaling."""
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("showrunner:load_balancer:LoadBalancer", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        settings = args.settings
-        tags = merge_tags(args.tags, None, Service="load-balancer")
+        routes = sorted(args.get("routes", []), key=lambda route: route["name"])
+        _check(name, routes)
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_="showrunner:load_balancer:LoadBalancer")]))
+        super().__init__("showrunner:index:LoadBalancer", name, None, opts)
+        tags = merge_tags(args.get("tags", {}), None, Service="load-balancer")
+        group = self._security_group(name, args, tags)
+        balancer, https = self._balancer(name, args, group, tags)
+        target_groups = {route["name"]: self._route(name, args, route, https) for route in routes}
 
+        self.arn = balancer.arn
+        self.arn_suffix = balancer.arn_suffix
+        self.dns_name = balancer.dns_name
+        self.security_group_id = group.id
+        self.target_group_arns = pulumi.Output.from_input({n: tg.arn for n, tg in target_groups.items()})
+        self.target_group_arn_suffixes = pulumi.Output.from_input({n: tg.arn_suffix for n, tg in target_groups.items()})
+        self.register_outputs(
+            {
+                "arn": self.arn,
+                "arn_suffix": self.arn_suffix,
+                "dns_name": self.dns_name,
+                "security_group_id": self.security_group_id,
+                "target_group_arns": self.target_group_arns,
+                "target_group_arn_suffixes": self.target_group_arn_suffixes,
+            }
+        )
+
+    def _security_group(self, name: str, args: LoadBalancerArgs, tags: dict[str, str]) -> aws.ec2.SecurityGroup:
+        """HTTP and HTTPS from anywhere, IPv4 and IPv6; egress is added per fleet and port, by `Fleet`."""
+        child = pulumi.ResourceOptions(parent=self)
         group = aws.ec2.SecurityGroup(
             f"{name}-sg",
-            vpc_id=args.vpc_id,
+            vpc_id=args["vpc_id"],
             description="showrunner load balancer: HTTP and HTTPS from the internet",
             tags=merge_tags(tags, f"{name}-sg"),
             opts=child,
@@ -90,15 +161,18 @@ class LoadBalancer(pulumi.ComponentResource):
                     **{family: block},
                     opts=child,
                 )
-        # Egress to hosts is added per fleet and port, by `Fleet`, to its own security group only.
+        return group
 
+    def _balancer(self, name: str, args: LoadBalancerArgs, group, tags: dict[str, str]) -> tuple[aws.lb.LoadBalancer, aws.lb.Listener]:
+        """The ALB, its HTTPS listener (404 by default) and the HTTP listener that only redirects."""
+        child = pulumi.ResourceOptions(parent=self)
         balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
             internal=False,
-            subnets=args.public_subnet_ids,
+            subnets=args["subnet_ids"],
             security_groups=[group.id],
-            idle_timeout=settings.idle_timeout_seconds,
+            idle_timeout=args.get("idle_timeout", DEFAULT_IDLE_TIMEOUT),
             drop_invalid_header_fields=True,
             tags=merge_tags(tags, f"{name}-alb"),
             opts=child,
@@ -109,7 +183,7 @@ class LoadBalancer(pulumi.ComponentResource):
             port=443,
             protocol="HTTPS",
             ssl_policy=SSL_POLICY,
-            certificate_arn=settings.certificate_arn,
+            certificate_arn=args["certificate_arn"],
             default_actions=[
                 aws.lb.ListenerDefaultActionArgs(
                     type="fixed-response",
@@ -135,49 +209,36 @@ class LoadBalancer(pulumi.ComponentResource):
             tags=merge_tags(tags, f"{name}-http"),
             opts=child,
         )
+        return balancer, https
 
-        self.target_groups = {}
-        for service_name in sorted(args.services):
-            service = args.services[service_name]
-            if service.route is None:
-                continue
-            target_group = aws.lb.TargetGroup(
-                f"{name}-{service_name}",
-                port=service.host_ports[0],
-                protocol="HTTP",
-                target_type="instance",
-                vpc_id=args.vpc_id,
-                deregistration_delay=settings.deregistration_delay_seconds,
-                slow_start=settings.slow_start_seconds,
-                # Slow start works only with round robin; it lets a fresh gunicorn warm up.
-                load_balancing_algorithm_type="round_robin",
-                health_check=aws.lb.TargetGroupHealthCheckArgs(**health_check(service)),
-                tags=merge_tags(args.tags, f"{name}-{service_name}", Service=service_name),
-                opts=child,
-            )
-            aws.lb.ListenerRule(
-                f"{name}-{service_name}",
-                listener_arn=https.arn,
-                priority=service.route.priority,
-                actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
-                conditions=[aws.lb.ListenerRuleConditionArgs(**_condition_args(c)) for c in rule_conditions(service)],
-                tags=merge_tags(args.tags, f"{name}-{service_name}", Service=service_name),
-                opts=child,
-            )
-            self.target_groups[service_name] = target_group
-
-        self.arn = balancer.arn
-        self.arn_suffix = balancer.arn_suffix
-        self.dns_name = balancer.dns_name
-        self.security_group_id = group.id
-        self.register_outputs(
-            {
-                "arn": self.arn,
-                "dns_name": self.dns_name,
-                "security_group_id": self.security_group_id,
-                "target_group_arns": {n: tg.arn for n, tg in self.target_groups.items()},
-            }
+    def _route(self, name: str, args: LoadBalancerArgs, route: LoadBalancerRoute, https: aws.lb.Listener) -> aws.lb.TargetGroup:
+        """The route's target group (slow start, round robin, its health check) and its listener rule."""
+        child = pulumi.ResourceOptions(parent=self)
+        route_tags = merge_tags(args.get("tags", {}), f"{name}-{route['name']}", Service=route["name"])
+        target_group = aws.lb.TargetGroup(
+            f"{name}-{route['name']}",
+            port=route["port"],
+            protocol="HTTP",
+            target_type="instance",
+            vpc_id=args["vpc_id"],
+            deregistration_delay=args.get("deregistration_delay", DEFAULT_DEREGISTRATION_DELAY),
+            slow_start=args.get("slow_start", DEFAULT_SLOW_START),
+            # Slow start works only with round robin; it lets a fresh gunicorn warm up.
+            load_balancing_algorithm_type="round_robin",
+            health_check=aws.lb.TargetGroupHealthCheckArgs(**health_check(route)),
+            tags=route_tags,
+            opts=child,
         )
+        aws.lb.ListenerRule(
+            f"{name}-{route['name']}",
+            listener_arn=https.arn,
+            priority=route["priority"],
+            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
+            conditions=[aws.lb.ListenerRuleConditionArgs(**_condition_args(c)) for c in rule_conditions(route)],
+            tags=route_tags,
+            opts=child,
+        )
+        return target_group
 
 
 def _condition_args(condition: dict) -> dict:

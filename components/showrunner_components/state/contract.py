@@ -5,13 +5,14 @@ names each store gives a service (`STORE_ENV`, `STORE_ENV_PREFIXES`), the stores
 the AWS API with the fleet role's credentials (`AWS_API_STORES`) and those reached over the VPC
 (`NETWORK_STORES`). `service_env` refuses to emit a name the contract does not list, so the two
 cannot drift apart.
-"""
 
-from __future__ import annotations
+`StateEndpoints` is where the stores are once deployed (`State.endpoints`); every function here
+reads that mapping. No `from __future__ import annotations`: `StateEndpoints` is a schema type.
+"""
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 STORES = ("mysql", "cache", "queues", "tables")
 """Every store kind, in the canonical order."""
@@ -65,51 +66,74 @@ def table_env_name(table: str) -> str:
     return STORE_ENV_PREFIXES["tables"][0] + table.upper().replace("-", "_")
 
 
-@dataclass(frozen=True)
-class Endpoints:
-    """Where each store is, resolved after deploy. A store the stack does not define is None/empty."""
+class StateQueueEndpoint(TypedDict):
+    """One SQS queue of the stack."""
+
+    url: str
+    """The queue's URL, what Celery's `predefined_queues` names."""
+    arn: str
+    """The queue's ARN, what the fleet role is granted."""
+
+
+class StateTableEndpoint(TypedDict):
+    """One DynamoDB table of the stack."""
+
+    name: str
+    """The table's name in AWS (`showrunner-<stack>-<key>`)."""
+    arn: str
+    """The table's ARN, what the fleet role is granted."""
+
+
+class StateEndpoints(TypedDict):
+    """Where each store is, resolved after deploy. A store the stack does not define is absent."""
 
     region: str
-    mysql_host: str | None = None
-    mysql_database: str | None = None
-    mysql_username: str | None = None
-    mysql_secret_arn: str | None = None
-    cache_host: str | None = None
-    queues: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Celery queue name → {"url", "arn"}, in the configured order (the first is the default)."""
-    tables: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Table key in config → {"name", "arn"}."""
+    """The region every store is in."""
+    mysql_host: NotRequired[str]
+    """The database's address. Absent without `mysql`."""
+    mysql_database: NotRequired[str]
+    """The database's name. Absent without `mysql`."""
+    mysql_username: NotRequired[str]
+    """The master user. Absent without `mysql`."""
+    mysql_secret_arn: NotRequired[str]
+    """The Secrets Manager secret RDS keeps the master password in. Absent without `mysql`."""
+    cache_host: NotRequired[str]
+    """The cache's primary endpoint. Absent without `cache`."""
+    queues: dict[str, StateQueueEndpoint]
+    """Celery queue name → its URL and ARN, in the configured order (the first is the default). Empty without `queues`."""
+    tables: dict[str, StateTableEndpoint]
+    """Table key → its name and ARN. Empty without `tables`."""
 
 
-def uses_of(services: Iterable) -> list[str]:
-    """The stores any of these services uses, in the canonical order."""
-    used = {store for service in services for store in service.uses}
+def uses_of(uses_lists: Iterable[Iterable[str]]) -> list[str]:
+    """The stores any of these `uses` lists names, in the canonical order."""
+    used = {store for uses in uses_lists for store in uses}
     return [store for store in STORES if store in used]
 
 
-def service_env(uses: Sequence[str], endpoints: Endpoints) -> dict[str, str]:
+def service_env(uses: Sequence[str], endpoints: StateEndpoints) -> dict[str, str]:
     """The environment a container gets for the stores it uses; no secret is in it."""
     env: dict[str, str] = {}
     if "mysql" in uses:
         env.update(
-            DATABASE_HOST=endpoints.mysql_host,
+            DATABASE_HOST=endpoints["mysql_host"],
             DATABASE_PORT=str(MYSQL_PORT),
-            DATABASE_NAME=endpoints.mysql_database,
-            DATABASE_USER=endpoints.mysql_username,
+            DATABASE_NAME=endpoints["mysql_database"],
+            DATABASE_USER=endpoints["mysql_username"],
             DATABASE_TLS="required",
         )
     if "cache" in uses:
-        env["CACHE_URL"] = f"rediss://{endpoints.cache_host}:{CACHE_PORT}/0"
+        env["CACHE_URL"] = f"rediss://{endpoints['cache_host']}:{CACHE_PORT}/0"
     if "queues" in uses:
         env["CELERY_BROKER_URL"] = "sqs://"
         env["CELERY_PREDEFINED_QUEUES"] = json.dumps(
-            {name: {"url": queue["url"]} for name, queue in endpoints.queues.items()}, separators=(",", ":")
+            {name: {"url": queue["url"]} for name, queue in endpoints["queues"].items()}, separators=(",", ":")
         )
-        env["CELERY_DEFAULT_QUEUE"] = next(iter(endpoints.queues))
+        env["CELERY_DEFAULT_QUEUE"] = next(iter(endpoints["queues"]))
     if "tables" in uses:
-        env.update({table_env_name(name): table["name"] for name, table in endpoints.tables.items()})
+        env.update({table_env_name(name): table["name"] for name, table in endpoints["tables"].items()})
     if AWS_API_STORES & set(uses):
-        env["AWS_REGION"] = endpoints.region
+        env["AWS_REGION"] = endpoints["region"]
     names, prefixes = reserved_env(uses)
     undeclared = sorted(k for k in env if k not in names and not k.startswith(prefixes))
     if undeclared:
@@ -117,14 +141,14 @@ def service_env(uses: Sequence[str], endpoints: Endpoints) -> dict[str, str]:
     return dict(sorted(env.items()))
 
 
-def service_secret_refs(uses: Sequence[str], endpoints: Endpoints) -> dict[str, str]:
+def service_secret_refs(uses: Sequence[str], endpoints: StateEndpoints) -> dict[str, str]:
     """`NAME → SECRET_ARN:JSON_KEY` for the host's fetcher: values that go to the env file only."""
     if "mysql" not in uses:
         return {}
-    return {"DATABASE_PASSWORD": f"{endpoints.mysql_secret_arn}:{DATABASE_PASSWORD_KEY}"}
+    return {"DATABASE_PASSWORD": f"{endpoints['mysql_secret_arn']}:{DATABASE_PASSWORD_KEY}"}
 
 
-def access_statements(uses: Sequence[str], endpoints: Endpoints) -> list[dict]:
+def access_statements(uses: Sequence[str], endpoints: StateEndpoints) -> list[dict]:
     """The fleet role's statements for its services' stores: those queues, those tables, that secret."""
     statements: list[dict] = []
     if "mysql" in uses:
@@ -133,7 +157,7 @@ def access_statements(uses: Sequence[str], endpoints: Endpoints) -> list[dict]:
                 "Sid": "ReadDatabasePassword",
                 "Effect": "Allow",
                 "Action": "secretsmanager:GetSecretValue",
-                "Resource": endpoints.mysql_secret_arn,
+                "Resource": endpoints["mysql_secret_arn"],
             }
         )
     if "queues" in uses:
@@ -142,7 +166,7 @@ def access_statements(uses: Sequence[str], endpoints: Endpoints) -> list[dict]:
                 "Sid": "UseCeleryQueues",
                 "Effect": "Allow",
                 "Action": QUEUE_ACTIONS,
-                "Resource": sorted(queue["arn"] for queue in endpoints.queues.values()),
+                "Resource": sorted(queue["arn"] for queue in endpoints["queues"].values()),
             }
         )
     if "tables" in uses:
@@ -151,7 +175,7 @@ def access_statements(uses: Sequence[str], endpoints: Endpoints) -> list[dict]:
                 "Sid": "UseTables",
                 "Effect": "Allow",
                 "Action": TABLE_ACTIONS,
-                "Resource": sorted(table["arn"] for table in endpoints.tables.values()),
+                "Resource": sorted(table["arn"] for table in endpoints["tables"].values()),
             }
         )
     return statements

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
-from showrunner.config.models import Table as TableSettings
+DEFAULT_KEY_TYPE = "S"
+"""A key attribute's type when the table does not say: string."""
 
 
 def parameter_group_family(engine_version: str) -> str:
@@ -21,10 +23,13 @@ def redrive_policy(dead_letter_arn: str, max_receive_count: int) -> str:
     return json.dumps({"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": max_receive_count}, separators=(",", ":"))
 
 
-def table_attributes(table: TableSettings) -> list[dict[str, str]]:
-    """Only the key attributes are declared: DynamoDB refuses attribute definitions no key uses."""
-    attributes = [{"name": table.hash_key, "type": table.hash_key_type}]
-    if table.range_key is not None:
-        attributes.append({"name": table.range_key, "type": table.range_key_type})
+def table_attributes(table: Mapping) -> list[dict[str, str]]:
+    """Only the key attributes are declared: DynamoDB refuses attribute definitions no key uses.
+
+    `table` is a `StateTable`: `hash_key`, and optionally `hash_key_type`, `range_key`, `range_key_type`.
+    """
+    attributes = [{"name": table["hash_key"], "type": table.get("hash_key_type", DEFAULT_KEY_TYPE)}]
+    if table.get("range_key") is not None:
+        attributes.append({"name": table["range_key"], "type": table.get("range_key_type", DEFAULT_KEY_TYPE)})
     return attributes
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 def resource_name(stack: str, store: str) -> str:
     return f"showrunner-{stack}-{store}"
 
@@ -19,8 +18,4 @@ def table_name(stack: str, table: str) -> str:
 def final_snapshot_identifier(stack: str, store: str) -> str:
     """Stable, so that the snapshot a deletion leaves behind is where the runbook says it is."""
     return f"showrunner-{stack}-{store}-final"
-
-
-def table_env_name(table: str) -> str:
-    return "DYNAMODB_TABLE_" + table.upper().replace("-", "_")
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from showrunner.config.values import PIPELINE_IMAGES, CronSchedule, EnvName, EnvValue, HostPattern, HttpPath, ImageRef, ImageTag, Name, PathPattern, Port, Volume, _fail, host_port
+from showrunner.config.values import CronSchedule, EnvName, EnvValue, HostPattern, HttpPath, ImageRef, ImageTag, Name, PathPattern, Port, Volume, _fail, host_port, is_external_image
 from showrunner.config.models.base import _Strict, replaces
 from showrunner.config.models.state import Store
 
@@ -76,7 +76,7 @@ class Service(_Strict):
             _fail("schedule_refused", "`schedule` is only for type cron, not {type}", type=self.type)
         if self.type != "web" and self.route is not None:
             _fail("route_refused", "`route` is only for type web, not {type}", type=self.type)
-        if self.image not in PIPELINE_IMAGES and (self.tag is None or not self.tag.startswith("sha256:")):
+        if is_external_image(self.image) and (self.tag is None or not self.tag.startswith("sha256:")):
             _fail(
                 "external_unpinned",
                 "external image {image} must be pinned: set `tag` to its sha256: digest",

@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr
 
 from showrunner.config.models.base import _Strict
 from showrunner.config.models.fleets import Fleet
-from showrunner.config.models.images import GoldenAmi, Images
+from showrunner.config.models.images import GoldenAmi, Image, ImagePipeline
 from showrunner.config.models.platform import Delivery, LoadBalancer, Network
 from showrunner.config.models.services import Service
 from showrunner.config.models.state import State
@@ -50,9 +50,15 @@ SECTIONS: tuple[Section, ...] = (
         doc="Every fleet runs at least one service. Hosts boot the golden AMI; their data volume holds Docker's data root.",
     ),
     Section(
-        "images", Images, "the container image pipeline",
-        doc="ECR lifecycle and the weekly base rebuild (replaces the `@daily docker rmi` cron); `release` is promotion: "
-        "the stack runs exactly what staging built and tested and does not rebuild it (`make promote` sets it).",
+        "images", Image, "map of image name → build", entry="image", absent=dict,
+        doc="The container images (replaces Jenkins' `docker build` and the per-host S3 registry): each entry builds "
+        "its folder under `images/` into its own ECR repository, after its `parent`; a service runs one with "
+        "`image: <name>`. Adding one is a folder, an entry and a service: [images/README.md](images/README.md).",
+    ),
+    Section(
+        "image_pipeline", ImagePipeline, "what every image shares", absent=ImagePipeline,
+        doc="The weekly rebuild of the `weekly` images and the ECR lifecycle (replaces the `@daily docker rmi` cron). "
+        "The weekly refresh moves `refresh_key` in every stack file.",
     ),
     Section(
         "golden_ami", GoldenAmi, "the host image", absent=GoldenAmi,
@@ -103,7 +109,8 @@ class Settings(_Strict):
     tags: dict[str, str]
     services: dict[str, Service]
     fleets: dict[str, Fleet]
-    images: Images
+    images: dict[str, Image]
+    image_pipeline: ImagePipeline
     golden_ami: GoldenAmi
     network: Network
     load_balancer: LoadBalancer

@@ -2,7 +2,8 @@
 
 The seed's user data is the fleet's `#cloud-config`, rendered by `showrunner_components.fleet.cloud_config` exactly as
 `Fleet` renders it for the launch template, from a small fleet defined here with the project's own
-settings model. Where this differs from an EC2 instance, it says so:
+settings model and turned into the fleet's services by the program's own wiring
+(`showrunner.wiring.fleet_service`). Where this differs from an EC2 instance, it says so:
 
 - Docker: the host's engine, through its socket mounted in. The image's docker.service and
   docker.socket are skipped in a container (`ConditionVirtualization=!container`), so
@@ -30,10 +31,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
-from showrunner_components.fleet import cloud_config, units
-from showrunner_components.fleet.component import service_image
+from showrunner import wiring
 from showrunner.config import Settings, load_settings
+from showrunner_components.fleet import cloud_config, units
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 GOLDEN_IMAGE = "showrunner/golden:bookworm"
@@ -74,7 +76,8 @@ CONFIG = {
         },
     },
     "fleets": {FLEET: {"instance_types": ["t3.small"], "min_size": 1, "max_size": 1}},
-    "images": {"refresh_key": "2026-W48"},
+    # The images its services run; their digests come from the local registry (tools/build-images push).
+    "images": {"www": {}, "micro": {}},
     "load_balancer": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/boot-simulation"},
     # A test value; it travels only through the mounted secrets directory.
     "secrets": {"bootsim-django": {"SECRET_KEY": "boot-simulation-not-a-secret"}},
@@ -98,10 +101,19 @@ def pipeline_digests() -> dict[str, str]:
 
 
 def user_data(config: Settings, digests: dict[str, str]) -> str:
-    services = config.services_on(FLEET)
-    images = {name: service_image(service, digests) for name, service in services.items()}
+    """The fleet's `#cloud-config`: settings → `FleetService` (wiring) → `HostService` → text, as `Fleet` does."""
+    # There is no load balancer here: the routed services' target groups are placeholders, which
+    # only the Auto Scaling group would read; the hosts never see them.
+    routed = {name: "none" for name, service in config.services.items() if service.route is not None}
+    load_balancer = SimpleNamespace(target_group_arns=routed, target_group_arn_suffixes=routed)
+    services = [
+        units.HostService.from_spec(
+            wiring.fleet_service(name, service, image=wiring.service_image(service, digests), endpoints=None, load_balancer=load_balancer)
+        )
+        for name, service in sorted(config.services_on(FLEET).items())
+    ]
     return cloud_config.render_cloud_config(
-        "boot", "us-east-1", services, images, min_free_mb=config.fleets[FLEET].min_free_mb, secrets_dir=SECRETS_MOUNT
+        "boot", "us-east-1", services, min_free_mb=config.fleets[FLEET].min_free_mb, secrets_dir=SECRETS_MOUNT
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from showrunner_components.golden_ami.component import DOCUMENTS, GOLDEN_DIR
+from showrunner.golden import GOLDEN_DIR, GOLDEN_DOCUMENTS as DOCUMENTS
 
 ROOT = Path(__file__).resolve().parents[3]
 IMAGE = "showrunner/golden:bookworm"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from showrunner_components.delivery import component as delivery
+from showrunner_components.delivery import policies as delivery
 from showrunner.config import ConfigError, load_settings
 from showrunner import policy, preview
 from tests.conftest import by_type, one
@@ -77,10 +77,22 @@ def test_deploy_policy_statements():
     assert "PassNamedRoles" not in {s["Sid"] for s in delivery.deploy_policy(SCOPE, [], own)["Statement"]}
 
 
+def test_every_arn_names_the_partition():
+    scope = delivery.Scope("123456789012", "cn-north-1", "prod", "state", ("arn:aws-cn:kms:cn-north-1:123456789012:key/1111",), partition="aws-cn")
+    own = ["arn:aws-cn:iam::123456789012:role/delivery-deploy"]
+    documents = [delivery.preview_policy(scope), delivery.deploy_policy(scope, ["arn:aws-cn:iam::123456789012:role/www-role"], own)]
+    resources = [r for d in documents for s in d["Statement"] for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])]
+    conditions = [a for d in documents for s in d["Statement"] for a in s.get("Condition", {}).get("ArnEquals", {}).get("iam:PolicyARN", [])]
+    arns = [r for r in resources + conditions if r != "*"]
+    assert arns and all(arn.startswith("arn:aws-cn:") for arn in arns), [a for a in arns if not a.startswith("arn:aws-cn:")]
+    assert "arn:aws-cn:iam::aws:policy/AdministratorAccess" in conditions
+    assert "arn:aws-cn:s3:::state/*" in resources and "arn:aws-cn:ssm:cn-north-1::parameter/aws/service/*" in resources
+
+
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_stack_gets_provider_and_two_roles_that_pass_the_pack(stack_run, stack):
     run = stack_run(stack)
-    assert [r.name for r in by_type(run, "showrunner:delivery:Delivery")] == ["delivery"]
+    assert [r.name for r in by_type(run, "showrunner:index:Delivery")] == ["delivery"]
     provider = one(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "delivery-github")
     assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
@@ -94,7 +106,7 @@ def test_stack_gets_provider_and_two_roles_that_pass_the_pack(stack_run, stack):
 
     deploy_policy = json.loads(one(run, "aws:iam/rolePolicy:RolePolicy", "delivery-deploy-policy").inputs["policy"])
     passed = next(s for s in deploy_policy["Statement"] if s["Sid"] == "PassNamedRoles")["Resource"]
-    fleet_roles = sorted(r.urn.rsplit("::", 1)[1] for r in by_type(run, "aws:iam/role:Role") if "fleet:Fleet" in r.urn)
+    fleet_roles = sorted(r.urn.rsplit("::", 1)[1] for r in by_type(run, "aws:iam/role:Role") if ":Fleet$aws:iam/role:Role::" in r.urn)
     assert len(passed) == len(fleet_roles) > 0
     assert all(arn.startswith("arn:aws:iam::123456789012:role/") for arn in passed)
 
@@ -105,7 +117,7 @@ def test_stack_gets_provider_and_two_roles_that_pass_the_pack(stack_run, stack):
 BASE = {
     "services": {"web": {"type": "worker", "image": "www", "command": "run", "fleet": "www"}},
     "fleets": {"www": {"instance_types": ["t3.small"], "min_size": 1, "max_size": 1}},
-    "images": {"refresh_key": "2026-W01"},
+    "images": {"www": {}},
     "load_balancer": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"},
 }
 

@@ -8,12 +8,16 @@ import re
 
 import pytest
 
-from showrunner_components.fleet import cloud_config
-from showrunner_components.fleet.component import service_image
+from showrunner import engine
 from showrunner.config.models import Service
-from showrunner_components.state.contract import Endpoints, service_env, service_secret_refs
 from showrunner.mocks import SECRET
-from tests.conftest import by_type, one
+from showrunner.wiring import service_image
+from showrunner_components.fleet import cloud_config
+from showrunner_components.fleet.component import check_args
+from showrunner_components.fleet.units import HostService
+from showrunner_components.state.contract import service_env, service_secret_refs
+from tests.conftest import PROJECT_DIR, by_type, one
+from tests.unit.stand_ins import canary_stack_file
 
 ACCOUNT = "123456789012"
 PREFIX = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/showrunner/prod"
@@ -24,6 +28,15 @@ SESSION_MANAGER = [
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
 ]
+
+
+@pytest.fixture(scope="module")
+def canary_run(tmp_path_factory):
+    """The prod program run with real secret values (what a deploy decrypts), not placeholders."""
+    path = tmp_path_factory.mktemp("canary") / "Pulumi.prod.yaml"
+    canaries = canary_stack_file(PROJECT_DIR, "prod", path)
+    run = engine.run_stack(PROJECT_DIR, "prod", config_file=path)
+    return run, [value for values in canaries.values() for value in values.values()]
 
 
 def _policy(run, fleet: str) -> dict:
@@ -108,29 +121,52 @@ def test_launch_template_requires_imdsv2_and_encrypts_both_volumes(stack_run):
         assert inputs["imageId"].startswith("ami-")
 
 
-def test_user_data_is_the_rendered_cloud_config_without_secrets(stack_run):
+def _user_data(run, fleet: str) -> str:
+    return base64.b64decode(one(run, "aws:ec2/launchTemplate:LaunchTemplate", f"{fleet}-lt").inputs["userData"]).decode()
+
+
+def test_user_data_is_the_rendered_cloud_config(stack_run):
+    """Each service as its host runs it: its env over its stores' env, its digest, its password reference."""
     run = stack_run("prod")
     settings = run.settings
     digests = run.outputs["image_digests"]
+    endpoints = run.outputs["state_endpoints"]
     for fleet in settings.fleets:
         services = settings.services_on(fleet)
-        user_data = base64.b64decode(one(run, "aws:ec2/launchTemplate:LaunchTemplate", f"{fleet}-lt").inputs["userData"]).decode()
-        endpoints = Endpoints(**run.outputs["state_endpoints"])
         expected = cloud_config.render_cloud_config(
             "prod",
             "us-east-1",
-            services,
-            {n: service_image(s, digests) for n, s in services.items()},
-            store_env={n: service_env(s.uses, endpoints) for n, s in services.items() if s.uses},
-            secret_refs={n: service_secret_refs(s.uses, endpoints) for n, s in services.items() if "mysql" in s.uses},
+            [
+                HostService(
+                    name=n,
+                    type=s.type,
+                    image=service_image(s, digests),
+                    command=s.command,
+                    environment={**service_env(s.uses, endpoints), **s.env},
+                    ports=tuple(s.ports),
+                    volumes=tuple(s.volumes),
+                    remove_on_exit=s.rm,
+                    schedule=s.schedule,
+                    secret_refs=service_secret_refs(s.uses, endpoints),
+                )
+                for n, s in services.items()
+            ],
         )
+        user_data = _user_data(run, fleet)
         assert user_data == expected
         # The database password travels as its secret's ARN to the fetcher, never as a value.
-        assert "DATABASE_PASSWORD" not in user_data.replace(f"DATABASE_PASSWORD={endpoints.mysql_secret_arn}:password", "")
+        assert "DATABASE_PASSWORD" not in user_data.replace(f"DATABASE_PASSWORD={endpoints['mysql_secret_arn']}:password", "")
         assert ("--env DATABASE_HOST=" in user_data) == any("mysql" in s.uses for s in services.values())
-        for values in settings.secrets.values():
-            for secret in values.values():
-                assert secret.get_secret_value() not in user_data
+
+
+def test_secret_values_reach_no_user_data_and_no_input(canary_run):
+    run, canaries = canary_run
+    assert run.settings.secrets["django"]["SECRET_KEY"].get_secret_value() in canaries, "the stack file's real values were read"
+    for fleet in run.settings.fleets:
+        user_data = _user_data(run, fleet)
+        assert not [c for c in canaries if c in user_data], f"fleet {fleet}"
+    everything = json.dumps([r.inputs for r in run.resources], default=repr) + json.dumps(run.outputs, default=repr)
+    assert not [c for c in canaries if c in everything]
 
 
 def test_groups_refresh_roll_and_ignore_desired_capacity(stack_run):
@@ -193,10 +229,11 @@ def test_a_terminate_hook_drains_every_group(stack_run):
         assert hook["defaultResult"] == "CONTINUE"
 
 
-def test_secure_string_values_are_redacted(stack_run):
-    run = stack_run("prod")
-    parameters = by_type(run, "aws:ssm/parameter:Parameter")
-    assert parameters and all(p.inputs["type"] == "SecureString" and p.inputs["value"] == SECRET for p in parameters)
+def test_secure_string_values_are_redacted(stack_run, canary_run):
+    """Placeholders or real values: every parameter value is marked secret, whether config marked it or not."""
+    for run in (stack_run("prod"), canary_run[0]):
+        parameters = by_type(run, "aws:ssm/parameter:Parameter")
+        assert len(parameters) == 3 and all(p.inputs["type"] == "SecureString" and p.inputs["value"] == SECRET for p in parameters)
 
 
 def test_service_image_prefers_a_pinned_digest():
@@ -207,3 +244,84 @@ def test_service_image_prefers_a_pinned_digest():
     assert service_image(unpinned, digests) == digests["www"]
     external = Service(command="x", image="public.ecr.aws/org/tool", type="worker", fleet="worker", tag="sha256:" + "c" * 64)
     assert service_image(external, digests) == "public.ecr.aws/org/tool@sha256:" + "c" * 64
+
+
+# --- the component on its own: plain Args, as another program would pass them -----------------
+
+STANDALONE = """
+import pulumi
+from showrunner_components.fleet import Fleet
+
+fleet = Fleet("solo", {
+    "stack": "qa",
+    "instance_types": ["t3.small"],
+    "min_size": 1,
+    "max_size": 2,
+    "image_id": "ami-0123456789abcdef0",
+    "secrets_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
+    "vpc_id": "vpc-0a1b2c3d",
+    "subnet_ids": ["subnet-a", "subnet-b"],
+    "services": [{"name": "job", "type": "worker", "image": "registry.example/job@sha256:%s", "command": "run --once",
+                  "environment": {"MODE": "batch"}}],
+})
+pulumi.export("user_data", fleet.user_data)
+""" % ("2" * 64)
+
+
+def test_a_fleet_from_plain_args_gets_every_default(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: solo\nruntime: python\n")
+    (tmp_path / "Pulumi.staging.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (tmp_path / "__main__.py").write_text(STANDALONE)
+    run = engine.run_stack(tmp_path, "staging")
+    assert [r.type for r in run.resources if not r.custom] == ["showrunner:index:Fleet"]
+    template = one(run, "aws:ec2/launchTemplate:LaunchTemplate", "solo-lt").inputs
+    assert template["metadataOptions"]["httpPutResponseHopLimit"] == 1
+    assert template["instanceType"] == "t3.small"
+    assert [m["ebs"]["volumeSize"] for m in template["blockDeviceMappings"]] == [16, 60]
+    assert "ExecStart=/usr/bin/docker run --name job --env-file /run/showrunner/job.env --env MODE=batch " \
+           "--volume /var/log/containers:/var/log registry.example/job@sha256:" in run.outputs["user_data"]
+    assert "--min-free-mb 2048" in run.outputs["user_data"]
+    # No repositories given: no ECR permission at all; no store: no statement beyond the host's own.
+    assert [s["Sid"] for s in _policy(run, "solo")["Statement"]] == [
+        "ReadOwnServiceParameters", "DecryptParametersThroughSsm", "WriteFleetLogs", "PutStackMetrics", "SessionManager",
+    ]
+    group = one(run, "aws:autoscaling/group:Group", "solo-asg").inputs
+    assert "launchTemplate" in group and "mixedInstancesPolicy" not in group and group.get("targetGroupArns", []) == []
+    assert (group["desiredCapacity"], group["healthCheckGracePeriod"]) == (1, 180)
+    assert one(run, "aws:autoscaling/lifecycleHook:LifecycleHook", "solo-drain").inputs["heartbeatTimeout"] == 30 + 30 + 30
+    cpu = one(run, "aws:autoscaling/policy:Policy", "solo-cpu").inputs["targetTrackingConfiguration"]
+    assert cpu["targetValue"] == 50
+    assert not by_type(run, "aws:autoscaling/schedule:Schedule")
+    assert [r.name for r in by_type(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")] == []
+
+
+def _args(**overrides) -> dict:
+    service = {"name": "web", "type": "web", "image": "r@sha256:" + "3" * 64, "command": "serve", "ports": ["8000:8000"],
+               "target_group_arn": "arn:tg", "target_group_arn_suffix": "targetgroup/x/1"}
+    args = {"stack": "qa", "instance_types": ["t3.small"], "min_size": 1, "max_size": 2, "image_id": "ami-1",
+            "secrets_key_arn": "arn:key", "vpc_id": "vpc-1", "subnet_ids": ["subnet-a"], "services": [service],
+            "load_balancer_security_group_id": "sg-alb", "load_balancer_arn_suffix": "app/x/1"}
+    return {**args, **overrides}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"spot": {}, "warm_pool": {}}, "spot and warm_pool cannot be combined"),
+        ({"instance_types": ["t3.small", "t3.medium"], "warm_pool": {}}, "warm_pool needs exactly one instance type"),
+        ({"instance_types": []}, "instance_types is empty"),
+        ({"min_size": 3}, "needs min_size <= desired_capacity <= max_size"),
+        ({"load_balancer_security_group_id": None}, "routed services (web) need load_balancer_security_group_id"),
+        ({"requests_per_target": 100, "load_balancer_arn_suffix": None}, "requests_per_target needs load_balancer_arn_suffix"),
+        ({"services": [{"name": "web", "type": "web", "image": "r@sha256:" + "3" * 64, "command": "serve", "target_group_arn": "arn:tg"}]},
+         'service "web": a routed service needs ports, the first one HOST:CONTAINER (given: None)'),
+        ({"services": [{"name": "a", "type": "worker", "image": "i", "command": "c"}] * 2}, "services a are given twice"),
+        ({"services": [{"name": "a", "type": "cron", "image": "i", "command": "c", "schedule": "@yearly"}]},
+         'service "a": schedule "@yearly" is not a cron schedule'),
+    ],
+)
+def test_args_the_group_or_its_hosts_would_refuse_are_refused_naming_the_fleet(overrides, message):
+    args = {k: v for k, v in _args(**overrides).items() if v is not None}
+    with pytest.raises(ValueError, match="^" + re.escape(f"fleet www: {message}")):
+        check_args("www", args)
+    check_args("www", _args())

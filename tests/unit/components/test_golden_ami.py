@@ -9,18 +9,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from showrunner_components.golden_ami.component import (
+from showrunner_components.golden_ami.builders import (
     ami_name,
     ami_parameter_name,
     build_user_data,
-    component_version,
+    builder_policy_arns,
     ecr_registry,
-    load_documents,
     log_bucket_name,
     log_write_policy,
     recipe_version,
 )
+from showrunner_components.golden_ami.documents import component_version, load_documents
 from showrunner.engine import run_stack
+from showrunner.golden import GOLDEN_DIR, GOLDEN_DOCUMENTS
 from tests.conftest import by_type, one
 
 PARENT = "ssm:/aws/service/debian/release/12/latest/amd64"
@@ -66,8 +67,20 @@ def test_names_and_policies():
     }
 
 
+def test_names_and_arns_follow_the_project_and_the_partition():
+    assert ami_parameter_name("prod", project="acme") == "/imagebuilder/acme/prod/ami-id"
+    assert log_bucket_name("prod", "123456789012", project="acme") == "acme-prod-imagebuilder-logs-123456789012"
+    assert ami_name("prod", project="acme") == "acme-prod-golden-{{ imagebuilder:buildDate }}"
+    assert ecr_registry("123456789012", "cn-north-1", "amazonaws.com.cn") == "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn"
+    assert log_write_policy("logs", partition="aws-cn")["Statement"][0]["Resource"] == ["arn:aws-cn:s3:::logs/imagebuilder/*"]
+    assert builder_policy_arns("aws-us-gov") == {
+        "imagebuilder": "arn:aws-us-gov:iam::aws:policy/EC2InstanceProfileForImageBuilder",
+        "ssm": "arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    }
+
+
 def test_build_user_data_installs_the_ssm_agent_first():
-    script = base64.b64decode(build_user_data()).decode()
+    script = base64.b64decode(build_user_data(GOLDEN_DIR)).decode()
     assert script.startswith("#!/bin/bash\nset -euo pipefail\n")
     assert "https://s3.$region.amazonaws.com/amazon-ssm-$region/latest/debian_amd64/amazon-ssm-agent.deb" in script
     assert "X-aws-ec2-metadata-token" in script  # IMDSv2: the build instance requires tokens
@@ -78,7 +91,7 @@ def test_build_user_data_installs_the_ssm_agent_first():
 
 @pytest.fixture(scope="module")
 def documents():
-    return {d.key: d for d in load_documents()}
+    return {d.key: d for d in load_documents(GOLDEN_DIR, GOLDEN_DOCUMENTS)}
 
 
 def test_one_component_per_document_with_rendered_data_and_version(stack_run, documents):
@@ -101,13 +114,13 @@ def test_recipe_debian_parent_encrypted_gp3_content_version(stack_run, documents
         {"deviceName": "/dev/xvda", "ebs": {"volumeSize": 16, "volumeType": "gp3", "encrypted": "true", "deleteOnTermination": "true"}}
     ]
     assert inputs["version"] == recipe_version(
-        [d.version for d in documents.values()], PARENT, 16, build_user_data(), {"EcrRegistry": REGISTRY}
+        [d.version for d in documents.values()], PARENT, 16, build_user_data(GOLDEN_DIR), {"EcrRegistry": REGISTRY}
     )
     assert [c["componentArn"].split("/")[1] for c in inputs["components"]] == [f"showrunner-prod-{k}" for k in documents]
     params = {c["componentArn"].split("/")[1]: c["parameters"] for c in inputs["components"]}
     assert params["showrunner-prod-host-access"] == [{"name": "EcrRegistry", "value": REGISTRY}]
     assert inputs["systemsManagerAgent"] == {"uninstallAfterBuild": False}
-    assert inputs["userDataBase64"] == build_user_data()
+    assert inputs["userDataBase64"] == build_user_data(GOLDEN_DIR)
     component_urns = sorted(r.urn for r in by_type(run, "aws:imagebuilder/component:Component"))
     assert sorted(recipe.replace_with) == component_urns
 

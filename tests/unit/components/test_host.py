@@ -3,45 +3,46 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import gzip
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from showrunner import wiring
+from showrunner.config.models import Service
+from showrunner.engine import load_stack
 from showrunner_components.fleet import cloud_config, units
 from showrunner_components.fleet.cloud_config import render_cloud_config
 from showrunner_components.fleet.cron import on_calendar
-from showrunner_components.fleet.units import HostRenderError, render_service_unit, render_timer_unit, render_units
-from showrunner.config.models import Service
-from showrunner_components.state.contract import service_env, service_secret_refs
-from showrunner.engine import load_stack
+from showrunner_components.fleet.units import HostRenderError, HostService, render_service_unit, render_timer_unit, render_units
+from tests.unit import stand_ins
 from tests.unit.components.test_state import ENDPOINTS
+from tests.unit.stand_ins import DIGEST
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
-DIGEST = "sha256:" + "1" * 64
 WWW = f"ecr.example/showrunner/www@{DIGEST}"
 
-DJANGO = Service(
-    command="/var/www/bin/start-django",
-    image="www",
+DJANGO = HostService(
+    name="django",
     type="web",
-    fleet="www",
-    ports=["8000:8000"],
-    env={"DJANGO_SETTINGS_MODULE": "www.settings", "ALLOWED_HOSTS": "www.showrunner.example"},
-    secrets=["SECRET_KEY"],
-    route={"paths": ["/*"], "priority": 1000},
+    image=WWW,
+    command="/var/www/bin/start-django",
+    ports=("8000:8000",),
+    environment={"DJANGO_SETTINGS_MODULE": "www.settings", "ALLOWED_HOSTS": "www.showrunner.example"},
 )
-CLEARSESSIONS = Service(
-    command="python -m django clearsessions",
-    image="www",
+CLEARSESSIONS = HostService(
+    name="clearsessions",
     type="cron",
-    fleet="ops",
+    image=WWW,
+    command="python -m django clearsessions",
     schedule="15 3 * * *",
-    rm=True,
-    env={"DJANGO_SETTINGS_MODULE": "www.settings"},
+    remove_on_exit=True,
+    environment={"DJANGO_SETTINGS_MODULE": "www.settings"},
 )
 PULL = (
     f'ExecStartPre=/bin/sh -c "/usr/bin/docker image inspect {WWW} >/dev/null 2>&1 '
@@ -50,7 +51,7 @@ PULL = (
 
 
 def test_web_service_unit_is_exact():
-    assert render_service_unit("django", DJANGO, WWW) == f"""\
+    assert render_service_unit(DJANGO) == f"""\
 [Unit]
 Description=showrunner web service django
 Requires=docker.service
@@ -80,7 +81,7 @@ WantedBy=multi-user.target
 
 
 def test_cron_service_is_a_oneshot_with_rm_and_a_timer():
-    assert render_service_unit("clearsessions", CLEARSESSIONS, WWW, min_free_mb=4096) == f"""\
+    assert render_service_unit(CLEARSESSIONS, min_free_mb=4096) == f"""\
 [Unit]
 Description=showrunner cron service clearsessions
 Requires=docker.service
@@ -99,7 +100,7 @@ ExecStartPre=-/usr/bin/docker rm --force clearsessions
 ExecStart=/usr/bin/docker run --name clearsessions --env-file /run/showrunner/clearsessions.env --env DJANGO_SETTINGS_MODULE=www.settings --volume /var/log/containers:/var/log --rm {WWW} python -m django clearsessions
 SyslogIdentifier=clearsessions
 """
-    assert render_timer_unit("clearsessions", CLEARSESSIONS) == """\
+    assert render_timer_unit(CLEARSESSIONS) == """\
 [Unit]
 Description=showrunner cron service clearsessions (15 3 * * *)
 
@@ -124,13 +125,9 @@ CELERY = Service(
 
 
 def test_store_env_goes_to_run_and_the_password_reference_to_the_fetcher():
-    unit = render_service_unit(
-        "celery",
-        CELERY,
-        WWW,
-        store_env=service_env(CELERY.uses, ENDPOINTS),
-        secret_refs=service_secret_refs(CELERY.uses, ENDPOINTS),
-    )
+    """A service's `uses`, through the program's wiring, to its unit."""
+    spec = wiring.fleet_service("celery", CELERY, image=WWW, endpoints=ENDPOINTS, load_balancer=None)
+    unit = render_service_unit(HostService.from_spec(spec))
     lines = unit.splitlines()
     fetch = "ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets celery /run/showrunner/celery.env"
     assert (
@@ -152,15 +149,15 @@ def test_store_env_goes_to_run_and_the_password_reference_to_the_fetcher():
 
 
 def test_command_and_env_words_are_quoted_for_systemd():
-    service = Service(
-        command="""sh -c 'echo "$HOME" 100%'""",
-        image="www",
+    service = HostService(
+        name="odd",
         type="worker",
-        fleet="worker",
-        env={"GREETING": "hello world"},
-        volumes=[],
+        image=WWW,
+        command="""sh -c 'echo "$HOME" 100%'""",
+        environment={"GREETING": "hello world"},
+        volumes=(),
     )
-    exec_start = next(line for line in render_service_unit("odd", service, WWW).splitlines() if line.startswith("ExecStart="))
+    exec_start = next(line for line in render_service_unit(service).splitlines() if line.startswith("ExecStart="))
     assert exec_start == (
         "ExecStart=/usr/bin/docker run --name odd --env-file /run/showrunner/odd.env "
         f'--env "GREETING=hello world" {WWW} sh -c "echo \\"$$HOME\\" 100%%"'
@@ -190,7 +187,7 @@ def test_cron_schedule_becomes_on_calendar(schedule, expected):
     assert on_calendar(schedule) == expected
 
 
-def test_on_calendar_agrees_with_systemd():
+def test_on_calendar_agrees_with_systemd(linters):
     """systemd itself accepts every expression we emit."""
     for schedule in ("15 3 * * *", "*/15 * * * *", "0 9 1,15 * 1-5", "5-10/2 */6 * 1-3 *", "0 0 * * 0,6"):
         for expression in on_calendar(schedule):
@@ -200,17 +197,36 @@ def test_on_calendar_agrees_with_systemd():
 
 def test_hosts_never_run_a_tag():
     with pytest.raises(HostRenderError, match='service "django": image "ecr.example/showrunner/www:latest" is not repository@sha256'):
-        render_service_unit("django", DJANGO, "ecr.example/showrunner/www:latest")
+        render_service_unit(dataclasses.replace(DJANGO, image="ecr.example/showrunner/www:latest"))
 
 
 def test_a_service_without_a_digest_is_refused():
     with pytest.raises(HostRenderError, match='service "django": no image digest was given'):
-        render_units({"django": DJANGO}, {})
+        render_units([dataclasses.replace(DJANGO, image="")])
 
 
-def test_cloud_config_is_exact_and_carries_no_secret():
-    text = render_cloud_config("staging", "us-east-1", {"clearsessions": CLEARSESSIONS, "django": DJANGO}, {"clearsessions": WWW, "django": WWW})
-    units = render_units({"clearsessions": CLEARSESSIONS, "django": DJANGO}, {"clearsessions": WWW, "django": WWW})
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"type": "daemon"}, 'service "django": type "daemon" is not one of web, worker, cron'),
+        ({"type": "cron"}, 'service "django": a cron service needs a schedule'),
+        ({"schedule": "@daily"}, 'service "django": a schedule is only for type cron, not web'),
+        ({"type": "cron", "schedule": "61 * * * *"}, 'service "django": schedule "61 * * * *" is not a cron schedule: its minute field'),
+    ],
+)
+def test_a_service_the_host_cannot_run_is_refused_naming_it(changes, message):
+    with pytest.raises(HostRenderError, match="^" + re.escape(message)):
+        dataclasses.replace(DJANGO, **changes)
+
+
+def test_a_service_given_twice_is_refused():
+    with pytest.raises(HostRenderError, match='^service "django" is given twice$'):
+        render_units([DJANGO, DJANGO])
+
+
+def test_cloud_config_is_exact():
+    text = render_cloud_config("staging", "us-east-1", [DJANGO, CLEARSESSIONS])
+    units = render_units([CLEARSESSIONS, DJANGO])
     indented = {name: "".join(("    " + line if line else line) + "\n" for line in body.splitlines()) for name, body in units.items()}
     assert text == (
         "#cloud-config\n"
@@ -238,7 +254,6 @@ def test_cloud_config_is_exact_and_carries_no_secret():
         "- [systemctl, daemon-reload]\n"
         "- [systemctl, enable, --now, --no-block, showrunner-clearsessions.timer, showrunner-django.service]\n"
     )
-    assert "SECRET_KEY" not in text
 
 
 def test_secrets_dir_override_is_only_there_when_asked():
@@ -256,21 +271,26 @@ def linters():
         subprocess.run([str(PROJECT_DIR / "tools" / "host-linters")], check=True)
 
 
-def _stack_units(stack: str) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """Units and cloud-config per fleet of a real stack file, with stand-in digests."""
-    _, _, _, settings = load_stack(PROJECT_DIR, stack)
-    units, configs = {}, {}
-    for fleet in settings.fleets:
-        services = settings.services_on(fleet)
-        images = {name: f"ecr.example/showrunner/{s.image}@{DIGEST}" for name, s in services.items()}
-        # With the stores' environment and the password reference, as the fleet renders them.
-        stores = {
-            "store_env": {n: service_env(s.uses, ENDPOINTS) for n, s in services.items()},
-            "secret_refs": {n: service_secret_refs(s.uses, ENDPOINTS) for n, s in services.items()},
-        }
-        units[fleet] = render_units(services, images, **stores)
-        configs[fleet] = render_cloud_config(stack, "us-east-1", services, images, **stores)
-    return units, configs
+@pytest.fixture(scope="module")
+def stack_hosts(tmp_path_factory):
+    """`stack_hosts(stack)`: units and cloud-config per fleet of a real stack file, through the
+    program's wiring (stores' environment, password references), with stand-in digests and
+    endpoints; its secrets are real plaintexts (`stand_ins.canary_stack_file`), returned third."""
+    directory = tmp_path_factory.mktemp("stacks")
+
+    def render(stack: str) -> tuple[dict[str, dict[str, str]], dict[str, str], list[str]]:
+        canaries = stand_ins.canary_stack_file(PROJECT_DIR, stack, directory / f"Pulumi.{stack}.yaml")
+        _, _, _, settings = load_stack(PROJECT_DIR, stack, directory / f"Pulumi.{stack}.yaml")
+        assert settings.secrets and all(v.get_secret_value() == canaries[s][n] for s, values in settings.secrets.items() for n, v in values.items())
+        units, configs = {}, {}
+        for fleet in settings.fleets:
+            args = wiring.fleet_args(settings, fleet, **stand_ins.components(ENDPOINTS), tags={})
+            services = [HostService.from_spec(spec) for spec in args["services"]]
+            units[fleet] = render_units(services)
+            configs[fleet] = render_cloud_config(stack, "us-east-1", services)
+        return units, configs, [value for values in canaries.values() for value in values.values()]
+
+    return render
 
 
 def _host_root(tmp_path: Path) -> Path:
@@ -297,8 +317,8 @@ def _verify(root: Path, units: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_stack_units_pass_systemd_analyze_verify(linters, tmp_path, stack):
-    units, _ = _stack_units(stack)
+def test_stack_units_pass_systemd_analyze_verify(linters, stack_hosts, tmp_path, stack):
+    units, _, _ = stack_hosts(stack)
     for fleet, fleet_units in units.items():
         root = _host_root(tmp_path / fleet)
         result = _verify(root, fleet_units)
@@ -307,21 +327,21 @@ def test_stack_units_pass_systemd_analyze_verify(linters, tmp_path, stack):
 
 def test_systemd_analyze_verify_catches_a_broken_unit(linters, tmp_path):
     """Guards the check above: a unit calling a missing program fails verification."""
-    broken = render_service_unit("django", DJANGO, WWW).replace("/usr/local/sbin/showrunner-disk-guard", "/usr/local/sbin/missing-guard")
+    broken = render_service_unit(DJANGO).replace("/usr/local/sbin/showrunner-disk-guard", "/usr/local/sbin/missing-guard")
     result = _verify(_host_root(tmp_path), {"showrunner-django.service": broken})
     assert result.returncode != 0
     assert "missing-guard is not executable" in result.stderr
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_stack_cloud_config_passes_cloud_init_schema(linters, tmp_path, stack):
-    _, configs = _stack_units(stack)
+def test_stack_cloud_config_passes_cloud_init_schema(linters, stack_hosts, tmp_path, stack):
+    _, configs, canaries = stack_hosts(stack)
     for fleet, text in configs.items():
         path = tmp_path / f"{fleet}.yaml"
         path.write_text(text)
         result = subprocess.run(["cloud-init", "schema", "--config-file", str(path)], capture_output=True, text=True)
         assert result.returncode == 0, f"fleet {fleet}: {result.stdout}{result.stderr}"
-        assert "SECRET_KEY=" not in text and "placeholder" not in text
+        assert not [c for c in canaries if c in text], f"fleet {fleet}: a secret value is in its user data"
 
 
 def test_cloud_init_schema_catches_a_broken_config(linters, tmp_path):

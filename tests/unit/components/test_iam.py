@@ -125,8 +125,18 @@ def test_only_ec2_assumes_the_role():
     )
 
 
-def test_store_statements_come_last_and_unchanged():
+def test_additional_statements_come_last_and_unchanged():
     queues = {"Sid": "UseCeleryQueues", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": ["arn:aws:sqs:us-east-1:123456789012:q"]}
-    policy = _policy(store_statements=[queues])
+    policy = _policy(additional_statements=[queues])
     assert policy["Statement"][:-1] == _policy()["Statement"]
     assert policy["Statement"][-1] == queues
+
+
+def test_every_arn_the_role_builds_is_in_the_given_partition():
+    key = KEY.replace("arn:aws:kms:us-east-1:", "arn:aws-cn:kms:cn-north-1:")
+    policy = _policy(partition="aws-cn", region="cn-north-1", repository_arns=[], services=["django"], secrets_key_arn=key)
+    arns = [r for s in policy["Statement"] for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"]) if r != "*"]
+    assert len(arns) == 5 and all(r.startswith("arn:aws-cn:") for r in arns), arns
+    decrypt = next(s for s in policy["Statement"] if s["Sid"] == "DecryptParametersThroughSsm")
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "ssm.cn-north-1.amazonaws.com.cn"}}
+    assert ec2_trust_policy("aws-cn")["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com.cn"}

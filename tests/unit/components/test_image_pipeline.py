@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from showrunner_components.image_pipeline.component import (
-    base_tag,
+from showrunner_components.image_pipeline import dockerfile
+from showrunner_components.image_pipeline.builds import (
+    BuildOrderError,
+    build_order,
     content_tag,
     context_hash,
+    image_tag,
     lifecycle_policy,
+    repository_arn_of,
     repository_name,
 )
 from showrunner.mocks import SECRET
@@ -68,12 +72,65 @@ def test_context_hash_refuses_an_empty_context(tmp_path: Path):
 def test_tags_are_stable_and_carry_the_refresh_key():
     assert content_tag("abc") == "ba7816bf8f01cfea"  # sha256("abc")
     assert content_tag("a", "b") != content_tag("ab")
-    assert base_tag("2026-W48", "abc") == "2026-W48-" + content_tag("abc")
-    assert base_tag("2026-W49", "abc") != base_tag("2026-W48", "abc")
+    assert image_tag("abc", refresh_key="2026-W48") == "2026-W48-" + content_tag("abc")
+    assert image_tag("abc", refresh_key="2026-W49") != image_tag("abc", refresh_key="2026-W48")
 
 
-def test_repository_name():
-    assert repository_name("showrunner", "prod", "www") == "showrunner/prod/www"
+def test_a_child_tag_follows_its_parent_digest():
+    assert image_tag("ctx") == content_tag("ctx")
+    assert image_tag("ctx", "repo@sha256:1") == content_tag("ctx", "repo@sha256:1")
+    assert image_tag("ctx", "repo@sha256:1") != image_tag("ctx", "repo@sha256:2")
+    assert image_tag("ctx", "repo@sha256:1", "2026-W48") == "2026-W48-" + content_tag("ctx", "repo@sha256:1")
+
+
+def test_repository_name_and_arn_of_a_reference():
+    assert repository_name("showrunner/prod", "www") == "showrunner/prod/www"
+    reference = "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/showrunner/staging/www@sha256:" + "ab" * 32
+    assert repository_arn_of(reference, "aws-cn") == "arn:aws-cn:ecr:cn-north-1:123456789012:repository/showrunner/staging/www"
+
+
+@pytest.mark.parametrize(
+    ("parents", "order"),
+    [
+        ({"base": None, "www": "base", "micro": None}, ["base", "www", "micro"]),
+        ({"www": "base", "micro": None, "base": None}, ["base", "www", "micro"]),
+        ({"c": "b", "b": "a", "a": None, "d": "a"}, ["a", "b", "c", "d"]),
+        ({}, []),
+    ],
+)
+def test_build_order_puts_each_parent_first_and_keeps_the_given_order_otherwise(parents, order):
+    assert build_order(parents) == order
+
+
+@pytest.mark.parametrize(
+    ("parents", "image", "message"),
+    [
+        ({"a": "b", "b": "a"}, "a", "the parents form a cycle: a → b → a"),
+        ({"x": None, "a": "a"}, "a", "the parents form a cycle: a → a"),
+        ({"x": "y", "y": "z", "z": "y"}, "y", "the parents form a cycle: y → z → y"),
+        ({"www": "bsae"}, "www", 'image www names parent "bsae", which is not an image of the pipeline'),
+    ],
+)
+def test_build_order_refuses_a_cycle_or_an_unknown_parent_naming_the_image(parents, image, message):
+    with pytest.raises(BuildOrderError) as error:
+        build_order(parents)
+    assert (error.value.image, str(error.value)) == (image, message)
+
+
+def test_dockerfile_stages_and_build_arguments():
+    text = (
+        "# syntax=docker/dockerfile:1\n"
+        "ARG BASE_IMAGE=debian:12\n"
+        "FROM --platform=linux/amd64 ${BASE_IMAGE} AS Test\n"
+        "ARG REFRESH_KEY\n"
+        "RUN echo \\\n"
+        "  FROM nothing AS fake\n"
+        "FROM ${BASE_IMAGE} as release\n"
+        "ARG BASE_IMAGE\n"
+        "FROM scratch\n"
+    )
+    assert dockerfile.stages(text) == ["test", "release"]
+    assert dockerfile.build_arguments(text) == ["BASE_IMAGE", "REFRESH_KEY"]
 
 
 # --- the component, as a stack registers it ---------------------------------------------------
@@ -98,7 +155,7 @@ def test_one_immutable_scanned_encrypted_repository_per_image(run):
 
 
 def test_each_repository_has_the_configured_lifecycle_policy(run):
-    expected = lifecycle_policy(run.settings.images.keep_releases, run.settings.images.untagged_expiry_days)
+    expected = lifecycle_policy(run.settings.image_pipeline.keep_releases, run.settings.image_pipeline.untagged_expiry_days)
     policies = by_type(run, "aws:ecr/lifecyclePolicy:LifecyclePolicy")
     assert sorted(p.name for p in policies) == ["images-base-lifecycle", "images-micro-lifecycle", "images-www-lifecycle"]
     for image in ("base", "www", "micro"):
@@ -140,7 +197,7 @@ def test_release_image_waits_for_the_test_stage_which_is_never_pushed(run):
 
 def test_base_tag_carries_the_refresh_key_so_a_new_week_rebuilds_it(run):
     base = one(run, IMAGE_TYPE, "images-base")
-    refresh_key = run.settings.images.refresh_key
+    refresh_key = run.settings.image_pipeline.refresh_key
     assert base.inputs["build"]["args"] == {"REFRESH_KEY": refresh_key}
     assert base.inputs["imageName"].startswith(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/{run.stack}/base:{refresh_key}-")
 
@@ -160,3 +217,114 @@ def test_stack_exports_digests_never_tags(run):
         repository, _, digest = reference.partition("@sha256:")
         assert repository == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/{run.stack}/{image}"
         assert len(digest) == 64 and ":" not in repository.rsplit("/", 1)[1]
+
+
+# --- the component on its own Args (another program's images) -----------------------------------
+
+
+def run_program(program) -> tuple[list, dict]:
+    """Run `program` under the offline engine's mocks, as a one-file Pulumi program would run."""
+    from pulumi.runtime import settings as runtime_settings
+    from pulumi.runtime.stack import run_in_stack
+    from pulumi.runtime.sync_await import _sync_await
+
+    import pulumi
+    from showrunner.mocks import RecordingMonitor, ShowrunnerMocks
+
+    mocks = ShowrunnerMocks("test")
+    monitor = RecordingMonitor(mocks)
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
+    pulumi.runtime.set_mocks(mocks, project="other", stack="test", preview=True, monitor=monitor)
+    runtime_settings.ROOT.set(None)
+    _sync_await(run_in_stack(program))
+    return monitor.recorded, monitor.stack_outputs
+
+
+def _context(root: Path, name: str, dockerfile_text: str) -> str:
+    (root / name).mkdir()
+    (root / name / "Dockerfile").write_text(dockerfile_text)
+    return str(root / name)
+
+
+RELEASED = "210987654321.dkr.ecr.us-east-1.amazonaws.com/other/staging/os@sha256:" + "cd" * 32
+
+
+def test_a_child_of_a_released_parent_is_built_on_the_released_reference_weekly(tmp_path):
+    import pulumi
+    from showrunner_components.image_pipeline import ImagePipeline, ImagePipelineArgs
+
+    contexts = {
+        "os": _context(tmp_path, "os", "FROM debian:12\n"),
+        "app": _context(tmp_path, "app", "ARG PARENT\nARG REFRESH_KEY\nFROM ${PARENT} AS check\nFROM ${PARENT}\n"),
+    }
+
+    def program():
+        pipeline = ImagePipeline("pipe", ImagePipelineArgs(
+            repository_prefix="other/test",
+            images=[
+                {"name": "app", "context": contexts["app"], "parent": "os", "parent_build_arg": "PARENT", "weekly": True, "test_target": "check"},
+                {"name": "os", "context": contexts["os"], "release": RELEASED},
+            ],
+            refresh_key="2026-W50",
+            keep_releases=5,
+        ))
+        pulumi.export("digests", pipeline.digests)
+        pulumi.export("arns", pipeline.repository_arns)
+
+    resources, outputs = run_program(program)
+    images = {r.name: r for r in resources if r.type == IMAGE_TYPE}
+    assert sorted(images) == ["pipe-app", "pipe-app-test"]  # the released image is not built
+    app = images["pipe-app"].inputs
+    assert app["build"]["args"] == {"PARENT": RELEASED, "REFRESH_KEY": "2026-W50"}
+    assert "target" not in app["build"]  # the Dockerfile's last stage
+    assert app["imageName"].split(":")[-1] == image_tag(context_hash(Path(contexts["app"])), RELEASED, "2026-W50")
+    assert images["pipe-app-test"].inputs["build"]["target"] == "check"
+    assert outputs["digests"]["os"] == RELEASED
+    assert outputs["arns"] == {
+        "os": "arn:aws:ecr:us-east-1:210987654321:repository/other/staging/os",
+        "app": "arn:aws:ecr:us-east-1:123456789012:repository/other/test/app",
+    }
+    policies = [r for r in resources if r.type == "aws:ecr/lifecyclePolicy:LifecyclePolicy"]
+    assert {p.name for p in policies} == {"pipe-app-lifecycle", "pipe-os-lifecycle"}
+    assert json.loads(policies[0].inputs["policy"]) == lifecycle_policy(5, 3)
+
+
+@pytest.mark.parametrize(
+    ("image", "refresh_key", "message"),
+    [
+        ({"weekly": True}, None, "image app is weekly: ImagePipelineArgs needs refresh_key"),
+        ({"test_target": "tests"}, "2026-W50", 'image app: test_target "tests" is not a stage of {dockerfile} (stages: build)'),
+        ({"parent": "nowhere"}, None, 'image app names parent "nowhere", which is not an image of the pipeline'),
+    ],
+)
+def test_the_component_refuses_args_that_would_fail_mid_build(tmp_path, image, refresh_key, message):
+    from showrunner_components.image_pipeline import ImagePipeline
+
+    context = _context(tmp_path, "app", "FROM scratch AS build\n")
+    args = {"repository_prefix": "other/test", "images": [{"name": "app", "context": context, **image}]}
+    if refresh_key:
+        args["refresh_key"] = refresh_key
+    with pytest.raises(ValueError) as error:
+        run_program(lambda: ImagePipeline("pipe", args))
+    assert str(error.value) == message.format(dockerfile=Path(context) / "Dockerfile")
+
+
+def test_the_program_hands_its_entries_to_the_pipeline_in_the_components_words(stack_run, monkeypatch):
+    from showrunner import wiring
+    from tests.conftest import PROJECT_DIR
+
+    monkeypatch.chdir(PROJECT_DIR)  # contexts are paths from the working directory, as Docker reads them
+    args = wiring.image_pipeline_args(stack_run("prod").settings, PROJECT_DIR, {"Project": "showrunner"})
+    assert args == {
+        "repository_prefix": "showrunner/prod",
+        "images": [
+            {"name": "base", "context": "images/base", "weekly": True},
+            {"name": "www", "context": "images/www", "parent": "base", "target": "release", "test_target": "test"},
+            {"name": "micro", "context": "images/micro"},
+        ],
+        "refresh_key": "2026-W48",
+        "keep_releases": 20,
+        "untagged_expiry_days": 3,
+        "tags": {"Project": "showrunner"},
+    }

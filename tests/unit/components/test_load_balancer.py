@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
+from showrunner_components.load_balancer.component import LoadBalancer, health_check, rule_conditions
 from tests.conftest import by_type, one
 
 
@@ -63,3 +68,28 @@ def test_hosts_take_only_their_routed_ports_from_the_load_balancer(stack_run):
     assert ingress["micro-sg-in-catalog"].inputs["fromPort"] == 8080
     for rule in ingress.values():
         assert "cidrIpv4" not in rule.inputs and alb_sg in rule.dependencies
+
+
+def _route(name: str, priority: int, **conditions) -> dict:
+    return {"name": name, "port": 8000, "priority": priority, **conditions}
+
+
+@pytest.mark.parametrize(
+    ("routes", "message"),
+    [
+        ([_route("a", 1)], 'load balancer web: route "a" needs path_patterns or host_headers'),
+        ([_route("a", 1, path_patterns=["/a"]), _route("b", 1, host_headers=["b.example"])], 'load balancer web: routes "a" and "b" share priority 1'),
+        ([_route("a", 1, path_patterns=["/a"]), _route("a", 2, path_patterns=["/b"])], "load balancer web: a route name is given twice (a, a)"),
+    ],
+)
+def test_routes_a_listener_would_refuse_are_refused_in_one_line(routes, message):
+    args = {"certificate_arn": "arn:cert", "vpc_id": "vpc-1", "subnet_ids": ["subnet-a", "subnet-b"], "routes": routes}
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        LoadBalancer("web", args)
+
+
+def test_rule_conditions_put_hosts_before_paths_and_leave_out_what_is_empty():
+    route = _route("a", 1, path_patterns=["/a/*"], host_headers=["a.example"])
+    assert rule_conditions(route) == [{"host_header": {"values": ["a.example"]}}, {"path_pattern": {"values": ["/a/*"]}}]
+    assert rule_conditions(_route("a", 1, path_patterns=["/a/*"], host_headers=[])) == [{"path_pattern": {"values": ["/a/*"]}}]
+    assert health_check(route)["path"] == "/healthz"

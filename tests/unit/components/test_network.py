@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from showrunner_components.network.component import subnet_cidrs
+import re
+
+import pytest
+
+from showrunner_components.network.component import Network, subnet_cidrs
 from tests.conftest import by_type, one
 
 
@@ -46,3 +50,18 @@ def test_nothing_admits_ssh_or_the_internet_to_hosts(stack_run):
     assert all(not (r.inputs.get("fromPort", 0) <= 22 <= r.inputs.get("toPort", 0)) for r in ingress)
     open_to_world = sorted(r.name for r in ingress if "cidrIpv4" in r.inputs or "cidrIpv6" in r.inputs)
     assert open_to_world == ["web-sg-in-443-v4", "web-sg-in-443-v6", "web-sg-in-80-v4", "web-sg-in-80-v6"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"vpc_id": "vpc-1"}, "network n: an existing VPC needs vpc_id, public_subnet_ids, private_subnet_ids together (given: vpc_id)"),
+        ({"vpc_id": "vpc-1", "public_subnet_ids": ["a"], "private_subnet_ids": ["b"], "nat_gateways": "single"},
+         "network n: nat_gateways describe a new VPC; leave them out with vpc_id"),
+        ({"nat_gateways": "two"}, "network n: nat_gateways 'two' is not one of none, single, per_az"),
+        ({"availability_zone_count": 9}, "network n: availability_zone_count 9 is not 2 to 8"),
+    ],
+)
+def test_a_network_it_cannot_build_is_refused_in_one_line(args, message):
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        Network("n", args)

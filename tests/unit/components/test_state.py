@@ -7,7 +7,7 @@ import json
 import pytest
 
 from showrunner_components.state import contract, documents, names
-from showrunner_components.state.contract import Endpoints
+from showrunner_components.state.contract import StateEndpoints
 from tests.conftest import by_type, one
 
 ACCOUNT = "123456789012"
@@ -152,33 +152,41 @@ def test_per_fleet_store_statements_resource_by_resource(stack_run):
 
 
 def test_store_security_groups_admit_exactly_the_fleets_that_use_them(stack_run):
+    """Each `<fleet>-sg-to-<store>` rule opens the group the store runs in to the group the fleet's
+    hosts launch with, on the store's port; nothing else opens a store's group."""
     run = stack_run("prod")
-    groups = {g.name: g.urn for g in by_type(run, "aws:ec2/securityGroup:SecurityGroup")}
-    rules = [r for r in by_type(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if "-sg-to-" in r.name]
+    database = one(run, "aws:rds/instance:Instance", "state-mysql").inputs
+    cache = one(run, "aws:elasticache/replicationGroup:ReplicationGroup", "state-cache").inputs
+    [mysql_group], [cache_group] = database["vpcSecurityGroupIds"], cache["securityGroupIds"]
+    stores = {mysql_group: "mysql", cache_group: "cache"}
+    fleets = {t.inputs["vpcSecurityGroupIds"][0]: t.name.removesuffix("-lt") for t in by_type(run, "aws:ec2/launchTemplate:LaunchTemplate")}
+    ingress = by_type(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    into_stores = [r for r in ingress if r.inputs["securityGroupId"] in stores]
     pairs = set()
-    for rule in rules:
-        store_group = next(n for n, urn in groups.items() if urn in rule.dependencies and n.startswith("state-"))
-        fleet_group = next(n for n, urn in groups.items() if urn in rule.dependencies and not n.startswith("state-"))
+    for rule in into_stores:
         assert "cidrIpv4" not in rule.inputs and rule.inputs["fromPort"] == rule.inputs["toPort"]
-        pairs.add((fleet_group, store_group, rule.inputs["fromPort"]))
+        fleet, store = fleets[rule.inputs["referencedSecurityGroupId"]], stores[rule.inputs["securityGroupId"]]
+        assert rule.name == f"{fleet}-sg-to-{store}"
+        pairs.add((fleet, store, rule.inputs["fromPort"]))
     assert pairs == {
-        ("www-sg", "state-mysql-sg", 3306),
-        ("www-sg", "state-cache-sg", 6379),
-        ("worker-sg", "state-mysql-sg", 3306),
-        ("worker-sg", "state-cache-sg", 6379),
-        ("ops-sg", "state-mysql-sg", 3306),
+        ("www", "mysql", 3306),
+        ("www", "cache", 6379),
+        ("worker", "mysql", 3306),
+        ("worker", "cache", 6379),
+        ("ops", "mysql", 3306),
     }
-    no_other_ingress = [r.name for r in by_type(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-                        if any(groups[g] in r.dependencies for g in ("state-mysql-sg", "state-cache-sg")) and r not in rules]
-    assert no_other_ingress == []
-    database = one(run, "aws:rds/instance:Instance", "state-mysql")
-    cache = one(run, "aws:elasticache/replicationGroup:ReplicationGroup", "state-cache")
-    assert groups["state-mysql-sg"] in database.dependencies and groups["state-cache-sg"] in cache.dependencies
+    assert len(into_stores) == len(pairs)
+    assert sorted(r.name for r in ingress if "-sg-to-" in r.name) == sorted(r.name for r in into_stores)
+    # The stores run in their own groups, no fleet's.
+    groups = {g.name: g.urn for g in by_type(run, "aws:ec2/securityGroup:SecurityGroup")}
+    assert not set(stores) & set(fleets)
+    assert groups["state-mysql-sg"] in one(run, "aws:rds/instance:Instance", "state-mysql").dependencies
+    assert groups["state-cache-sg"] in one(run, "aws:elasticache/replicationGroup:ReplicationGroup", "state-cache").dependencies
 
 
 # --- pure builders -----------------------------------------------------------------------------
 
-ENDPOINTS = Endpoints(
+ENDPOINTS = StateEndpoints(
     region="eu-west-1",
     mysql_host="db.example.internal",
     mysql_database="showrunner",
@@ -247,6 +255,14 @@ def test_names_and_documents():
     assert names.queue_name("prod", "celery", dead_letter=True) == "showrunner-prod-celery-dlq"
     assert names.final_snapshot_identifier("prod", "mysql") == "showrunner-prod-mysql-final"
     assert contract.table_env_name("watch-progress") == "DYNAMODB_TABLE_WATCH_PROGRESS"
+    assert documents.table_attributes({"hash_key": "user_id"}) == [{"name": "user_id", "type": "S"}]
+    assert documents.table_attributes({"hash_key": "id", "hash_key_type": "N", "range_key": "at", "range_key_type": "N"}) == [
+        {"name": "id", "type": "N"}, {"name": "at", "type": "N"},
+    ]
+
+
+def test_uses_of_lists_the_stores_in_the_canonical_order_once():
+    assert contract.uses_of([["tables", "mysql"], [], ["mysql", "cache"]]) == ["mysql", "cache", "tables"]
 
 
 @pytest.mark.parametrize("uses", [["mysql"], ["cache"], ["queues"], ["tables"], ["mysql", "cache", "queues", "tables"]])

@@ -31,7 +31,9 @@ def view(values: dict, stack: str = "qa"):
 
 
 def test_every_ensure_function_is_run_by_the_loader():
-    defined = {f for name, f in vars(checks).items() if name.startswith("ensure_")}
+    from showrunner.config import images
+
+    defined = {f for module in (checks, images) for name, f in vars(module).items() if name.startswith("ensure_")}
     assert set(CHECKS) == defined and len(CHECKS) == len(defined)
 
 
@@ -182,3 +184,5 @@ def test_claims_are_read_field_by_field_with_the_models_types():
     assert ServiceClaims.read({"fleet": "Www", "route": {"priority": 0}}) == ServiceClaims(fleet=None, host_ports=(), priority=None, secrets=())
     assert ServiceClaims.read({"route": {"priority": True}}).priority is None
     assert ServiceClaims.read("not a map") == ServiceClaims(fleet=None, host_ports=(), priority=None, secrets=())
+    assert ServiceClaims.read({"image": "search"}).image == "search"
+    assert ServiceClaims.read({"image": "Search"}).image is None  # not an image reference: the schema says so

@@ -37,7 +37,12 @@ def valid() -> dict:
             "micro": {"instance_types": ["c7i.large"], "min_size": 1, "max_size": 4},
             "ops": {"instance_types": ["t3.small"], "min_size": 1, "max_size": 1},
         },
-        "images": {"refresh_key": "2026-W48"},
+        "images": {
+            "base": {"weekly": True},
+            "www": {"parent": "base", "test_target": "test", "target": "release"},
+            "micro": {},
+        },
+        "image_pipeline": {"refresh_key": "2026-W48"},
         "load_balancer": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc-123"},
         "secrets": {"django": {"SECRET_KEY": "[secret]"}},
     }
@@ -73,7 +78,7 @@ CASES = [
     ("unknown top-level key", mutate("servics", {}),
      'showrunner:servics: is not a known key; did you mean "services"?'),
     ("unknown top-level key, nothing close", mutate("zzz", {}),
-     "showrunner:zzz: is not a known key; expected one of: delivery, fleets, golden_ami, images, load_balancer, network, production, secrets, services, state, tags"),
+     "showrunner:zzz: is not a known key; expected one of: delivery, fleets, golden_ami, image_pipeline, images, load_balancer, network, production, secrets, services, state, tags"),
     ("unknown service key", mutate("services.django.cron", True),
      "showrunner:services.django.cron: is not a known key; expected one of: command, env, fleet, health, image, ports, rm, route, schedule, secrets, tag, type, uses, volumes"),
     ("misspelt nested key", mutate("services.django.route", {"paths": ["/*"], "priorty": 100}),
@@ -148,8 +153,8 @@ CASES = [
      'showrunner:network.cidr: "10.20.1.0/16" is not an IPv4 CIDR block like "10.20.0.0/16"'),
     ("half an existing VPC", mutate("network", {"vpc_id": "vpc-0123456789abcdef0"}),
      "showrunner:network: an existing VPC needs `vpc_id`, `public_subnet_ids` and `private_subnet_ids` together"),
-    ("bad ISO week", mutate("images.refresh_key", "2026-48"),
-     'showrunner:images.refresh_key: "2026-48" is not an ISO week like "2026-W48"'),
+    ("bad ISO week", mutate("image_pipeline.refresh_key", "2026-48"),
+     'showrunner:image_pipeline.refresh_key: "2026-48" is not an ISO week like "2026-W48"'),
     ("bad Image Builder schedule", mutate("golden_ami", {"schedule": "weekly"}),
      'showrunner:golden_ami.schedule: "weekly" is not an AWS cron expression: it is not written cron(...), like "cron(0 4 ? * sun *)"'),
     ("bad certificate ARN", mutate("load_balancer.certificate_arn", "arn:aws:iam::123:server-certificate/x"),
@@ -202,12 +207,12 @@ def test_every_problem_is_reported_at_once_one_line_each():
     config["services"]["django"]["ports"] = ["80:abc"]
     config["services"]["django"]["fleet"] = "nowhere"
     config["fleets"]["micro"]["min_size"] = 9
-    config["images"]["refresh_key"] = "soon"
+    config["image_pipeline"]["refresh_key"] = "soon"
     problems = problems_of(config)
     assert problems == [
         'showrunner:services.django.ports[0]: "80:abc" is not HOST:CONTAINER (two port numbers 1-65535)',
         'showrunner:fleets.micro: min_size (9) must be <= max_size (4)',
-        'showrunner:images.refresh_key: "soon" is not an ISO week like "2026-W48"',
+        'showrunner:image_pipeline.refresh_key: "soon" is not an ISO week like "2026-W48"',
         'showrunner:services.django.fleet: fleet "nowhere" is not defined in showrunner:fleets (defined: micro, ops, www)',
     ]
 
@@ -237,9 +242,46 @@ def test_a_stack_name_that_cannot_be_part_of_aws_names_is_refused(stack):
 
 
 def test_the_longest_aws_name_fits_for_the_longest_stack_name():
-    from showrunner_components.golden_ami.component import log_bucket_name
+    from showrunner_components.golden_ami.builders import log_bucket_name
 
     assert len(log_bucket_name("p" * 16, "123456789012")) <= 63
+
+
+# Images are data: a half-configured image is exactly one problem, with its path.
+IMAGE_CASES = [
+    ("weekly image without a refresh key", mutate("image_pipeline", DELETE),
+     "showrunner:image_pipeline.refresh_key: is required: image base is rebuilt weekly (weekly: true)"),
+    ("service image without an entry", mutate("services.catalog.image", "search"),
+     'showrunner:services.catalog.image: image "search" is not defined in showrunner:images (defined: base, micro, www); '
+     'add an entry and its folder images/search/, or name an external repository like "public.ecr.aws/org/name"'),
+    ("service image neither a name nor a repository", mutate("services.catalog.image", "Micro"),
+     'showrunner:services.catalog.image: "Micro" is neither an image name (an entry of showrunner:images) nor a repository like "public.ecr.aws/org/name"'),
+    ("parent typo", mutate("images.www.parent", "bsae"),
+     'showrunner:images.www.parent: image "bsae" is not defined in showrunner:images (defined: base, micro, www)'),
+    ("parents in a cycle", mutate("images.base", {"parent": "www"}),
+     "showrunner:images.base.parent: the parents form a cycle: base → www → base; an image cannot be built on itself"),
+    ("image built on itself", mutate("images.micro", {"parent": "micro"}),
+     "showrunner:images.micro.parent: the parents form a cycle: micro → micro; an image cannot be built on itself"),
+    ("bad image name", mutate("images.Search", {}),
+     'showrunner:images.Search: "Search" is not a name (lower-case letters, digits and dashes, 2-32 long)'),
+    ("unknown image key", mutate("images.micro.dockerfile", "Dockerfile.go"),
+     "showrunner:images.micro.dockerfile: is not a known key; expected one of: context, parent, parent_build_arg, release, target, test_target, weekly"),
+    ("parent build argument without a parent", mutate("images.micro.parent_build_arg", "GO_IMAGE"),
+     "showrunner:images.micro: `parent_build_arg` is only for an image with a `parent`"),
+    ("context outside images/", mutate("images.micro.context", "../tools"),
+     'showrunner:images.micro.context: "../tools" is not a folder under images/ (lower-case letters, digits, - _ . and /) like "go/search"'),
+    ("malformed stage name", mutate("images.www.test_target", "unit tests"),
+     'showrunner:images.www.test_target: "unit tests" is not a stage name of the Dockerfile (lower-case letters, digits, - _ .) like "test"'),
+    ("a pipeline-wide key left under images", mutate("images.refresh_key", "2026-W48"),
+     "showrunner:images.refresh_key: moved to showrunner:image_pipeline.refresh_key; showrunner:images holds one entry per image, keyed by its name"),
+    ("images not a map", mutate("images", ["www"]),
+     "showrunner:images: expected a map of name → image, got a list"),
+]
+
+
+@pytest.mark.parametrize("change,expected", [(c[1], c[2]) for c in IMAGE_CASES], ids=[c[0] for c in IMAGE_CASES])
+def test_a_half_configured_image_is_one_problem_with_its_path(change, expected):
+    assert problems_of(change(valid())) == [expected]
 
 
 def test_a_broken_service_still_gets_its_cross_entry_problems():
@@ -263,5 +305,5 @@ def test_every_section_is_parsed_checked_and_kept():
     keys = {section.key for section in SECTIONS}
     assert keys == set(Settings.model_fields) - {"project", "stack"}
     assert keys == {field.name for field in dataclasses.fields(Parsed)} - {
-        "stack", "claims", "fleet_names", "protect", "region", "provider_tags", "secret_sections"
+        "stack", "claims", "fleet_names", "protect", "region", "provider_tags", "secret_sections", "image_names", "project_dir"
     }

@@ -72,8 +72,8 @@ def _env(config: dict) -> dict:
 
 TEXT_CASES = [
     ("a date", PROD.replace("refresh_key: 2026-W48", "refresh_key: 2026-11-23"), [
-        f'{{file}}:{line_of("refresh_key")}: showrunner:images.refresh_key: 2026-11-23 is a date to YAML, not text; quote it ("2026-11-23") if it is text',
-        'showrunner:images.refresh_key: "2026-11-23" is not an ISO week like "2026-W48"',
+        f'{{file}}:{line_of("refresh_key")}: showrunner:image_pipeline.refresh_key: 2026-11-23 is a date to YAML, not text; quote it ("2026-11-23") if it is text',
+        'showrunner:image_pipeline.refresh_key: "2026-11-23" is not an ISO week like "2026-W48"',
     ]),
     ("an env key that is a number and one that is a boolean",
      PROD.replace("        DJANGO_ENVIRON: PROD\n        ALLOWED_HOSTS", "        8000: x\n        ON: y\n        DJANGO_ENVIRON: PROD\n        ALLOWED_HOSTS"), [

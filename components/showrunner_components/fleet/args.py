@@ -1,0 +1,152 @@
+"""`FleetArgs` and its nested types: one Auto Scaling group of Docker hosts, in EC2's, Auto
+Scaling's and the host's own words.
+
+No `from __future__ import annotations`: the component provider reads these annotations.
+"""
+
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+
+
+class FleetService(TypedDict):
+    """One container the hosts run under systemd (a web or worker unit, or a cron timer)."""
+
+    name: str
+    """Names the unit (`showrunner-<name>`), the container, and the SSM path its secrets are read
+    from (`/showrunner/<stack>/<name>/`)."""
+    type: str
+    """web or worker: one long-running unit, restarted when it dies. cron: a oneshot started by a timer."""
+    image: pulumi.Input[str]
+    """`repository@sha256:…`, the digest hosts pull and run; a tag is refused."""
+    command: str
+    """The container's command, split into words as a shell would; no shell runs it."""
+    environment: NotRequired[pulumi.Input[dict[str, str]]]
+    """`--env` values: plain configuration, never a secret (they are in the user data). Default: none."""
+    ports: NotRequired[list[str]]
+    """`HOST:CONTAINER` ports to publish. A routed service's target group gets the first one's host
+    port. Default: none."""
+    volumes: NotRequired[list[str]]
+    """`--volume` mounts. Default: `/var/log/containers:/var/log`, so container logs land on the host."""
+    remove_on_exit: NotRequired[bool]
+    """`docker run --rm`. Default: false."""
+    schedule: NotRequired[str]
+    """A cron service's five-field schedule (or @hourly, @daily, @weekly, @monthly), in UTC. Only for type cron."""
+    secret_refs: NotRequired[pulumi.Input[dict[str, str]]]
+    """`NAME → SECRET_ARN:JSON_KEY`: the host's fetcher reads these from Secrets Manager into the
+    container's env file at each start. Only the ARNs reach the user data. Default: none (the
+    service's SSM parameters are fetched either way)."""
+    target_group_arn: NotRequired[pulumi.Input[str]]
+    """The load balancer target group to register hosts in. Default: not routed; no port is opened."""
+    target_group_arn_suffix: NotRequired[pulumi.Input[str]]
+    """That target group's ARN suffix; needed with `requests_per_target`."""
+
+
+class FleetScheduledAction(TypedDict):
+    """A recurring capacity change, for the weekly peaks."""
+
+    name: str
+    """The scheduled action's name."""
+    recurrence: str
+    """Five-field cron, in `time_zone`."""
+    min_size: int
+    """The group's minimum from then on."""
+    max_size: int
+    """The group's maximum from then on."""
+    desired_capacity: NotRequired[int]
+    """Default: unset (-1), target tracking keeps deciding within the new bounds."""
+    time_zone: NotRequired[str]
+    """An IANA zone. Default: UTC."""
+
+
+class FleetSpot(TypedDict):
+    """Spot capacity; then the group takes instances of every type in `instance_types`."""
+
+    on_demand_base_capacity: NotRequired[int]
+    """On-demand instances before any Spot. Default: 0."""
+    on_demand_percentage_above_base_capacity: NotRequired[int]
+    """Percent on demand above the base. Default: 0, all Spot."""
+
+
+class FleetWarmPool(TypedDict):
+    """Pre-initialised instances; needs exactly one instance type and no Spot (AWS's rule)."""
+
+    pool_state: NotRequired[str]
+    """Stopped, Running or Hibernated. Default: Stopped."""
+    min_size: NotRequired[int]
+    """Instances kept in the pool. Default: 0."""
+    max_group_prepared_capacity: NotRequired[int]
+    """Default: unset, the group's max size."""
+
+
+class FleetPeerSecurityGroup(TypedDict):
+    """A security group that must admit this fleet's hosts (a database's, a cache's)."""
+
+    name: str
+    """Names the rule (`<fleet>-sg-to-<name>`) and its description."""
+    security_group_id: pulumi.Input[str]
+    """The group that gains an ingress rule from this fleet's security group."""
+    port: int
+    """The TCP port it opens."""
+
+
+class FleetArgs(TypedDict):
+    stack: str
+    """The deployment name: it prefixes log groups (`/showrunner/<stack>/<fleet>`), SSM paths
+    (`/showrunner/<stack>/<service>/`) and instance names (`showrunner-<stack>-<fleet>`)."""
+    services: list[FleetService]
+    """What every host runs."""
+    instance_types: list[str]
+    """One type: a plain launch template. Several, or `spot`: a mixed-instances group over them."""
+    min_size: int
+    """The fewest hosts, outside scheduled actions."""
+    max_size: int
+    """The most hosts, outside scheduled actions."""
+    desired_capacity: NotRequired[int]
+    """At creation only; scaling owns it afterwards. Default: `min_size`."""
+    cpu_target_percent: NotRequired[float]
+    """Target tracking on average CPU. Default: 50."""
+    requests_per_target: NotRequired[int]
+    """Target tracking on load balancer requests per target, one policy per routed service.
+    Default: off."""
+    scheduled_actions: NotRequired[list[FleetScheduledAction]]
+    """Default: none."""
+    spot: NotRequired[FleetSpot]
+    """Default: on demand only."""
+    warm_pool: NotRequired[FleetWarmPool]
+    """Default: none."""
+    root_volume_size: NotRequired[int]
+    """GiB, gp3, encrypted. Default: 16."""
+    data_volume_size: NotRequired[int]
+    """GiB, gp3, encrypted: Docker's data root (`/mnt/docker`). Default: 60."""
+    health_check_grace_period: NotRequired[int]
+    """Seconds before load balancer health counts for a new host; also the refresh's warm-up
+    (and twice it, its checkpoint delay). Default: 180."""
+    min_free_mb: NotRequired[int]
+    """MiB the disk guard wants free on the data root before a unit starts. Default: 2048."""
+    image_id: pulumi.Input[str]
+    """The AMI hosts boot (the golden image: Docker, the secrets fetcher, the disk guard)."""
+    repository_arns: NotRequired[pulumi.Input[list[str]]]
+    """The ECR repositories hosts may pull from. Default: none, no ECR permission at all."""
+    secrets_key_arn: pulumi.Input[str]
+    """The KMS key of the services' SSM parameters; hosts decrypt with it only through SSM."""
+    vpc_id: pulumi.Input[str]
+    """The VPC of the fleet's security group."""
+    subnet_ids: pulumi.Input[list[str]]
+    """Private subnets the group launches into."""
+    load_balancer_security_group_id: NotRequired[pulumi.Input[str]]
+    """The load balancer's group: it alone reaches a routed service's port. Needed with a routed service."""
+    load_balancer_arn_suffix: NotRequired[pulumi.Input[str]]
+    """Needed with `requests_per_target` (the metric's resource label)."""
+    deregistration_delay: NotRequired[int]
+    """The target groups' draining seconds; a terminating host is held that long, plus `docker
+    stop`, plus 30 s. Default: 30."""
+    http_put_response_hop_limit: NotRequired[int]
+    """IMDSv2 is always required. Default: hop limit 1, containers on the bridge network cannot
+    reach the instance role. 2 lets them (for containers that call AWS APIs themselves)."""
+    additional_role_statements: NotRequired[pulumi.Input[list[dict[str, Any]]]]
+    """IAM statements appended to the instance role's policy. Default: none."""
+    peer_security_groups: NotRequired[list[FleetPeerSecurityGroup]]
+    """Security groups that must admit this fleet. Default: none."""
+    tags: NotRequired[dict[str, str]]
+    """Tags on every resource, before `Name`, `Service=fleet-<name>` and `Fleet`. Default: none."""

@@ -1,0 +1,127 @@
+"""The image pipeline's pure builders: build order, lifecycle policy, content hashes, tags, names.
+
+Nothing here calls Docker or AWS; `ImagePipeline` turns the results into resources, configuration
+checks reuse `build_order` (cycles, unknown parents), and the tests compare them exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+
+# Build inputs that are not sources: the wheelhouse is derived from the pinned requirements
+# (which are hashed), and bytecode caches differ from machine to machine.
+_NOT_HASHED = {"wheelhouse", "wheelhouse.tmp", "__pycache__", ".pytest_cache"}
+
+DEFAULT_PARENT_BUILD_ARG = "BASE_IMAGE"
+"""The build argument that receives a parent image's digest, unless an image names another."""
+REFRESH_BUILD_ARG = "REFRESH_KEY"
+"""The build argument that carries the refresh key (the ISO week) into a weekly image."""
+
+
+class BuildOrderError(ValueError):
+    """The images' parents do not form a tree: `image` names an unknown parent, or is on a cycle."""
+
+    def __init__(self, image: str, message: str, cycle: tuple[str, ...] = ()):
+        self.image = image
+        self.cycle = cycle
+        super().__init__(message)
+
+
+def build_order(parents: Mapping[str, str | None]) -> list[str]:
+    """Image names, each after its parent; otherwise in the order given.
+
+    `parents` maps every image to the image it is built on (or None). An unknown parent or a cycle
+    raises `BuildOrderError` naming the first image (in the order given) where it shows.
+    """
+    order: list[str] = []
+    done: set[str] = set()
+    for start in parents:
+        path: list[str] = []
+        image: str | None = start
+        while image is not None and image not in done:
+            if image in path:
+                cycle = (*path[path.index(image):], image)
+                raise BuildOrderError(cycle[0], f"the parents form a cycle: {' → '.join(cycle)}", cycle)
+            path.append(image)
+            parent = parents[image]
+            if parent is not None and parent not in parents:
+                raise BuildOrderError(image, f'image {image} names parent "{parent}", which is not an image of the pipeline')
+            image = parent
+        for name in reversed(path):
+            done.add(name)
+            order.append(name)
+    return order
+
+
+def lifecycle_policy(keep_releases: int, untagged_expiry_days: int) -> dict:
+    """The ECR lifecycle policy: what 2015's `@daily docker rmi` did, done by the registry.
+
+    Untagged images (superseded pushes, build leftovers) expire first; of the rest, the newest
+    `keep_releases` are kept so that a rollback to a recent digest still pulls.
+    """
+    return {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": f"Expire untagged images {untagged_expiry_days} days after push",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": untagged_expiry_days,
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": f"Keep the last {keep_releases} releases",
+                "selection": {
+                    "tagStatus": "any",
+                    "countType": "imageCountMoreThan",
+                    "countNumber": keep_releases,
+                },
+                "action": {"type": "expire"},
+            },
+        ]
+    }
+
+
+def context_hash(directory: Path) -> str:
+    """sha256 over a build context's files (relative path and bytes, in path order)."""
+    digest = hashlib.sha256()
+    files = sorted(
+        p for p in directory.rglob("*")
+        if p.is_file() and not _NOT_HASHED.intersection(p.relative_to(directory).parts)
+    )
+    if not files:
+        raise FileNotFoundError(f"image build context {directory} has no files")
+    for path in files:
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def content_tag(*parts: str) -> str:
+    """A short, stable tag from content identifiers: same inputs, same tag (ECR tags are immutable)."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def image_tag(context: str, parent_digest: str | None = None, refresh_key: str | None = None) -> str:
+    """The tag of one build: its context's hash and its parent's digest, so a new parent is a new
+    image; a weekly image's tag starts with the refresh key (`2026-W48-<hash>`), so a new week is one too."""
+    tag = content_tag(context, *([parent_digest] if parent_digest is not None else []))
+    return f"{refresh_key}-{tag}" if refresh_key is not None else tag
+
+
+def repository_name(prefix: str, image: str) -> str:
+    """`<prefix>/<image>`: `showrunner/prod/www`."""
+    return f"{prefix}/{image}"
+
+
+def repository_arn_of(reference: str, partition: str = "aws") -> str:
+    """`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…` → the repository's ARN."""
+    registry, _, rest = reference.partition("/")
+    account, _, _, region, *_ = registry.split(".")
+    return f"arn:{partition}:ecr:{region}:{account}:repository/{rest.split('@', 1)[0]}"
