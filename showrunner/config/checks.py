@@ -14,6 +14,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from showrunner.config import images as image_checks
 from showrunner.config.messages import count, path_of
 from showrunner.config.models import Delivery, Fleet, GoldenAmi, Image, ImagePipeline, LoadBalancer, Network, Route, Service, State
+from showrunner.config.models.settings import TAGS_MAX
 from showrunner.config.values import host_port
 from showrunner_components.fleet.iam import log_group_name
 from showrunner_components.state.contract import reserved_env
@@ -293,8 +294,6 @@ def celery_queue_names(command: str) -> list[str]:
 
 # --- what AWS refuses at deploy time ------------------------------------------------------------
 
-TAGS_MAX = 50
-"""Tags per resource (AWS's tagging rules, "Tagging best practices": at most 50 user-created tags)."""
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
 _TAG_PUNCTUATION = set("_.:/=+-@ ")
