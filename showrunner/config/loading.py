@@ -10,6 +10,7 @@ across entries (`checks`) then run over what parsed and what every entry claims.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -21,7 +22,7 @@ from pydantic import SecretStr, TypeAdapter, ValidationError
 from showrunner.config import stackfile
 from showrunner.config.checks import Parsed, ServiceClaims, _field, run_checks
 from showrunner.config.images import MOVED_KEYS, moved_key_problem
-from showrunner.config.messages import ConfigError, describe, path_of, problems_of, suggestion
+from showrunner.config.messages import ConfigError, describe, key_text, path_of, problems_of, suggestion
 from showrunner.config.models import SECTIONS, Section, Settings, State
 from showrunner.config.values import Name
 
@@ -200,12 +201,12 @@ def namespace_problems(project: str, keys: Iterable[str]) -> list[str]:
         if namespace in PROVIDERS:
             known = provider_keys(namespace)
             if known is not None and name not in known:
-                problems.append(f"{key}: is not a setting of the {namespace} provider; {suggestion(name, known, 'setting')}")
+                problems.append(f"{key_text(key)}: is not a setting of the {namespace} provider; {suggestion(name, known, 'setting')}")
             continue
         close = suggestion(namespace, known_namespaces)
         if close.startswith("did you mean"):
             close = f'did you mean "{close.split(chr(34))[1]}:{name}"?'
-        problems.append(f'{key}: the namespace "{namespace}" is read by nothing in this program (it would be ignored); {close}')
+        problems.append(f'{key_text(key)}: the namespace {json.dumps(namespace, ensure_ascii=False)} is read by nothing in this program (it would be ignored); {close}')
     return problems
 
 

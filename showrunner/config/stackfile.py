@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from showrunner.config import yamlfile
+from showrunner.config.messages import key_text, one_line
 
 SECRET_PLACEHOLDER = "[secret]"
 """The program's one secret marker: what a `secure:` value becomes offline, and how the mocks render secrets."""
@@ -51,7 +52,7 @@ def _where(path: tuple, config: bool, project: str | None) -> str:
         parts = [qualify(project, str(parts[1])) if project else str(parts[1]), *parts[2:]]
     text = ""
     for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        text += f"[{part}]" if isinstance(part, int) else (f".{key_text(part)}" if text else str(part))
     return text
 
 
@@ -64,11 +65,11 @@ def _read_yaml(path: Path, project: str | None = None) -> tuple[Any, tuple[str, 
     except IsADirectoryError:
         raise StackConfigError(f"{path}: is a directory, not a stack file") from None
     except yamlfile.YamlFileError as error:
-        raise StackConfigError(f"{path}{'' if error.line is None else f':{error.line}'}: {error.message}") from None
+        raise StackConfigError(one_line(f"{path}{'' if error.line is None else f':{error.line}'}: {error.message}")) from None
     lines = []
     for problem in sorted(problems, key=lambda p: p.line):
         where = _where(problem.path, config=True, project=project)
-        lines.append(f"{path}:{problem.line}: {where + ': ' if where else ''}{problem.message}")
+        lines.append(one_line(f"{path}:{problem.line}: {where + ': ' if where else ''}{problem.message}"))
     return document, tuple(lines)
 
 
