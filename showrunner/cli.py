@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from showrunner.config import ConfigError
+from showrunner.config.problems import ConfigError
 from showrunner.config.stackfile import StackConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -37,10 +37,20 @@ def _write_whole(path: Path, text: str) -> None:
     partial.replace(path)
 
 
+def _read_first(args: argparse.Namespace) -> None:
+    """Refuse a stack file that cannot be read (too big, not UTF-8, too deep) before the engine and
+    the validation machinery are even imported: a hostile file costs milliseconds."""
+    from showrunner.config import stackfile
+
+    project = stackfile.load_project(args.project_dir)
+    stackfile.load_stack_file(args.config_file or project.stack_file(args.stack), project)
+
+
 def _preview(args: argparse.Namespace) -> int:
+    _writable(args.json, "--json")
+    _read_first(args)
     from showrunner import engine, policy, preview
 
-    _writable(args.json, "--json")
     run = engine.run_stack(args.project_dir, args.stack, args.config_file)
     sys.stdout.write(preview.render_tree(run))
     document = preview.preview_document(run)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
@@ -299,8 +300,13 @@ TAG_VALUE_MAX = 256
 _TAG_PUNCTUATION = set("_.:/=+-@ ")
 
 
+_TAG_ASCII = re.compile(r"[A-Za-z0-9 _.:/=+\-@]*")
+
+
 def _tag_text_ok(text: str) -> bool:
     """Letters, digits, spaces and `_ . : / = + - @`, as AWS allows in tag keys and values (`\\p{L}\\p{Z}\\p{N}`)."""
+    if _TAG_ASCII.fullmatch(text):
+        return True
     return all(ch in _TAG_PUNCTUATION or unicodedata.category(ch)[0] in "LNZ" for ch in text)
 
 
@@ -311,21 +317,21 @@ def ensure_tags_follow_aws_rules(config: Parsed) -> list[str]:
     problems = []
     hidden = "tags" in config.secret_sections
     for key, value in config.tags.items():
-        where = path_of("tags", key)
+        wrong = []
         if key.lower().startswith("aws:"):
-            problems.append(f"{where}: the aws: prefix is reserved for AWS's own tags; use another key")
+            wrong.append("the aws: prefix is reserved for AWS's own tags; use another key")
         if not 1 <= len(key) <= TAG_KEY_MAX:
-            problems.append(f"{where}: a tag key is 1-{TAG_KEY_MAX} characters, not {len(key)}")
+            wrong.append(f"a tag key is 1-{TAG_KEY_MAX} characters, not {len(key)}")
         if not _tag_text_ok(key):
-            problems.append(f"{where}: a tag key holds only letters, digits, spaces and _ . : / = + - @")
+            wrong.append("a tag key holds only letters, digits, spaces and _ . : / = + - @")
         if key in PROGRAM_TAG_KEYS:
-            problems.append(f"{where}: the program sets {key} itself on every resource it applies to; use another key")
-        if hidden:
-            continue  # a secret value, refused as such: nothing about it is shown
-        if len(value) > TAG_VALUE_MAX:
-            problems.append(f"{where}: a tag value is at most {TAG_VALUE_MAX} characters, not {len(value)}")
-        if not _tag_text_ok(value):
-            problems.append(f'{where}: "{value}" holds characters AWS refuses in a tag value; use letters, digits, spaces and _ . : / = + - @')
+            wrong.append(f"the program sets {key} itself on every resource it applies to; use another key")
+        if not hidden:  # a secret value is refused as such: nothing about it is shown
+            if len(value) > TAG_VALUE_MAX:
+                wrong.append(f"a tag value is at most {TAG_VALUE_MAX} characters, not {len(value)}")
+            if not _tag_text_ok(value):
+                wrong.append(f'"{value}" holds characters AWS refuses in a tag value; use letters, digits, spaces and _ . : / = + - @')
+        problems += [f"{path_of('tags', key)}: {why}" for why in wrong]
     keys = set(config.tags) | set(config.provider_tags) | set(PROGRAM_TAG_KEYS)
     if len(keys) > TAGS_MAX:
         mine = len(set(config.tags) | set(config.provider_tags))

@@ -3,49 +3,15 @@
 from __future__ import annotations
 
 import difflib
-import json
-import re
 import types
-import unicodedata
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core.core_schema import ErrorType
 
+from showrunner.config.problems import ConfigError, count, key_text  # noqa: F401 (ConfigError: re-exported)
+
 NAMESPACE = "showrunner"
-
-
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def one_line(text: str) -> str:
-    """`text` with every control or line-breaking character escaped (`\\n`, `\\u2028`): a key or value
-    holding one cannot split a problem over lines."""
-    out = []
-    for ch in text:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in ("\x85", "\ufeff"):
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-class ConfigError(Exception):
-    """Every problem found in a stack's configuration, one line each."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = [one_line(problem) for problem in problems]
-        super().__init__("\n".join(self.problems))
-
-    def headline(self, stack: str) -> str:
-        """`invalid configuration for stack prod (1 problem)`."""
-        return f"invalid configuration for stack {stack} ({count(len(self.problems), 'problem')})"
-
-
-def count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def suggestion(unknown: str, known: list[str] | tuple[str, ...] | set[str], what: str = "key") -> str:
@@ -54,15 +20,6 @@ def suggestion(unknown: str, known: list[str] | tuple[str, ...] | set[str], what
     if close:
         return f'did you mean "{close[0]}"?'
     return f"expected one of: {', '.join(sorted(known))}" if known else f"no {what} is expected here"
-
-
-_PLAIN_KEY = re.compile(r"[^\s\"'\[\].]+")
-
-
-def key_text(key: object) -> str:
-    """A key as a path shows it: as written, or quoted when it is empty or holds spaces, dots or quotes."""
-    text = str(key)
-    return text if _PLAIN_KEY.fullmatch(text) else json.dumps(text, ensure_ascii=False)
 
 
 def path_of(*parts: str | int) -> str:

@@ -9,13 +9,14 @@ attribute precedence did (maps merge, lists and scalars replace, `null` removes)
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from showrunner.config import yamlfile
-from showrunner.config.messages import key_text, one_line
+from showrunner.config.problems import key_text, one_line
 
 SECRET_PLACEHOLDER = "[secret]"
 """The program's one secret marker: what a `secure:` value becomes offline, and how the mocks render secrets."""
@@ -56,10 +57,19 @@ def _where(path: tuple, config: bool, project: str | None) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=8)
+def _read_once(path: Path, size: int, modified: int) -> tuple[Any, list]:
+    """A file read once per version: the CLI refuses an unreadable file before it imports the engine,
+    which then reads it again."""
+    return yamlfile.read_file(path)
+
+
 def _read_yaml(path: Path, project: str | None = None) -> tuple[Any, tuple[str, ...]]:
     """The document and its problems (each `FILE:LINE: PATH: what; what would be right`); unreadable: `StackConfigError`."""
     try:
-        document, problems = yamlfile.read_file(path)
+        stat = path.stat()
+        document, problems = _read_once(path, stat.st_size, stat.st_mtime_ns)
+        document = copy.deepcopy(document)
     except FileNotFoundError:
         raise StackConfigError(f"{path}: no such file") from None
     except IsADirectoryError:

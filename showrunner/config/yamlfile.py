@@ -29,6 +29,8 @@ MAX_DEPTH = 32
 """Nesting at most (maps and lists); prod's deepest value is 6 levels down."""
 MAX_VALUES = 100_000
 """Values at most once every alias is expanded (the program merges and serialises the expansion)."""
+MAX_PROBLEMS = 100
+"""Problems kept per file; past them a file is hostile or generated, and one more line counts the rest."""
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -121,6 +123,10 @@ class _Reader:
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.open_anchors: set[str] = set()
         self.problems: list[Problem] = []
+        self.problem_count = 0
+        """Every problem found, kept or not."""
+        self.resolved: dict[str, str] = {}
+        """Plain scalar → its YAML tag, for values that repeat."""
         self.values = 0
         self.raw = ""
         """How the last scalar was written (for a key's hint)."""
@@ -129,31 +135,44 @@ class _Reader:
     def fatal(line: int, message: str) -> YamlFileError:
         return YamlFileError(line, message)
 
-    def scalar(self, event: yaml.ScalarEvent, path: tuple) -> Any:
-        line = event.start_mark.line + 1
-        if event.tag not in (None, "!"):
-            if event.tag not in _SCALAR_TAGS:
-                self.problems.append(Problem(line, path, f"the tag {_tag(event.tag)} is not supported; a value is text, a number, true/false or null"))
-                return event.value
-            tag = event.tag
+    def report(self, line: int, where: _Open | tuple | None, message: str) -> None:
+        """Keep a problem (the first `MAX_PROBLEMS`; the rest are counted). `where`: a path, or the open
+        collection the value belongs to (its path is worked out only now, for the few values that need one)."""
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            path = where if isinstance(where, tuple) else self.child_path(where)
+            self.problems.append(Problem(line, path, message))
+
+    def scalar(self, event: yaml.ScalarEvent, parent: _Open | None) -> Any:
+        value = event.value
+        if event.tag in (None, "!"):
+            if event.style not in (None, ""):
+                return value  # quoted or a block: text
+            tag = self.resolved.get(value)
+            if tag is None:
+                tag = self.resolved[value] = self.resolver.resolve(yaml.ScalarNode, value, (True, False))
+            if tag == _STR:
+                return value
+        elif event.tag not in _SCALAR_TAGS:
+            self.report(event.start_mark.line + 1, parent, f"the tag {_tag(event.tag)} is not supported; a value is text, a number, true/false or null")
+            return value
         else:
-            plain = event.style in (None, "")
-            tag = self.resolver.resolve(yaml.ScalarNode, event.value, (plain, not plain)) if plain else _STR
-        if tag not in _SCALAR_TAGS:
-            why = _ambiguity(tag, event.value)
-            if why is None and tag == _MERGE:
-                return _MergeKey
-            self.problems.append(Problem(line, path, why or f"{event.value} is not a value a stack file holds; {_quote_hint(event.value)}"))
-            return event.value
-        why = _ambiguity(tag, event.value)
+            tag = event.tag
+        why = _ambiguity(tag, value)
+        if why is None and tag == _MERGE:
+            return _MergeKey
+        if why is None and tag not in _SCALAR_TAGS:
+            why = f"{value} is not a value a stack file holds; {_quote_hint(value)}"
         if why is not None:
-            self.problems.append(Problem(line, path, why))
-            return event.value
+            self.report(event.start_mark.line + 1, parent, why)
+            return value
+        if tag == _STR:
+            return value
         try:
-            return self.constructor.construct_object(yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+            return self.constructor.yaml_constructors[tag](self.constructor, yaml.ScalarNode(tag, value))
         except (yaml.YAMLError, ValueError):
-            self.problems.append(Problem(line, path, f"{event.value} is not {_SCALAR_TAGS[tag]}; {_quote_hint(event.value)}"))
-            return event.value
+            self.report(event.start_mark.line + 1, parent, f"{value} is not {_SCALAR_TAGS[tag]}; {_quote_hint(value)}")
+            return value
 
     def read(self) -> Any:
         stack: list[_Open] = []
@@ -173,7 +192,6 @@ class _Reader:
                 if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
                     continue
                 parent = stack[-1] if stack else None
-                path = self.child_path(parent)
                 line = event.start_mark.line + 1
                 if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                     done = stack.pop()
@@ -197,7 +215,7 @@ class _Reader:
                     continue
                 anchor = getattr(event, "anchor", None)
                 if isinstance(event, yaml.ScalarEvent):
-                    value = self.scalar(event, path)
+                    value = self.scalar(event, parent)
                     self.raw = event.value
                     if anchor is not None:
                         self.anchors[anchor] = (value, 1)
@@ -205,13 +223,13 @@ class _Reader:
                     continue
                 is_map = isinstance(event, yaml.MappingStartEvent)
                 if event.tag not in (None, "!", _MAP if is_map else _SEQ):
-                    self.problems.append(Problem(line, path, f"the tag {_tag(event.tag)} is not supported; use a plain map or list"))
+                    self.report(line, parent, f"the tag {_tag(event.tag)} is not supported; use a plain map or list")
                 if len(stack) >= MAX_DEPTH:
                     raise self.fatal(line, f"nests deeper than {MAX_DEPTH} levels; a stack file needs no more than a few")
                 if anchor is not None:
                     self.open_anchors.add(anchor)
                 self.count(1, line)
-                stack.append(_Open({} if is_map else [], path, anchor, line, key=_NO_KEY))
+                stack.append(_Open({} if is_map else [], self.child_path(parent), anchor, line, key=_NO_KEY))
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             problem = getattr(error, "problem", None) or "is not valid YAML"
@@ -256,16 +274,14 @@ class _Reader:
         if key is _MergeKey:
             merged = value if isinstance(value, list) else [value]
             if not all(isinstance(item, dict) for item in merged):
-                self.problems.append(Problem(line, parent.path, "<< merges a map (or a list of maps) into this one; give it an alias to a map"))
+                self.report(line, parent.path, "<< merges a map (or a list of maps) into this one; give it an alias to a map")
             else:
                 parent.merges.extend(merged)  # the first map listed wins, and keys given here win over all
             return
         if not parent.key_ok:
             return  # a key that is not text, already reported; the entry is left out
         if key in parent.lines:
-            self.problems.append(
-                Problem(parent.key_line, (*parent.path, key), f"is given twice (lines {parent.lines[key]} and {parent.key_line}); YAML keeps only the last, so keep one")
-            )
+            self.report(parent.key_line, (*parent.path, key), f"is given twice (lines {parent.lines[key]} and {parent.key_line}); YAML keeps only the last, so keep one")
         else:
             parent.lines[key] = parent.key_line
         parent.value[key] = value
@@ -281,7 +297,7 @@ class _Reader:
             message = f"the key {text} is {kind} to YAML; keys are text: quote it (\"{text}\")"
         else:
             message = "a key is a map or a list; keys are text"
-        self.problems.append(Problem(line, parent.path, message))
+        self.report(line, parent.path, message)
 
 
 
@@ -312,9 +328,15 @@ def decode(data: bytes) -> str:
 
 
 def read_text(text: str) -> tuple[Any, list[Problem]]:
-    """The document in `text` and every problem found reading it; `YamlFileError` when it cannot be read."""
+    """The document in `text` and the problems found reading it (the first `MAX_PROBLEMS`, then one
+    that counts the rest); `YamlFileError` when it cannot be read."""
     reader = _Reader(text)
-    return reader.read(), reader.problems
+    document = reader.read()
+    problems = reader.problems
+    if reader.problem_count > len(problems):
+        more = reader.problem_count - len(problems)
+        problems.append(Problem(max(p.line for p in problems), (), f"and {more:,} more problems like the {len(problems)} above; fix those first"))
+    return document, problems
 
 
 def read_file(path: Path, max_bytes: int = MAX_BYTES) -> tuple[Any, list[Problem]]:
