@@ -23,7 +23,7 @@ from showrunner.config import stackfile
 from showrunner.config import ConfigError, Settings
 from showrunner.config.loading import load_config
 from showrunner.config.messages import NAMESPACE
-from showrunner.mocks import RecordedResource, RecordingMonitor, ShowrunnerMocks
+from showrunner.mocks import REGION, RecordedResource, RecordingMonitor, ShowrunnerMocks
 
 class OfflineRunError(Exception):
     """The program could not be previewed; the message is for the user, one line per problem."""
@@ -71,7 +71,7 @@ def run_stack(project_dir: Path | str, stack: str, config_file: Path | str | Non
     project_dir = Path(project_dir).resolve()
     project, config, secret_keys, settings = load_stack(project_dir, stack, Path(config_file) if config_file else None)
 
-    mocks = ShowrunnerMocks(stack)
+    mocks = ShowrunnerMocks(stack, region=stackfile.decode(config.get("aws:region", REGION)))
     monitor = RecordingMonitor(mocks)
     runtime_settings.SETTINGS.rpc_manager.clear()
     runtime_settings.SETTINGS.outputs.clear()

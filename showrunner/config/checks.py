@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -50,6 +51,12 @@ def _items(model: type[BaseModel], name: str, raw: dict) -> tuple[tuple[int, Any
         except ValidationError:
             pass
     return tuple(valid)
+
+
+# The longest AWS name built from it, `showrunner-<stack>-imagebuilder-logs-<account id>`, must fit
+# S3's 63 characters.
+STACK_NAME_MAX = 16
+STACK_NAME = re.compile(rf"^[a-z][a-z0-9-]{{0,{STACK_NAME_MAX - 1}}}$")
 
 
 @dataclass(frozen=True)
@@ -529,6 +536,96 @@ def ensure_no_credentials_in_env(config: Parsed) -> list[str]:
     return problems
 
 
+# --- user data, rendered as the fleet renders it -------------------------------------------------------
+
+_ACCOUNT = "123456789012"
+"""An account id's length; the ids, digests and hosts below are placeholders of the real ones' shape."""
+
+
+def _hex(*parts: str, length: int) -> str:
+    """Deterministic hex of `length` digits: placeholders compress like the ids they stand for."""
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def placeholder_endpoints(config: Parsed, region: str) -> dict:
+    """Where the stores will be, shaped as AWS names them (`StateEndpoints`), before any exists."""
+    state = config.state
+    stack = config.stack
+    endpoints: dict = {"region": region, "queues": {}, "tables": {}}
+    if state is None:
+        return endpoints
+    if state.mysql is not None:
+        uuid = _hex(stack, "mysql", length=32)
+        endpoints.update(
+            mysql_host=f"{resource_name(stack, 'mysql')}.c{_hex(stack, 'rds', length=12)}.{region}.rds.amazonaws.com",
+            mysql_database=state.mysql.database_name,
+            mysql_username=state.mysql.username,
+            mysql_secret_arn=f"arn:aws:secretsmanager:{region}:{_ACCOUNT}:secret:rds!db-{uuid[:8]}-{uuid[8:12]}-{uuid[12:16]}-{uuid[16:20]}-{uuid[20:]}-{uuid[:6]}",
+        )
+    if state.cache is not None:
+        endpoints["cache_host"] = f"master.{resource_name(stack, 'cache')}.{_hex(stack, 'cache', length=6)}.{region.replace('-', '')[:6]}.cache.amazonaws.com"
+    for queue in state.queues.names if state.queues else ():
+        name = queue_name(stack, queue)
+        endpoints["queues"][queue] = {"url": f"https://sqs.{region}.amazonaws.com/{_ACCOUNT}/{name}", "arn": f"arn:aws:sqs:{region}:{_ACCOUNT}:{name}"}
+    for table in state.tables:
+        name = table_name(stack, table)
+        endpoints["tables"][table] = {"name": name, "arn": f"arn:aws:dynamodb:{region}:{_ACCOUNT}:table/{name}"}
+    return endpoints
+
+
+def fleet_cloud_configs(config: Parsed) -> dict[str, str]:
+    """Each fleet's `#cloud-config`, rendered now with the fleet's own renderers (`fleet.cloud_config`)
+    from the service specs the program hands it (`wiring.fleet_service`), placeholders standing in
+    for the ids, digests and endpoints that exist only after deploy."""
+    from types import SimpleNamespace
+
+    from showrunner import wiring
+    from showrunner.config.values import is_external_image
+    from showrunner_components.fleet import cloud_config, units
+
+    region = config.region or "us-east-1"
+    endpoints = placeholder_endpoints(config, region)
+    routed = [name for name, service in config.services.items() if service.route is not None]
+    arns = {name: f"arn:aws:elasticloadbalancing:{region}:{_ACCOUNT}:targetgroup/web-{name}/{_hex(name, length=16)}" for name in routed}
+    load_balancer = SimpleNamespace(target_group_arns=arns, target_group_arn_suffixes={n: a.split(":", 5)[5] for n, a in arns.items()})
+    defined = set(config.state.defined()) if config.state is not None else set()
+    rendered = {}
+    for fleet_name, fleet in sorted(config.fleets.items()):
+        services = {name: service for name, service in sorted(config.services.items()) if service.fleet == fleet_name}
+        if any(store not in defined for service in services.values() for store in service.uses):
+            continue  # a store the stack does not define (already reported): its endpoints cannot be shaped
+        specs = []
+        for name, service in services.items():
+            registry = f"{_ACCOUNT}.dkr.ecr.{region}.amazonaws.com/showrunner/{config.stack}/{service.image}"
+            digests = {} if is_external_image(service.image) else {service.image: f"{registry}@sha256:{_hex(service.image, length=64)}"}
+            image = wiring.service_image(service, digests)
+            specs.append(wiring.fleet_service(name, service, image=image, endpoints=endpoints, load_balancer=load_balancer))
+        rendered[fleet_name] = cloud_config.render_cloud_config(
+            config.stack, region, [units.HostService.from_spec(spec) for spec in specs], min_free_mb=fleet.min_free_mb
+        )
+    return rendered
+
+
+def ensure_user_data_fits(config: Parsed) -> list[str]:
+    """Each fleet's user data fits EC2's 16 KB gzipped: an oversized fleet is refused before any
+    resource is registered, not while its launch template registers."""
+    if not config.services or not config.fleets or not STACK_NAME.match(config.stack):
+        return []  # nothing to render, or a stack name no AWS name can hold (already reported)
+    from showrunner_components.fleet import cloud_config, units
+
+    problems = []
+    try:
+        rendered = fleet_cloud_configs(config)
+    except units.HostRenderError as error:
+        return [f"{path_of('services')}: {error}"]
+    for fleet_name, text in rendered.items():
+        try:
+            cloud_config.user_data_base64(text, fleet_name)
+        except units.HostRenderError as error:
+            problems.append(f"{path_of('fleets', fleet_name)}: {str(error).removeprefix(f'fleet {chr(34)}{fleet_name}{chr(34)}: ')}")
+    return problems
+
+
 @cache
 def _credential_findings() -> Callable[[str], list[str]]:
     """The policy pack's own detector (`rules.secrets.secret_findings`): one definition of what a credential looks like."""
@@ -557,6 +654,7 @@ CHECKS: tuple[Callable[[Parsed], list[str]], ...] = (
     ensure_derived_names_fit,
     ensure_secret_values_fit_ssm,
     ensure_no_credentials_in_env,
+    ensure_user_data_fits,
     *image_checks.CHECKS,
 )
 """Every cross-entry rule, in the order their problems are listed."""

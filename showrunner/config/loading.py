@@ -20,6 +20,8 @@ from typing import Any
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from showrunner.config import stackfile
+from showrunner.config.checks import STACK_NAME as _STACK_NAME
+from showrunner.config.checks import STACK_NAME_MAX as _STACK_NAME_MAX
 from showrunner.config.checks import Parsed, ServiceClaims, _field, run_checks
 from showrunner.config.images import MOVED_KEYS, moved_key_problem
 from showrunner.config.messages import ConfigError, describe, key_text, path_of, problems_of, suggestion
@@ -36,10 +38,6 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 
 _BY_KEY = {section.key: section for section in SECTIONS}
 
-# The longest AWS name built from it, `showrunner-<stack>-imagebuilder-logs-<account id>`, must fit
-# S3's 63 characters.
-_STACK_NAME_MAX = 16
-_STACK_NAME = re.compile(rf"^[a-z][a-z0-9-]{{0,{_STACK_NAME_MAX - 1}}}$")
 
 
 @cache

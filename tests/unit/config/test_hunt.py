@@ -266,6 +266,14 @@ def _tags(config):
     config["showrunner:tags"] = {"Team": "tv", "CostCenter": "1234", "owner:email": "tv@example.com"}
 
 
+def _existing_vpc(config):
+    config["showrunner:network"] = {
+        "vpc_id": "vpc-0123456789abcdef0",
+        "public_subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+        "private_subnet_ids": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+    }
+
+
 def _production_copy(config):
     config["showrunner:production"] = True
 
@@ -280,6 +288,7 @@ VARIANTS: list[tuple[str, str, Callable[[dict], None] | None, Callable[[str], st
     ("host routing", "prod", _host_routing, None),
     ("tags of our own", "staging", _tags, None),
     ("a production copy under another name", "prod-eu", _production_copy, None),
+    ("an existing VPC", "prod", _existing_vpc, None),
     ("anchors, aliases and merge keys", "staging", None, lambda text: text.replace(
         "  showrunner:fleets:\n    www:\n      instance_types: [t3.medium]\n    micro:\n      instance_types: [t3.small]\n"
         "    worker:\n      instance_types: [t3.small]\n",
@@ -301,3 +310,37 @@ def test_a_legitimate_variant_previews(stack, change, edit, tmp_path):
     assert validate(text, stack, tmp_path) is None
     run = engine.run_stack(PROJECT_DIR, stack, tmp_path / f"Pulumi.{stack}.yaml")
     assert run.resources
+
+
+def _variant_run(stack: str, change, tmp_path: Path):
+    document = yaml.safe_load(STACKS[stack])
+    change(document["config"])
+    path = tmp_path / f"Pulumi.{stack}.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return engine.run_stack(PROJECT_DIR, stack, path)
+
+
+def test_the_offline_preview_follows_the_stacks_region(tmp_path):
+    """ARNs, endpoints, zones and the public SSM parameters (the AMIs) are the stack's region's."""
+    from showrunner import preview
+
+    moved = _variant_run("staging", _region, tmp_path)
+    text = preview.dumps(preview.preview_document(moved))
+    # The one us-east-1 left is prose: host-access.yml's parameter description gives an example registry.
+    text = text.replace("The account's ECR registry host, 123456789012.dkr.ecr.us-east-1.amazonaws.com", "")
+    assert "us-east-1" not in text and "use1" not in text
+    assert "arn:aws:sqs:eu-west-1:" in text and ".eu-west-1.rds.amazonaws.com" in text and ".euw1.cache.amazonaws.com" in text
+    subnets = [r.inputs["availabilityZone"] for r in moved.resources if r.type == "aws:ec2/subnet:Subnet"]
+    assert subnets and set(subnets) <= {"eu-west-1a", "eu-west-1b", "eu-west-1c"}
+    home = _variant_run("staging", lambda config: None, tmp_path)
+    amis = {r.inputs.get("imageId") for r in home.resources if r.type == "aws:ec2/launchTemplate:LaunchTemplate"}
+    moved_amis = {r.inputs.get("imageId") for r in moved.resources if r.type == "aws:ec2/launchTemplate:LaunchTemplate"}
+    assert amis and moved_amis and not amis & moved_amis, "a region has its own AMIs"
+
+
+def test_an_existing_vpc_previews_without_creating_one(tmp_path):
+    run = _variant_run("prod", _existing_vpc, tmp_path)
+    types = {r.type for r in run.resources}
+    assert "aws:ec2/vpc:Vpc" not in types and "aws:ec2/subnet:Subnet" not in types
+    balancer = next(r for r in run.resources if r.type == "aws:lb/loadBalancer:LoadBalancer")
+    assert balancer.inputs["subnets"] == ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -355,3 +356,41 @@ def test_a_secret_value_is_never_in_the_preview_of_a_good_stack(stack_run):
 
 def test_deep_copies_do_not_leak_between_cases():
     assert copy.deepcopy(prod_data()) == prod_data()
+
+
+# --- user data: computed at validation --------------------------------------------------------------
+
+
+def test_an_oversized_fleet_is_refused_before_anything_is_registered(tmp_path, capsys):
+    import random
+    import string
+
+    chooser = random.Random(12)
+    noise = {f"K{i}": "".join(chooser.choices(string.ascii_letters, k=300)) for i in range(80)}
+    lines = refused(write(tmp_path, edited(lambda c: _env(c).update(noise))), capsys, tmp_path)
+    assert len(lines) == 1
+    assert re.fullmatch(
+        r"showrunner:fleets\.www: user data is \d{5} bytes even gzipped; EC2 allows 16384\. Move some services to another fleet", lines[0]
+    ), lines
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_validation_renders_the_user_data_the_fleet_renders(stack, stack_run):
+    """The same renderers on the same specs: only the placeholder ids differ from the preview's."""
+    import base64
+    import gzip
+
+    from showrunner import engine
+    from showrunner.config.checks import fleet_cloud_configs
+    from showrunner.config.loading import parse
+
+    project, config, _, _ = engine.load_stack(PROJECT_DIR, stack)
+    values = stackfile.namespace_values(project, config)
+    estimated = fleet_cloud_configs(parse(values, stack, region="us-east-1")[0])
+    run = stack_run(stack)
+    for template in (r for r in run.resources if r.type == "aws:ec2/launchTemplate:LaunchTemplate"):
+        fleet = template.name.removesuffix("-lt")
+        raw = base64.b64decode(template.inputs["userData"])
+        text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode()
+        assert abs(len(text) - len(estimated[fleet])) <= len(text) * 0.01, fleet
+        assert text.splitlines()[:3] == estimated[fleet].splitlines()[:3]
