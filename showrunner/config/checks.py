@@ -529,7 +529,7 @@ def ensure_no_credentials_in_env(config: Parsed) -> list[str]:
             if found:
                 what = "a literal secret" if found[0].startswith("a literal value") else found[0]
                 problems.append(
-                    f"{path_of('services', name, 'env', env)}: holds {what}, a credential in plain text; "
+                    f"{path_of('services', name, 'env', env)}: holds {what} in plain text; "
                     f"set it with pulumi config set --secret --path 'showrunner:secrets.{name}.{env}' <value> and list "
                     f"{env} in showrunner:services.{name}.secrets instead"
                 )

@@ -198,11 +198,11 @@ CASES = [
     ]),
     ("literal credentials in env", lambda c: _env(c).update(
         AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", DATABASE_URL="mysql://root:pw@db/x", DEPLOY_KEY_ID="AKIAIOSFODNN7EXAMPLE"), [
-        "showrunner:services.django.env.AWS_SECRET_ACCESS_KEY: holds a literal secret, a credential in plain text; set it with pulumi config "
+        "showrunner:services.django.env.AWS_SECRET_ACCESS_KEY: holds a literal secret in plain text; set it with pulumi config "
         "set --secret --path 'showrunner:secrets.django.AWS_SECRET_ACCESS_KEY' <value> and list AWS_SECRET_ACCESS_KEY in showrunner:services.django.secrets instead",
-        "showrunner:services.django.env.DATABASE_URL: holds a password in a URL, a credential in plain text; set it with pulumi config "
+        "showrunner:services.django.env.DATABASE_URL: holds a credential inside a URL in plain text; set it with pulumi config "
         "set --secret --path 'showrunner:secrets.django.DATABASE_URL' <value> and list DATABASE_URL in showrunner:services.django.secrets instead",
-        "showrunner:services.django.env.DEPLOY_KEY_ID: holds an AWS access key id, a credential in plain text; set it with pulumi config "
+        "showrunner:services.django.env.DEPLOY_KEY_ID: holds an AWS access key id in plain text; set it with pulumi config "
         "set --secret --path 'showrunner:secrets.django.DEPLOY_KEY_ID' <value> and list DEPLOY_KEY_ID in showrunner:services.django.secrets instead",
     ]),
     ("prod with protect: false and an unknown key", _all(_set("showrunner:state.protect", False), _set("showrunner:state.redis", {})), [
