@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import pulumi
 
-from showrunner.config import Settings, checks
+from showrunner.config import Settings
 from showrunner.config.images import IMAGES_DIR
 from showrunner.config.models import Fleet, Service
 from showrunner.config.values import is_external_image
@@ -154,7 +154,7 @@ def load_balancer_args(settings: Settings, network, tags: dict[str, str]) -> Loa
         tags=tags,
         # Production keeps its load balancer and its access logs (the pack's data-prod-alb-logged-protected).
         **(dict(deletion_protection=True, access_logs_bucket_prefix=f"showrunner-{settings.stack}-alb-logs")
-           if checks.is_production(settings.stack) else {}),
+           if settings.production else {}),
     )
 
 
@@ -343,7 +343,7 @@ def delivery_args(settings: Settings, *, secrets, fleets: dict, golden_ami, boun
         service_secrets_key_arn=secrets.key_arn,
         pass_role_arns=pulumi.Output.all(*[f.role_arn for _, f in sorted(fleets.items())], golden_ami.build_role_arn),
         permissions_boundary_arn=boundary.arn,
-        pull_request_previews=not checks.is_production(settings.stack),
+        pull_request_previews=not settings.production,
         tags=tags,
         **_present(
             secrets_provider_key_arn=delivery.secrets_provider_key_arn,
