@@ -54,8 +54,9 @@ class ImportLog:
 def imported(log_dir: Path) -> list[str]:
     """The venv's source files that the logs in `log_dir` name, sorted and once each."""
     venv = Path(sys.prefix)
-    found = {Path(os.path.realpath(line)) for log in log_dir.glob("*.log") for line in log.read_text().splitlines()}
-    return sorted(str(path) for path in found if path.suffix == ".py" and venv in path.parents)
+    named = {line for log in log_dir.glob("*.log") for line in log.read_text().splitlines() if line.endswith(".py")}
+    found = {Path(os.path.realpath(line)) for line in named}
+    return sorted(str(path) for path in found if venv in path.parents)
 
 
 def copy(sources: list[str], dest: Path) -> tuple[int, int]:
