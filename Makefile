@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STACK ?= staging
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv preview test test-unit test-policy test-aws test-integration bench-preview
+.PHONY: help venv preview test test-unit test-policy test-aws test-integration bench-preview bench-config
 
 help:
 	@echo "make preview [STACK=staging|prod]   offline preview of a stack (no cloud, no CLI)"
@@ -18,7 +18,7 @@ help:
 	@echo "make diff BASE=<ref> [STACK=...]    offline preview diff of a git ref against the working tree"
 	@echo "make lint-shell | lint-workflows     shellcheck over scripts and golden-image steps | actionlint"
 	@echo "make local-db | local-db-stop       MariaDB and Redis on loopback with the www fixtures"
-	@echo "make bench-preview | bench-images | bench-boot   benchmarks that print figures"
+	@echo "make bench-preview | bench-config | bench-images | bench-boot   benchmarks that print figures"
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements.lock pyproject.toml components/pyproject.toml
@@ -58,3 +58,6 @@ test-integration: venv $(INTEGRATION_TARGETS)
 
 bench-preview: venv
 	$(BIN)/python bench/preview.py
+
+bench-config: venv
+	$(BIN)/python bench/config.py

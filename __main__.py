@@ -24,7 +24,7 @@ from showrunner_components.tagging import stack_tags
 
 PROJECT_DIR = Path(__file__).parent
 settings = stack_settings(PROJECT_DIR)
-tags = stack_tags(settings.tags, settings.stack)
+tags = stack_tags(settings.tags, settings.stack, production=settings.production)
 
 secrets = ServiceSecrets("secrets", wiring.secrets_args(settings, tags))
 network = Network("network", wiring.network_args(settings, tags))

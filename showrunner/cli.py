@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from showrunner.config import ConfigError
+from showrunner.config.problems import ConfigError
 from showrunner.config.stackfile import StackConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +37,22 @@ def _writable(path: str | None, flag: str) -> None:
     """Refuse an output path whose directory is missing before any work is done."""
     if path and not Path(path).resolve().parent.is_dir():
         raise UsageError(f"{flag} {path}: directory {Path(path).resolve().parent} does not exist")
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write `text` to `path` all at once: a reader never sees half a file, and a failure leaves none."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    partial.replace(path)
+
+
+def _read_first(args: argparse.Namespace) -> None:
+    """Refuse a stack file that cannot be read (too big, not UTF-8, too deep) before the engine and
+    the validation machinery are even imported: a hostile file costs milliseconds."""
+    from showrunner.config import stackfile
+
+    project = stackfile.load_project(args.project_dir)
+    stackfile.load_stack_file(args.config_file or project.stack_file(args.stack), project)
 
 
 def _base(args: argparse.Namespace):
@@ -58,10 +74,11 @@ def _base(args: argparse.Namespace):
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from showrunner import diff, engine, policy, preview, style
-
     started = time.perf_counter()
     _writable(args.json, "--json")
+    _read_first(args)
+    from showrunner import diff, engine, policy, preview, style
+
     color = style.use_color(args.color, sys.stdout)
     base = _base(args)
     run = engine.run_stack(args.project_dir, args.stack, args.config_file)
@@ -78,7 +95,7 @@ def _preview(args: argparse.Namespace) -> int:
         print()
         sys.stdout.write(diff.render_text(result, color=color))
     if args.json:
-        Path(args.json).write_text(preview.dumps(document))
+        _write_whole(Path(args.json), preview.dumps(document))
         print(f"\nwrote {args.json}")
     print()
     sys.stdout.write(policy.render(report))
@@ -241,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ConfigError as error:
-        print(f"error: invalid configuration for stack {getattr(args, 'stack', '?')} ({len(error.problems)} problems):", file=sys.stderr)
+        print(f"error: {error.headline(getattr(args, 'stack', '?'))}:", file=sys.stderr)
         for line in error.problems:
             print(f"  {line}", file=sys.stderr)
         return 2

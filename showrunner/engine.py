@@ -27,7 +27,8 @@ from pulumi.runtime.stack import run_in_stack  # noqa: E402
 from pulumi.runtime.sync_await import _sync_await  # noqa: E402
 
 from showrunner.config import stackfile  # noqa: E402
-from showrunner.config import Settings, load_settings  # noqa: E402
+from showrunner.config import ConfigError, Settings  # noqa: E402
+from showrunner.config.loading import load_config  # noqa: E402
 from showrunner.config.messages import NAMESPACE  # noqa: E402
 from showrunner import mocks as offline  # noqa: E402
 from showrunner.mocks import RecordedResource, RecordingMonitor, ShowrunnerMocks  # noqa: E402
@@ -105,12 +106,22 @@ def load_stack(project_dir: Path, stack: str, config_file: Path | None = None):
     unreadable file and `ConfigError` for invalid config.
     """
     project = stackfile.load_project(project_dir)
-    stack_values = stackfile.load_stack_file(config_file or project.stack_file(stack), project)
-    config, secret_keys = stackfile.cli_config(project, stack_values)
+    stack_file = stackfile.load_stack_file(config_file or project.stack_file(stack), project)
+    config, secret_keys = stackfile.cli_config(project, stack_file.values)
     settings = None
     if project.name == NAMESPACE:
-        settings = load_settings(stackfile.namespace_values(project, config), project=project.name, stack=stack, project_dir=project.directory)
-    return project, _marked_secrets(project, stack_values, config, secret_keys), secret_keys, settings
+        settings = load_config(
+            project,
+            config,
+            stack=stack,
+            secret_keys=secret_keys,
+            secure_leaves=stackfile.secure_paths(stack_file.values),
+            problems=[*project.problems, *stack_file.problems],
+            project_dir=project.directory,
+        )
+    elif project.problems or stack_file.problems:
+        raise ConfigError([*project.problems, *stack_file.problems])
+    return project, _marked_secrets(project, stack_file.values, config, secret_keys), secret_keys, settings
 
 
 def run_stack(project_dir: Path | str, stack: str, config_file: Path | str | None = None) -> StackRun:
@@ -120,7 +131,7 @@ def run_stack(project_dir: Path | str, stack: str, config_file: Path | str | Non
     offline.FINGERPRINT_KEY = f"showrunner offline preview:{stackfile.load_project(project_dir).name}:{stack}".encode()
     project, config, secret_keys, settings = load_stack(project_dir, stack, Path(config_file) if config_file else None)
 
-    mocks = ShowrunnerMocks(stack)
+    mocks = ShowrunnerMocks(stack, region=stackfile.decode(config.get("aws:region", offline.REGION)))
     monitor = RecordingMonitor(mocks)
     runtime_settings.SETTINGS.rpc_manager.clear()
     runtime_settings.SETTINGS.outputs.clear()

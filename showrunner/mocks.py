@@ -21,6 +21,20 @@ from showrunner.config.stackfile import SECRET_PLACEHOLDER
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+"""The region when the stack sets no `aws:region`; otherwise ARNs, endpoints, zones and the public
+SSM parameters follow the stack's."""
+
+# Words in region names → the letters AWS's short codes use (`us-east-1` → `use1`, `ap-southeast-2` → `apse2`).
+_DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c", "northeast": "ne", "southeast": "se",
+               "northwest": "nw", "southwest": "sw", "gov": "g", "iso": "i", "isob": "ib"}
+_REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)", "us-west-2": "US West (Oregon)",
+                 "eu-west-1": "Europe (Ireland)", "eu-central-1": "Europe (Frankfurt)", "ap-southeast-2": "Asia Pacific (Sydney)"}
+
+
+def region_code(region: str) -> str:
+    """AWS's short code of a region, as zone ids and ElastiCache endpoints write it (`use1`)."""
+    country, *words = region.split("-")
+    return country + "".join(_DIRECTIONS.get(word, word[:1]) for word in words[:-1]) + (words[-1] if words else "")
 
 # Physical-id prefixes AWS uses, so that preview output reads like the real thing.
 _ID_PREFIXES = {
@@ -176,8 +190,8 @@ _IMAGEBUILDER_ARN_KINDS = {
 }
 
 
-def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "") -> tuple[str, dict]:
-    """The id and computed outputs a provider would report for a new resource.
+def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "", region: str = REGION) -> tuple[str, dict]:
+    """The id and computed outputs a provider would report for a new resource in `region`.
 
     ARNs are in AWS's exact format for each type (the Service Authorization Reference's; the AWS
     tier checks every one of them).
@@ -189,18 +203,18 @@ def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "")
     kind = type_token.split(":")[-1]
     kind = kind[0].lower() + kind[1:]
     outputs: dict[str, Any] = {
-        "arn": f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{kind}/{physical_name}",
+        "arn": f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{kind}/{physical_name}",
         "name": physical_name,
     }
 
-    prefix = f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}"
+    prefix = f"arn:aws:{service}:{region}:{ACCOUNT_ID}"
     if type_token in _EC2_ARN_KINDS:
-        outputs["arn"] = f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:{_EC2_ARN_KINDS[type_token]}/{resource_id}"
+        outputs["arn"] = f"arn:aws:ec2:{region}:{ACCOUNT_ID}:{_EC2_ARN_KINDS[type_token]}/{resource_id}"
     if type_token == "aws:autoscaling/group:Group":
         uuid = f"{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"
         outputs["arn"] = f"{prefix}:autoScalingGroup:{uuid}:autoScalingGroupName/{physical_name}"
     elif type_token == "aws:cloudwatch/logGroup:LogGroup":
-        outputs["arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{physical_name}"
+        outputs["arn"] = f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{physical_name}"
     elif type_token == "aws:elasticache/subnetGroup:SubnetGroup":
         outputs["arn"] = f"{prefix}:subnetgroup:{physical_name}"
     elif type_token == "aws:rds/parameterGroup:ParameterGroup":
@@ -218,7 +232,7 @@ def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "")
     elif type_token == "aws:kms/alias:Alias":
         outputs["arn"] = f"{prefix}:{physical_name}" if physical_name.startswith("alias/") else f"{prefix}:alias/{physical_name}"
     if type_token == "aws:ecr/repository:Repository":
-        outputs["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/{physical_name}"
+        outputs["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{physical_name}"
         outputs["registryId"] = ACCOUNT_ID
     elif type_token == "docker:index/image:Image":
         image_name = inputs.get("imageName", name)
@@ -240,34 +254,32 @@ def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "")
         key_id = f"{keyed[:8]}-{keyed[8:12]}-{keyed[12:16]}-0000-{keyed[:12]}"
         resource_id = key_id
         outputs["keyId"] = key_id
-        outputs["arn"] = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{key_id}"
+        outputs["arn"] = f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}"
     elif type_token == "aws:ssm/parameter:Parameter":
-        outputs["arn"] = f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{physical_name}"
+        outputs["arn"] = f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{physical_name}"
     elif type_token == "aws:lb/listener:Listener":
         # listener/app/<load balancer name>/<load balancer id>/<listener id>, under its load balancer's.
         balancer = str(inputs.get("loadBalancerArn", ""))
         parent = balancer.split(":loadbalancer/", 1)[1] if ":loadbalancer/" in balancer else f"app/{physical_name}/{short[:16]}"
-        outputs["arn"] = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT_ID}:listener/{parent}/{short[:16]}"
+        outputs["arn"] = f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:listener/{parent}/{short[:16]}"
         resource_id = outputs["arn"]
     elif type_token == "aws:lb/listenerRule:ListenerRule":
         listener = str(inputs.get("listenerArn", ""))
         parent = listener.split(":listener/", 1)[1] if ":listener/" in listener else f"app/{physical_name}/{short[:16]}/{short[:16]}"
-        outputs["arn"] = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT_ID}:listener-rule/{parent}/{short[:16]}"
+        outputs["arn"] = f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:listener-rule/{parent}/{short[:16]}"
         resource_id = outputs["arn"]
     elif type_token.startswith("aws:lb/"):
         # As AWS writes them: app/<name>/<id> for an ALB, targetgroup/<name>/<id> for a target group.
         suffix_kind = {"loadBalancer": "app", "targetGroup": "targetgroup"}.get(kind, kind.lower())
         outputs["arnSuffix"] = f"{suffix_kind}/{physical_name}/{short[:16]}"
-        outputs["arn"] = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT_ID}:{'loadbalancer/' if kind == 'loadBalancer' else ''}{outputs['arnSuffix']}"
+        outputs["arn"] = f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:{'loadbalancer/' if kind == 'loadBalancer' else ''}{outputs['arnSuffix']}"
         if kind == "loadBalancer":
-            outputs["dnsName"] = f"{physical_name}-{short[:10]}.{REGION}.elb.amazonaws.com"
+            outputs["dnsName"] = f"{physical_name}-{short[:10]}.{region}.elb.amazonaws.com"
             outputs["zoneId"] = "Z35SXDOTRQ7X7K"
-    elif type_token == "aws:sns/topic:Topic":
-        outputs["arn"] = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{physical_name}"
     elif type_token == "aws:cloudwatch/metricAlarm:MetricAlarm":
-        outputs["arn"] = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{physical_name}"
+        outputs["arn"] = f"arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:{physical_name}"
     elif type_token == "aws:cloudwatch/eventRule:EventRule":
-        outputs["arn"] = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{physical_name}"
+        outputs["arn"] = f"arn:aws:events:{region}:{ACCOUNT_ID}:rule/{physical_name}"
     elif type_token == "aws:cloudwatch/dashboard:Dashboard":
         # Dashboards are global: no region in the ARN.
         outputs["dashboardArn"] = f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{inputs.get('dashboardName') or physical_name}"
@@ -276,17 +288,13 @@ def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "")
         # <topic ARN>:<subscription id>, a UUID AWS assigns.
         outputs["arn"] = f"{inputs.get('topic')}:{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"
         resource_id = outputs["arn"]
-    elif type_token == "aws:s3/bucket:Bucket":
-        outputs["bucket"] = inputs.get("bucket") or physical_name
-        outputs["arn"] = f"arn:aws:s3:::{outputs['bucket']}"
-        resource_id = outputs["bucket"]
     elif type_token == "aws:ec2/launchTemplate:LaunchTemplate":
         outputs["latestVersion"] = 1
     elif type_token == "aws:rds/instance:Instance":
         identifier = inputs.get("identifier") or physical_name
         resource_id = identifier
-        outputs["arn"] = f"arn:aws:rds:{REGION}:{ACCOUNT_ID}:db:{identifier}"
-        outputs["address"] = f"{identifier}.c{short[:12]}.{REGION}.rds.amazonaws.com"
+        outputs["arn"] = f"arn:aws:rds:{region}:{ACCOUNT_ID}:db:{identifier}"
+        outputs["address"] = f"{identifier}.c{short[:12]}.{region}.rds.amazonaws.com"
         outputs["port"] = inputs.get("port", 3306)
         outputs["endpoint"] = f"{outputs['address']}:{outputs['port']}"
         outputs["resourceId"] = f"db-{short.upper()[:26]}"
@@ -295,23 +303,23 @@ def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "")
             uuid = f"{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"
             outputs["masterUserSecrets"] = [
                 {
-                    "secretArn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:rds!db-{uuid}-{short[:6]}",
+                    "secretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!db-{uuid}-{short[:6]}",
                     "secretStatus": "active",
-                    "kmsKeyId": f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:alias/aws/secretsmanager",
+                    "kmsKeyId": f"arn:aws:kms:{region}:{ACCOUNT_ID}:alias/aws/secretsmanager",
                 }
             ]
     elif type_token == "aws:elasticache/replicationGroup:ReplicationGroup":
         group_id = inputs.get("replicationGroupId") or physical_name
         resource_id = group_id
-        outputs["arn"] = f"arn:aws:elasticache:{REGION}:{ACCOUNT_ID}:replicationgroup:{group_id}"
-        outputs["primaryEndpointAddress"] = f"master.{group_id}.{short[:6]}.use1.cache.amazonaws.com"
-        outputs["readerEndpointAddress"] = f"replica.{group_id}.{short[:6]}.use1.cache.amazonaws.com"
+        outputs["arn"] = f"arn:aws:elasticache:{region}:{ACCOUNT_ID}:replicationgroup:{group_id}"
+        outputs["primaryEndpointAddress"] = f"master.{group_id}.{short[:6]}.{region_code(region)}.cache.amazonaws.com"
+        outputs["readerEndpointAddress"] = f"replica.{group_id}.{short[:6]}.{region_code(region)}.cache.amazonaws.com"
     elif type_token == "aws:sqs/queue:Queue":
-        outputs["arn"] = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{physical_name}"
-        outputs["url"] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{physical_name}"
+        outputs["arn"] = f"arn:aws:sqs:{region}:{ACCOUNT_ID}:{physical_name}"
+        outputs["url"] = f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{physical_name}"
         resource_id = outputs["url"]
     elif type_token == "aws:dynamodb/table:Table":
-        outputs["arn"] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical_name}"
+        outputs["arn"] = f"arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{physical_name}"
         resource_id = physical_name
     elif type_token.startswith("aws:imagebuilder/") and kind in _IMAGEBUILDER_ARN_KINDS:
         # component/<name>/<version>/<build version>, image-recipe/<name>/<version>, and the
@@ -322,8 +330,9 @@ def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "")
     return resource_id, outputs
 
 
-def _ami_id(*parts: str) -> str:
-    return "ami-" + digest(*parts)[:17]
+def _ami_id(name: str, region: str) -> str:
+    """A public AMI parameter's value: per region, as AWS publishes them (us-east-1 keeps the ids it always had)."""
+    return "ami-" + (digest(name) if region == REGION else digest(name, region))[:17]
 
 
 @dataclass
@@ -467,12 +476,13 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 class ShowrunnerMocks(pulumi.runtime.Mocks):
     """Deterministic answers for every resource and for the functions the program calls."""
 
-    def __init__(self, stack: str):
+    def __init__(self, stack: str, region: str = REGION):
         self.stack = stack
+        self.region = region
         self.unmocked_calls: list[str] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        resource_id, computed = _resource_outputs(args.typ, args.name, args.inputs, self.stack)
+        resource_id, computed = _resource_outputs(args.typ, args.name, args.inputs, self.stack, self.region)
         return resource_id, {**computed, **args.inputs, **_always_computed(args.typ, computed)}
 
     def call(self, args: pulumi.runtime.MockCallArgs):
@@ -480,7 +490,7 @@ class ShowrunnerMocks(pulumi.runtime.Mocks):
         if handler is None:
             self.unmocked_calls.append(args.token)
             raise UnmockedFunctionError(f"function {args.token} is not mocked by the offline engine")
-        return handler(args.args)
+        return handler(args.args, self.region)
 
 
 def _always_computed(type_token: str, computed: dict) -> dict:
@@ -490,60 +500,69 @@ def _always_computed(type_token: str, computed: dict) -> dict:
     return {}
 
 
-def _ssm_parameter(args: dict) -> dict:
+def _ssm_parameter(args: dict, region: str) -> dict:
     name = args["name"]
     return {
         "id": name,
         "name": name,
-        "arn": f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{name if name.startswith('/') else '/' + name}",
+        "arn": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{name if name.startswith('/') else '/' + name}",
         "type": "String",
-        "value": _ami_id(name),
-        "insecureValue": _ami_id(name),
+        "value": _ami_id(name, region),
+        "insecureValue": _ami_id(name, region),
         "version": 1,
         "withDecryption": args.get("withDecryption", True),
     }
 
 
 _FUNCTIONS = {
-    "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda a, region: {
         "accountId": ACCOUNT_ID,
         "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline-preview",
         "userId": "AIDAOFFLINEPREVIEW",
         "id": ACCOUNT_ID,
     },
-    "aws:index/getRegion:getRegion": lambda a: {
-        "name": REGION,
-        "region": REGION,
-        "id": REGION,
-        "endpoint": f"ec2.{REGION}.amazonaws.com",
-        "description": "US East (N. Virginia)",
+    "aws:index/getRegion:getRegion": lambda a, region: {
+        "name": region,
+        "region": region,
+        "id": region,
+        "endpoint": f"ec2.{region}.amazonaws.com",
+        "description": _REGION_NAMES.get(region, region),
     },
-    "aws:index/getPartition:getPartition": lambda a: {
+    "aws:index/getPartition:getPartition": lambda a, region: {
         "partition": "aws",
         "dnsSuffix": "amazonaws.com",
         "reverseDnsPrefix": "com.amazonaws",
         "id": "aws",
     },
-    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda a: {
-        "names": [f"{REGION}{z}" for z in "abcdef"],
-        "zoneIds": [f"use1-az{i}" for i in range(1, 7)],
-        "groupNames": [REGION],
-        "id": REGION,
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda a, region: {
+        "names": [f"{region}{z}" for z in "abcdef"],
+        "zoneIds": [f"{region_code(region)}-az{i}" for i in range(1, 7)],
+        "groupNames": [region],
+        "id": region,
         "state": a.get("state", "available"),
     },
-    "aws:ecr/getAuthorizationToken:getAuthorizationToken": lambda a: {
-        "id": REGION,
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": lambda a, region: {
+        "id": region,
         "userName": "AWS",
         "password": "offline-preview-not-a-token",
         "authorizationToken": "offline-preview-not-a-token",
-        "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com",
+        "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com",
         "expiresAt": "2000-01-01T00:00:00Z",
     },
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
-    # The Region's Elastic Load Balancing account, as AWS documents it for us-east-1.
-    "aws:elb/getServiceAccount:getServiceAccount": lambda a: {
-        "id": "127311923021",
-        "arn": "arn:aws:iam::127311923021:root",
-        "region": a.get("region") or REGION,
+    # An existing VPC (`showrunner:network.vpc_id`): what the provider reads of it.
+    "aws:ec2/getVpc:getVpc": lambda a, region: {
+        "id": a.get("id", "vpc-0123456789abcdef0"),
+        "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:vpc/{a.get('id', 'vpc-0123456789abcdef0')}",
+        "cidrBlock": "10.0.0.0/16",
+        "default": False,
+        "state": "available",
+        "ownerId": ACCOUNT_ID,
+        "enableDnsSupport": True,
+        "enableDnsHostnames": True,
+        "instanceTenancy": "default",
+        "mainRouteTableId": "rtb-" + digest(a.get("id", ""))[:17],
+        "cidrBlockAssociations": [],
+        "tags": {},
     },
 }

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import pulumi
 
-from showrunner.config import Settings, checks
+from showrunner.config import Settings
 from showrunner.config.images import IMAGES_DIR
 from showrunner.config.models import Fleet, Service
 from showrunner.config.values import is_external_image
@@ -177,8 +177,8 @@ def load_balancer_args(settings: Settings, network, alerts, tags: dict[str, str]
         deregistration_delay=balancer.deregistration_delay_seconds,
         slow_start=balancer.slow_start_seconds,
         deletion_protection=balancer.deletion_protection,
-        # Access logs to `showrunner-<stack>-alb-logs-<account>`, kept (and protected) in production
-        # (the config's checks and the pack's data-prod-alb-logged-protected).
+        # Access logs to `showrunner-<stack>-alb-logs-<account>`; a production stack keeps them and its
+        # deletion protection (the config's checks and the pack's data-prod-alb-logged-protected).
         **({"access_logs_bucket_prefix": f"showrunner-{settings.stack}-alb-logs", "access_logs_days": balancer.access_log_retention_days}
            if balancer.access_logs else {}),
         alarms={"elb_5xx_per_minute": settings.alerts.thresholds.load_balancer_5xx_per_minute},
@@ -384,7 +384,7 @@ def delivery_args(settings: Settings, *, secrets, fleets: dict, golden_ami, imag
         service_secrets_key_arn=secrets.key_arn,
         pass_role_arns=pulumi.Output.all(*[f.role_arn for _, f in sorted(fleets.items())], golden_ami.build_role_arn),
         permissions_boundary_arn=boundary.arn,
-        pull_request_previews=not checks.is_production(settings.stack),
+        pull_request_previews=not settings.production,
         tags=tags,
         **release,
         **_present(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from .model import PROD_STACKS, Resource, as_list, describe, is_unknown
+from .model import Resource, as_list, describe, is_unknown
 
 GROUP = "aws:autoscaling/group:Group"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -24,13 +24,18 @@ def _gate(group: Resource) -> list | None:
 def check_routed_fleets_alarmed(resources: Sequence[Resource]) -> Iterator[tuple[str, str]]:
     """Stack rule: every production Auto Scaling group behind a load balancer rolls out behind alarms.
 
+    A stack is production when any of its resources carries `Production: true` (a group's tags are a
+    list, which `Resource.production` does not read).
+
     Its instance refresh must name alarms (`preferences.alarmSpecification.alarms`), each one an
     alarm of this stack that notifies someone (`alarmActions`): otherwise a bad rollout replaces
     every host before anyone knows.
     """
+    if not any(resource.production for resource in resources):
+        return  # production by declaration: some resource of the stack carries `Production: true`
     alarms = {r.props.get("name"): r for r in resources if r.type == ALARM and isinstance(r.props.get("name"), str)}
     for group in resources:
-        if group.type != GROUP or group.stack not in PROD_STACKS:
+        if group.type != GROUP:
             continue
         target_groups = group.props.get("targetGroupArns")
         if is_unknown(target_groups) or not as_list(target_groups):

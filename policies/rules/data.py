@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 
-from .model import PROD_STACKS, Resource, describe, is_unknown, truthy
+from .model import Resource, describe, is_unknown, truthy
 
 def check_ecr_repository(resource: Resource) -> Iterator[str]:
     scanning = resource.props.get("imageScanningConfiguration")
@@ -66,7 +66,7 @@ STATEFUL = {
 
 
 def check_stateful_retained(resource: Resource) -> Iterator[str]:
-    if resource.stack not in PROD_STACKS or resource.protect:
+    if not resource.production or resource.protect:
         return
     key, wanted = STATEFUL[resource.type]
     if key is not None:
@@ -83,7 +83,7 @@ def check_stateful_retained(resource: Resource) -> Iterator[str]:
     else:
         fix = "set protect=True in its resource options"
     yield (
-        f"{resource.label}: holds data in stack {resource.stack} but neither {fix.removeprefix('set ')} "
+        f"{resource.label}: holds data in production stack {resource.stack} (tagged Production: true) but neither {fix.removeprefix('set ')} "
         f"nor protect=True keeps it from being deleted; {fix} (or protect=True)"
     )
 
@@ -104,7 +104,7 @@ ENCRYPTED = {
 
 
 def check_prod_encrypted(resource: Resource) -> Iterator[str]:
-    if resource.stack not in PROD_STACKS:
+    if not resource.production:
         return
     for keys, wanted, fix in ENCRYPTED[resource.type]:
         keys = keys if isinstance(keys, tuple) else (keys,)
@@ -146,9 +146,18 @@ def _open_statements(document) -> list[int]:
     return found
 
 
-def check_prod_not_public(resource: Resource) -> Iterator[str]:
-    if resource.stack not in PROD_STACKS:
+def check_prod_not_public(resources: Sequence[Resource]) -> Iterator[tuple[str, str]]:
+    """A stack rule: SQS and SNS policies carry no tags, so the stack is production when any of its
+    resources carries `Production: true`."""
+    if not any(resource.production for resource in resources):
         return
+    for resource in resources:
+        if resource.type in PUBLIC_TYPES:
+            for message in _public(resource):
+                yield resource.urn, message
+
+
+def _public(resource: Resource) -> Iterator[str]:
     if resource.type.startswith("aws:rds/"):
         if truthy(resource.props.get("publiclyAccessible")):
             yield f"{resource.label}: publiclyAccessible is true in stack {resource.stack}; set publiclyAccessible = false and reach it from the VPC"
@@ -165,7 +174,7 @@ LOAD_BALANCER_TYPES = frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/lo
 
 
 def check_prod_load_balancer(resource: Resource) -> Iterator[str]:
-    if resource.stack not in PROD_STACKS:
+    if not resource.production:
         return
     logs = resource.props.get("accessLogs")
     if not is_unknown(logs):

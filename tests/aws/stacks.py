@@ -144,8 +144,8 @@ def _value(resource: Resource, source: str) -> str | None:
 
 
 class _RecordingMocks(mocks.ShowrunnerMocks):
-    def __init__(self, stack: str):
-        super().__init__(stack)
+    def __init__(self, stack: str, region: str = mocks.REGION):
+        super().__init__(stack, region)
         self.calls: list[tuple[str, dict]] = []
 
     def call(self, args):
@@ -158,8 +158,8 @@ def render(stack: str) -> Stack:
     """The stack as the offline preview renders it, with the functions its program called."""
     made: list[_RecordingMocks] = []
 
-    def factory(name: str) -> _RecordingMocks:
-        made.append(_RecordingMocks(name))
+    def factory(name: str, region: str = mocks.REGION) -> _RecordingMocks:
+        made.append(_RecordingMocks(name, region))
         return made[-1]
 
     original = engine.ShowrunnerMocks

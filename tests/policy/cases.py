@@ -17,10 +17,16 @@ def urn(type_token: str, name: str, stack: str = STACK) -> str:
     return f"urn:pulumi:{stack}::showrunner::{type_token}::{name}"
 
 
-def state(type_token: str, name: str, inputs: dict, *, stack: str = STACK, protect: bool = False, dependencies=(), tags: bool = True) -> dict:
-    """A newState; it carries the required tags unless `tags=False` or the inputs give their own."""
+def state(
+    type_token: str, name: str, inputs: dict, *, stack: str = STACK, protect: bool = False, dependencies=(), tags: bool = True,
+    production: bool = False,
+) -> dict:
+    """A newState; it carries the required tags unless `tags=False` or the inputs give their own, and
+    with `production` the `Production: true` tag a production stack's resources carry."""
     if tags and "tags" not in inputs:
         inputs = {**inputs, "tags": TAGS}
+    if production:
+        inputs = {**inputs, "tags": {**inputs.get("tags", {}), "Production": "true"}}
     out = {"type": type_token, "urn": urn(type_token, name, stack), "custom": True, "inputs": inputs}
     if protect:
         out["protect"] = True
@@ -30,6 +36,7 @@ def state(type_token: str, name: str, inputs: dict, *, stack: str = STACK, prote
 
 
 TAGS = {"Environment": "staging", "Service": "test", "ManagedBy": "pulumi"}
+PROD_TAGS = {**TAGS, "Environment": "prod", "Production": "true"}
 
 # 2015's Packer policy, as the talk showed it: the destructive actions only on instances tagged
 # name = "Packer Builder"; the non-destructive ones on *.
@@ -169,8 +176,8 @@ def gated(*names: str) -> dict:
     return {**ROUTED_GROUP, "instanceRefresh": {**refresh, "preferences": {**refresh["preferences"], "alarmSpecification": {"alarms": list(names)}}}}
 
 
-def alarm(name: str, *, stack: str = STACK, actions=("arn:aws:sns:us-east-1:123456789012:showrunner-prod-alerts",)) -> dict:
-    return state(ALARM, name, {"name": name, "alarmActions": list(actions), "tags": TAGS}, stack=stack)
+def alarm(name: str, *, stack: str = STACK, actions=("arn:aws:sns:us-east-1:123456789012:showrunner-prod-alerts",), tags=TAGS) -> dict:
+    return state(ALARM, name, {"name": name, "alarmActions": list(actions), "tags": tags}, stack=stack)
 
 
 CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
@@ -247,19 +254,27 @@ CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     ("bucket-without-block", [state(BUCKET, "b", {"tags": TAGS})], {"b": ["data-s3-block-public"]}),
     ("bucket-partial-block", [state(BUCKET, "b", {"tags": TAGS}), state(PAB, "b-pab", {"bucket": "b", **FULL_BLOCK, "restrictPublicBuckets": False}, dependencies=[urn(BUCKET, "b")])], {"b": ["data-s3-block-public"]}),
     # --- data-prod-retained
-    ("rds-prod-unprotected", [state(RDS, "db", {"storageEncrypted": True, "tags": TAGS}, stack="prod")], {"db": ["data-prod-retained"]}),
-    ("rds-prod-deletion-protection", [state(RDS, "db", {"deletionProtection": True, "storageEncrypted": True, "tags": TAGS}, stack="prod")], {}),
-    ("dynamodb-prod-protect-option", [state(DDB, "t", {"tags": TAGS}, stack="prod", protect=True)], {}),
+    # Production is what the resources say (the Production tag), not the stack's name.
+    ("rds-prod-unprotected", [state(RDS, "db", {"storageEncrypted": True, "tags": PROD_TAGS}, stack="prod")], {"db": ["data-prod-retained"]}),
+    ("rds-prod-copy-under-another-name", [state(RDS, "db", {"storageEncrypted": True, "tags": PROD_TAGS}, stack="prd-eu")], {"db": ["data-prod-retained"]}),
+    ("rds-prod-tags-all", [state(RDS, "db", {"storageEncrypted": True, "tags": TAGS, "tagsAll": PROD_TAGS}, stack="qa")], {"db": ["data-prod-retained"]}),
+    ("rds-prod-deletion-protection", [state(RDS, "db", {"deletionProtection": True, "storageEncrypted": True, "tags": PROD_TAGS}, stack="prod")], {}),
+    ("dynamodb-prod-protect-option", [state(DDB, "t", {"tags": PROD_TAGS}, stack="prod", protect=True)], {}),
     ("rds-staging-unprotected", [state(RDS, "db", {"tags": TAGS})], {}),
-    ("ecr-prod-force-delete", [state(ECR, "repo", {**GOOD_ECR, "forceDelete": True}, stack="prod")], {"repo": ["data-prod-retained"]}),
+    ("rds-named-prod-but-not-production", [state(RDS, "db", {"tags": TAGS}, stack="prod")], {}),
+    ("ecr-prod-force-delete", [state(ECR, "repo", {**GOOD_ECR, "forceDelete": True, "tags": PROD_TAGS}, stack="prod")], {"repo": ["data-prod-retained"]}),
     # --- alarms-routed-fleets-gated (stack rule, production only)
-    ("prod-routed-group-without-alarms", [state(ASG, "www-asg", ROUTED_GROUP, stack="prod")], {"www-asg": ["alarms-routed-fleets-gated"]}),
-    ("prod-routed-group-gated", [state(ASG, "www-asg", gated("django-5xx"), stack="prod"), alarm("django-5xx", stack="prod")], {}),
-    ("prod-routed-group-names-a-missing-alarm", [state(ASG, "www-asg", gated("django-5xx", "django-p99"), stack="prod"), alarm("django-5xx", stack="prod")],
+    ("prod-routed-group-without-alarms", [state(ASG, "www-asg", ROUTED_GROUP, stack="prod"), alarm("django-5xx", stack="prod", tags=PROD_TAGS)],
      {"www-asg": ["alarms-routed-fleets-gated"]}),
-    ("prod-routed-group-gated-by-a-silent-alarm", [state(ASG, "www-asg", gated("django-5xx"), stack="prod"), alarm("django-5xx", stack="prod", actions=[])],
+    ("prod-named-routed-group-not-production", [state(ASG, "www-asg", ROUTED_GROUP, stack="prod"), alarm("django-5xx", stack="prod")], {}),
+    ("prod-routed-group-gated", [state(ASG, "www-asg", gated("django-5xx"), stack="prod"), alarm("django-5xx", stack="prod", tags=PROD_TAGS)], {}),
+    ("prod-routed-group-names-a-missing-alarm", [state(ASG, "www-asg", gated("django-5xx", "django-p99"), stack="prod"), alarm("django-5xx", stack="prod", tags=PROD_TAGS)],
      {"www-asg": ["alarms-routed-fleets-gated"]}),
-    ("prod-worker-group-needs-no-gate", [state(ASG, "worker-asg", {**ROUTED_GROUP, "targetGroupArns": []}, stack="prod")], {}),
+    ("prod-routed-group-gated-by-a-silent-alarm", [state(ASG, "www-asg", gated("django-5xx"), stack="prod"), alarm("django-5xx", stack="prod", actions=[], tags=PROD_TAGS)],
+     {"www-asg": ["alarms-routed-fleets-gated"]}),
+    ("prod-worker-group-needs-no-gate", [state(ASG, "worker-asg", {**ROUTED_GROUP, "targetGroupArns": []}, stack="prod"), alarm("django-5xx", stack="prod", tags=PROD_TAGS)], {}),
+    ("production-copy-routed-group-without-alarms", [state(ASG, "www-asg", ROUTED_GROUP, stack="prd-eu"), alarm("django-5xx", stack="prd-eu", tags=PROD_TAGS)],
+     {"www-asg": ["alarms-routed-fleets-gated"]}),
     ("staging-routed-group-without-alarms", [state(ASG, "www-asg", ROUTED_GROUP)], {}),
     # --- secrets-no-plaintext
     ("lt-userdata-secret-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#!/bin/sh\nexport SECRET_KEY=hunter2hunter2hunter2\n")})], {"lt": ["secrets-no-plaintext"]}),
@@ -301,23 +316,29 @@ CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     ("env-urls-without-credentials", [state(LAMBDA, "fn", {"environment": {"variables": {"DATABASE_URL": "mysql://root:[secret]@db/x", "CACHE_URL": "rediss://cache:6379/0",
                                                                                           "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/q"}}, "tags": TAGS})], {}),
     # --- data-prod-encrypted
-    ("rds-prod-unencrypted", [state(RDS, "db", {**GOOD_RDS, "storageEncrypted": False}, stack="prod")], {"db": ["data-prod-encrypted"]}),
-    ("rds-prod-good", [state(RDS, "db", GOOD_RDS, stack="prod")], {}),
-    ("cache-prod-no-transit-encryption", [state(CACHE, "c", {**GOOD_CACHE, "transitEncryptionEnabled": False}, stack="prod")], {"c": ["data-prod-encrypted"]}),
-    ("cache-prod-encrypted", [state(CACHE, "c", GOOD_CACHE, stack="prod")], {}),
-    ("queue-prod-unencrypted", [state(QUEUE, "q", {"tags": TAGS}, stack="prod")], {"q": ["data-prod-encrypted"]}),
-    ("queue-prod-sse", [state(QUEUE, "q", {"sqsManagedSseEnabled": True, "tags": TAGS}, stack="prod")], {}),
-    ("topic-prod-unencrypted", [state(TOPIC, "t", {"tags": TAGS}, stack="prod")], {"t": ["data-prod-encrypted"]}),
-    ("topic-prod-kms", [state(TOPIC, "t", {"kmsMasterKeyId": "alias/aws/sns", "tags": TAGS}, stack="prod")], {}),
+    ("rds-prod-unencrypted", [state(RDS, "db", {**GOOD_RDS, "storageEncrypted": False}, stack="prod", production=True)], {"db": ["data-prod-encrypted"]}),
+    ("rds-prod-good", [state(RDS, "db", GOOD_RDS, stack="prod", production=True)], {}),
+    ("cache-prod-no-transit-encryption", [state(CACHE, "c", {**GOOD_CACHE, "transitEncryptionEnabled": False}, stack="prod", production=True)], {"c": ["data-prod-encrypted"]}),
+    ("cache-prod-encrypted", [state(CACHE, "c", GOOD_CACHE, stack="prod", production=True)], {}),
+    ("queue-prod-unencrypted", [state(QUEUE, "q", {"tags": TAGS}, stack="prod", production=True)], {"q": ["data-prod-encrypted"]}),
+    ("queue-prod-sse", [state(QUEUE, "q", {"sqsManagedSseEnabled": True, "tags": TAGS}, stack="prod", production=True)], {}),
+    ("topic-prod-unencrypted", [state(TOPIC, "t", {"tags": TAGS}, stack="prod", production=True)], {"t": ["data-prod-encrypted"]}),
+    ("topic-prod-kms", [state(TOPIC, "t", {"kmsMasterKeyId": "alias/aws/sns", "tags": TAGS}, stack="prod", production=True)], {}),
     ("topic-staging-unencrypted", [state(TOPIC, "t", {"tags": TAGS})], {}),
     # --- data-prod-not-public
-    ("rds-prod-public", [state(RDS, "db", {**GOOD_RDS, "publiclyAccessible": True}, stack="prod")], {"db": ["data-prod-not-public"]}),
-    ("queue-policy-prod-open", [state(QUEUE_POLICY, "qp", {"queueUrl": "https://sqs/q", "policy": OPEN_QUEUE_POLICY}, stack="prod", tags=False)], {"qp": ["data-prod-not-public"]}),
-    ("topic-prod-policy-with-source", [state(TOPIC, "t", {"kmsMasterKeyId": "alias/aws/sns", "policy": SOURCE_TOPIC_POLICY, "tags": TAGS}, stack="prod")], {}),
+    ("rds-prod-public", [state(RDS, "db", {**GOOD_RDS, "publiclyAccessible": True}, stack="prod", production=True)], {"db": ["data-prod-not-public"]}),
+    # A queue policy carries no tags: the stack is production when any of its resources says so.
+    ("queue-policy-prod-open", [state(QUEUE, "q", {"sqsManagedSseEnabled": True}, stack="prod", production=True),
+                                state(QUEUE_POLICY, "qp", {"queueUrl": "https://sqs/q", "policy": OPEN_QUEUE_POLICY}, stack="prod", tags=False)],
+     {"qp": ["data-prod-not-public"]}),
+    ("queue-policy-open-outside-production", [state(QUEUE, "q", {"sqsManagedSseEnabled": True}, stack="prod"),
+                                              state(QUEUE_POLICY, "qp", {"queueUrl": "https://sqs/q", "policy": OPEN_QUEUE_POLICY}, stack="prod", tags=False)],
+     {}),
+    ("topic-prod-policy-with-source", [state(TOPIC, "t", {"kmsMasterKeyId": "alias/aws/sns", "policy": SOURCE_TOPIC_POLICY, "tags": TAGS}, stack="prod", production=True)], {}),
     # --- data-prod-alb-logged-protected
-    ("alb-prod-bare", [state(ALB, "alb", {"tags": TAGS}, stack="prod")], {"alb": ["data-prod-alb-logged-protected", "data-prod-alb-logged-protected"]}),
-    ("alb-prod-logged-protected", [state(ALB, "alb", GOOD_ALB, stack="prod")], {}),
-    ("alb-old-token-prod-no-logs", [state("aws:alb/loadBalancer:LoadBalancer", "alb", {**GOOD_ALB, "accessLogs": {"bucket": "alb-logs", "enabled": False}}, stack="prod")],
+    ("alb-prod-bare", [state(ALB, "alb", {"tags": TAGS}, stack="prod", production=True)], {"alb": ["data-prod-alb-logged-protected", "data-prod-alb-logged-protected"]}),
+    ("alb-prod-logged-protected", [state(ALB, "alb", GOOD_ALB, stack="prod", production=True)], {}),
+    ("alb-old-token-prod-no-logs", [state("aws:alb/loadBalancer:LoadBalancer", "alb", {**GOOD_ALB, "accessLogs": {"bucket": "alb-logs", "enabled": False}}, stack="prod", production=True)],
      {"alb": ["data-prod-alb-logged-protected"]}),
     ("alb-staging-bare", [state(ALB, "alb", {"tags": TAGS})], {}),
     # --- tags-required (advisory)

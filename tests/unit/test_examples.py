@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from showrunner import cli, engine, policy
-from showrunner.mocks import SECRET, _ssm_parameter
+from showrunner.mocks import REGION, SECRET, _ssm_parameter
 from tests.conftest import PROJECT_DIR, one
 
 EXAMPLES_DIR = PROJECT_DIR / "examples"
@@ -93,7 +93,7 @@ def test_statuspage_routes_its_host_name_to_its_target_group(statuspage):
 
 def test_statuspage_hosts_boot_the_platforms_golden_ami_and_run_the_image_by_digest(statuspage):
     template = one(statuspage, "aws:ec2/launchTemplate:LaunchTemplate", "statuspage-lt").inputs
-    assert template["imageId"] == _ssm_parameter({"name": "/imagebuilder/showrunner/prod/ami-id"})["value"]
+    assert template["imageId"] == _ssm_parameter({"name": "/imagebuilder/showrunner/prod/ami-id"}, REGION)["value"]
     assert template["instanceType"] == "t3.small"
     assert template["metadataOptions"]["httpTokens"] == "required" and template["metadataOptions"]["httpPutResponseHopLimit"] == 1
     user_data = policy.rules().decode_user_data(template["userData"])

@@ -53,10 +53,10 @@ def test_two_runs_write_byte_identical_json():
 def test_a_function_nobody_mocked_fails_the_run_and_names_it(tmp_path):
     (tmp_path / "Pulumi.yaml").write_text("name: probe\nruntime: python\n")
     (tmp_path / "Pulumi.staging.yaml").write_text("config: {}\n")
-    (tmp_path / "__main__.py").write_text("import pulumi_aws as aws\naws.ec2.get_vpc(default=True)\n")
+    (tmp_path / "__main__.py").write_text("import pulumi_aws as aws\naws.ec2.get_internet_gateway(internet_gateway_id='igw-1')\n")
     with pytest.raises(engine.OfflineRunError) as caught:
         engine.run_stack(tmp_path, "staging")
-    assert "aws:ec2/getVpc:getVpc" in str(caught.value)
+    assert "aws:ec2/getInternetGateway:getInternetGateway" in str(caught.value)
     assert "does not mock" in str(caught.value)
 
 
