@@ -105,7 +105,7 @@ def test_the_tools_see_it_in_dependency_order(tmp_path):
          "an image needs a folder under images/ with its Dockerfile and sources"),
         (None, True, SEARCH_SERVICE,
          'showrunner:services.search.image: image "search" is not defined in showrunner:images (defined: base, micro, www); '
-         'add an entry and its folder images/search/, or name an external repository like "public.ecr.aws/org/name"'),
+         'add an entry and its folder images/search/, or name an ECR image pinned by digest like "public.ecr.aws/org/name@sha256:…"'),
         ({"parent": "bsae"}, True, SEARCH_SERVICE,
          'showrunner:images.search.parent: image "bsae" is not defined in showrunner:images (defined: base, micro, search, www)'),
     ],

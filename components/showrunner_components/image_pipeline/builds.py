@@ -7,6 +7,7 @@ checks reuse `build_order` (cycles, unknown parents), and the tests compare them
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -120,8 +121,23 @@ def repository_name(prefix: str, image: str) -> str:
     return f"{prefix}/{image}"
 
 
-def repository_arn_of(reference: str, partition: str = "aws") -> str:
-    """`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…` → the repository's ARN."""
+_ECR_REGISTRY = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<china>\.cn)?$")
+
+
+def ecr_registry_of(reference: str) -> str | None:
+    """The private ECR registry host of an image reference (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`), or None."""
+    registry = reference.split("/", 1)[0]
+    return registry if _ECR_REGISTRY.match(registry) else None
+
+
+def repository_arn_of(reference: str, partition: str | None = None) -> str:
+    """`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…` → the repository's ARN, in `partition`
+    (default: the registry's own: `aws-cn` for `.amazonaws.com.cn`, `aws-us-gov` for `us-gov-*`)."""
     registry, _, rest = reference.partition("/")
-    account, _, _, region, *_ = registry.split(".")
+    match = _ECR_REGISTRY.match(registry)
+    if match is None:
+        raise ValueError(f"{reference} is not an image of a private ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY)")
+    account, region = match["account"], match["region"]
+    if partition is None:
+        partition = "aws-cn" if match["china"] else "aws-us-gov" if region.startswith("us-gov-") else "aws"
     return f"arn:{partition}:ecr:{region}:{account}:repository/{rest.split('@', 1)[0]}"
