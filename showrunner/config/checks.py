@@ -10,6 +10,7 @@ from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from showrunner.config import accounts
 from showrunner.config import images as image_checks
 from showrunner.config.messages import path_of
 from showrunner.config.models import Delivery, Fleet, GoldenAmi, Image, ImagePipeline, LoadBalancer, Network, Route, Service, State
@@ -289,6 +290,7 @@ CHECKS: tuple[Callable[[Parsed], list[str]], ...] = (
     ensure_store_env_not_repeated,
     ensure_workers_consume_configured_queues,
     *image_checks.CHECKS,
+    accounts.ensure_one_oidc_provider_per_account,
 )
 """Every cross-entry rule, in the order their problems are listed."""
 

@@ -89,15 +89,23 @@ def test_every_arn_names_the_partition():
     assert "arn:aws-cn:s3:::state/*" in resources and "arn:aws-cn:ssm:cn-north-1::parameter/aws/service/*" in resources
 
 
+SHARED_PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+
+
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_stack_gets_provider_and_two_roles_that_pass_the_pack(stack_run, stack):
     run = stack_run(stack)
     assert [r.name for r in by_type(run, "showrunner:index:Delivery")] == ["delivery"]
-    provider = one(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "delivery-github")
-    assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
-    assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+    providers = by_type(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     deploy = one(run, "aws:iam/role:Role", "delivery-deploy")
     trust = json.loads(deploy.inputs["assumeRolePolicy"])
+    if stack == "staging":
+        # The account's one GitHub provider; prod, in the same account, trusts it (Pulumi.prod.yaml).
+        [provider] = providers
+        assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
+        assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+    else:
+        assert providers == [] and trust["Statement"][0]["Principal"]["Federated"] == SHARED_PROVIDER
     assert trust["Statement"][0]["Condition"]["StringLike"] == {
         "token.actions.githubusercontent.com:sub": [f"repo:showrunner-tv/showrunner:environment:{stack}"]}
     preview_trust = json.loads(one(run, "aws:iam/role:Role", "delivery-preview").inputs["assumeRolePolicy"])
