@@ -62,7 +62,7 @@ def test_a_new_image_gets_its_repository_and_build(with_search):
     assert one(with_search, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "images-search-lifecycle").inputs["repository"] == "showrunner/staging/search"
     build = one(with_search, "docker:index/image:Image", "images-search").inputs["build"]
     assert build["context"].endswith("images/search") and build["dockerfile"].endswith("images/search/Dockerfile")
-    assert "args" not in build  # no parent, not weekly: like micro
+    assert build["args"] == {"BUILDKIT_INLINE_CACHE": "1"}  # no parent, not weekly: like micro
     assert with_search.outputs["image_digests"]["search"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/staging/search@sha256:")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from showrunner import mocks, policy
 from showrunner.config import checks, stackfile
+from showrunner_components.image_pipeline.builds import CACHE_TAG
 
 
 def test_one_secret_marker():
@@ -14,3 +15,7 @@ def test_one_secret_marker():
 
 def test_the_same_stacks_are_prod():
     assert policy.rules().PROD_STACKS == frozenset(checks.PROD_STACKS)
+
+
+def test_the_one_mutable_tag_is_the_build_cache():
+    assert policy.rules().BUILD_CACHE_TAG == CACHE_TAG == "build-cache"

@@ -183,6 +183,27 @@ SECRET_PARAMETER_ACTIONS = (
 )
 
 
+# The image pipeline's pushes and pulls (the Docker provider's, not a resource API): a preview
+# builds changed images (`build_on_preview`), pulling parents and the registry cache; a deploy
+# also pushes. Only repositories tagged as this stack's; the login token has no resource scope.
+IMAGE_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+IMAGE_PUSH_ACTIONS = ("ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart")
+
+
+def _image_statements(scope: "Scope", *, push: bool) -> list[dict]:
+    actions = [*IMAGE_PULL_ACTIONS, *(IMAGE_PUSH_ACTIONS if push else ())]
+    return [
+        {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {
+            "Sid": "PushStackImages" if push else "PullStackImages",
+            "Effect": "Allow",
+            "Action": sorted(actions),
+            "Resource": scope.arn("ecr", "repository/*"),
+            "Condition": _stack_tags(scope, "ResourceTag"),
+        },
+    ]
+
+
 def trust_policy(provider_arn: str, subjects: Sequence[str]) -> dict:
     """Web identity trust in GitHub's tokens for exactly `subjects` (`repo:owner/name:...`)."""
     return {
@@ -272,6 +293,7 @@ def preview_policy(scope: Scope) -> dict:
             {"Sid": "Read", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": "*"},
             *_state_statements(scope, write=False),
             *_secret_statements(scope, ["ssm:GetParameter", "ssm:GetParameters"], ["kms:Decrypt"]),
+            *_image_statements(scope, push=False),
         ],
     }
 
@@ -303,6 +325,7 @@ def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequenc
         },
         *_state_statements(scope, write=True),
         *_secret_statements(scope, SECRET_PARAMETER_ACTIONS, ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]),
+        *_image_statements(scope, push=True),
         {
             "Sid": "NoAdministrators",
             "Effect": "Deny",

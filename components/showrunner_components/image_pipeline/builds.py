@@ -7,6 +7,7 @@ checks reuse `build_order` (cycles, unknown parents), and the tests compare them
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +20,12 @@ DEFAULT_PARENT_BUILD_ARG = "BASE_IMAGE"
 """The build argument that receives a parent image's digest, unless an image names another."""
 REFRESH_BUILD_ARG = "REFRESH_KEY"
 """The build argument that carries the refresh key (the ISO week) into a weekly image."""
+CACHE_TAG = "build-cache"
+"""Each repository's one mutable tag: the image whose layers every build of it reuses (never run:
+fleets run digests). Every other tag is immutable."""
+INLINE_CACHE_BUILD_ARG = "BUILDKIT_INLINE_CACHE"
+"""Set to 1, BuildKit writes the cache metadata into the pushed image, so a later build can reuse
+its layers from the registry (`cache_from`)."""
 
 
 class BuildOrderError(ValueError):
@@ -109,11 +116,22 @@ def content_tag(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
-def image_tag(context: str, parent_digest: str | None = None, refresh_key: str | None = None) -> str:
-    """The tag of one build: its context's hash and its parent's digest, so a new parent is a new
-    image; a weekly image's tag starts with the refresh key (`2026-W48-<hash>`), so a new week is one too."""
-    tag = content_tag(context, *([parent_digest] if parent_digest is not None else []))
+def image_tag(context: str, parent_digest: str | None = None, refresh_key: str | None = None, recipe: str | None = None) -> str:
+    """The tag of one build: its context's hash, its parent's digest (a new parent is a new image)
+    and its `recipe` (`build_recipe`); a weekly image's tag starts with the refresh key
+    (`2026-W48-<hash>`), so a new week is one too.
+
+    ECR refuses to push a tag again (immutable tags), even with the same digest; and the Docker
+    provider rebuilds and pushes whenever any input of the image changes. So every input is in the
+    tag: an input that changes always comes with a new tag to push."""
+    tag = content_tag(context, *(part for part in (parent_digest, recipe) if part is not None))
     return f"{refresh_key}-{tag}" if refresh_key is not None else tag
+
+
+def build_recipe(**inputs: object) -> str:
+    """The build's inputs that the context hash and the parent's digest do not already carry (paths,
+    target, platform, cache and preview settings), as one stable text for `image_tag`."""
+    return json.dumps(inputs, sort_keys=True, separators=(",", ":"))
 
 
 def repository_name(prefix: str, image: str) -> str:

@@ -51,13 +51,19 @@ def test_preview_policy_is_exact():
              "Resource": ["arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/*", "arn:aws:ssm:us-east-1:123456789012:parameter/imagebuilder/showrunner/prod/*"]},
             {"Sid": "PublicParameters", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"], "Resource": "arn:aws:ssm:us-east-1::parameter/aws/service/*"},
             {"Sid": "StackKeys", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": ["arn:aws:kms:us-east-1:123456789012:key/1111"]},
+            # build_on_preview: a preview builds changed images, pulling parents and the registry cache.
+            {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            {"Sid": "PullStackImages", "Effect": "Allow",
+             "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+             "Resource": "arn:aws:ecr:us-east-1:123456789012:repository/*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi", "aws:ResourceTag/Environment": "prod"}}},
         ],
     }
 
 
 def test_preview_policy_changes_nothing():
     actions = [a for s in delivery.preview_policy(SCOPE)["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
-    writes = [a for a in actions if not a.split(":")[1].startswith(("Describe", "Get", "List"))]
+    writes = [a for a in actions if not a.split(":")[1].startswith(("Describe", "Get", "List", "BatchGet", "BatchCheck"))]
     # The backend's lock file, and decrypting the stack's config secrets (which any preview does).
     assert writes == ["s3:DeleteObject", "s3:PutObject", "kms:Decrypt"]
 
@@ -67,7 +73,12 @@ def test_deploy_policy_statements():
     document = delivery.deploy_policy(SCOPE, ["arn:aws:iam::123456789012:role/www-role"], own)
     statements = {s["Sid"]: s for s in document["Statement"]}
     assert list(statements) == ["Read", "CreateTagged", "ManageTagged", "ManageTaggedIam", "PassNamedRoles", "ServiceLinkedRoles",
-                                "StateList", "StateObjects", "StackParameters", "PublicParameters", "StackKeys", "NoAdministrators", "NotItsOwnGrants"]
+                                "StateList", "StateObjects", "StackParameters", "PublicParameters", "StackKeys", "EcrLogin", "PushStackImages",
+                                "NoAdministrators", "NotItsOwnGrants"]
+    assert statements["PushStackImages"]["Action"] == [
+        "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:GetDownloadUrlForLayer",
+        "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"]
+    assert statements["PushStackImages"]["Condition"] == {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi", "aws:ResourceTag/Environment": "prod"}}
     tag_scope = {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi", "aws:ResourceTag/Environment": "prod"}}
     assert statements["ManageTagged"]["Condition"] == tag_scope
     assert statements["ManageTaggedIam"]["Condition"] == tag_scope
