@@ -1,6 +1,6 @@
 # Review gates (issue 6): preview diffs between git refs, the offline review of a pull request, the
 # GitHub workflows' make targets, and actionlint over the workflows.
-.PHONY: diff review-offline pr-comment drift-issue release-manifest promote refresh-base lint-workflows stacks-json stacks-python require-stack-vars
+.PHONY: diff review-offline pr-comment drift-check drift-issue release-manifest promote refresh-base lint-workflows stacks-json stacks-python require-stack-vars
 
 BASE ?= HEAD
 REVIEW_DIR ?= out/review
@@ -56,13 +56,26 @@ pr-comment:
 	else gh api -X POST "repos/$$repo/issues/$$pr/comments" -f body="$$body" >/dev/null; fi; \
 	echo "pr-comment: $(STACK) diff posted on #$$pr"
 
-# make drift-issue STACK=… [RUN_URL=…]: open "Drift in <stack>", or comment on it if it is open.
+# make drift-check STACK=… [RUN_URL=…]: the nightly drift check. A refreshing `pulumi preview --json`
+# (the Pulumi CLI, logged in to the backend), read by `showrunner drift`: the weekly golden-AMI
+# roll is expected and only reported; any other change opens or comments on the stack's drift
+# issue (drift-issue) and fails. A preview that fails is a failed check, not drift.
+DRIFT_DIR ?= out/drift
+drift-check: venv
+	@mkdir -p $(DRIFT_DIR)
+	@pulumi preview --stack $(STACK) --refresh --json --non-interactive >$(DRIFT_DIR)/$(STACK).json \
+	  || { echo "drift-check: pulumi preview failed for stack $(STACK) (not drift: the check could not run)" >&2; exit 1; }
+	@rc=0; $(BIN)/showrunner drift $(DRIFT_DIR)/$(STACK).json --markdown $(DRIFT_DIR)/$(STACK).md $(if $(RUN_URL),--run-url "$(RUN_URL)",) || rc=$$?; \
+	if [ $$rc = 1 ]; then $(MAKE) --no-print-directory drift-issue STACK=$(STACK) BODY_FILE=$(DRIFT_DIR)/$(STACK).md; fi; exit $$rc
+
+# make drift-issue STACK=… BODY_FILE=…: open "Drift in <stack>" with that body, or comment it on the open one.
 drift-issue:
-	@title="Drift in $(STACK)"; body="\`pulumi preview --refresh --expect-no-changes\` found changes in stack $(STACK): $(RUN_URL)"; \
+	@test -s "$(BODY_FILE)" || { echo "drift-issue: BODY_FILE=<the report of make drift-check> is required" >&2; exit 2; }; \
+	title="Drift in $(STACK)"; \
 	gh label create drift --color B60205 --description "Stack differs from its code" --force >/dev/null; \
 	number=$$(gh issue list --state open --label drift --json number,title --jq ".[] | select(.title == \"$$title\") | .number" | head -n 1); \
-	if [ -n "$$number" ]; then gh issue comment "$$number" --body "$$body"; \
-	else gh issue create --title "$$title" --label drift --body "$$body"; fi
+	if [ -n "$$number" ]; then gh issue comment "$$number" --body-file "$(BODY_FILE)"; \
+	else gh issue create --title "$$title" --label drift --body-file "$(BODY_FILE)"; fi
 
 # The digests a stack runs (its `image_digests` output), for the stacks that promote from it. Needs the Pulumi CLI.
 release-manifest:

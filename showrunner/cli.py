@@ -3,6 +3,7 @@
     showrunner preview [--stack NAME] [--config-file PATH] [--json PATH]
     showrunner policy FILE... [--json OUT]
     showrunner diff BASE.json HEAD.json [--markdown]
+    showrunner drift PREVIEW.json [--markdown OUT] [--run-url URL]
 
 Every failure is reported as short lines on stderr and a non-zero exit, never a traceback.
 """
@@ -67,6 +68,20 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drift(args: argparse.Namespace) -> int:
+    from showrunner import drift
+
+    _writable(args.markdown, "--markdown")
+    try:
+        report = drift.load(args.preview)
+    except drift.DocumentError as error:
+        raise UsageError(str(error)) from None
+    sys.stdout.write(drift.render_text(report))
+    if args.markdown:
+        Path(args.markdown).write_text(drift.render_markdown(report, args.run_url))
+    return 1 if report.drifted else 0
+
+
 def _config_reference(args: argparse.Namespace) -> int:
     from showrunner.config import reference
 
@@ -112,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("head", type=Path, metavar="HEAD.json")
     diff.add_argument("--markdown", action="store_true", help="render for a pull-request comment (folded, under 65,536 characters)")
     diff.set_defaults(handler=_diff)
+
+    drift = commands.add_parser("drift", help="tell the expected golden-AMI roll from drift in a `pulumi preview --refresh --json`")
+    drift.add_argument("preview", type=Path, metavar="PREVIEW.json")
+    drift.add_argument("--markdown", metavar="OUT", help="also write the drift issue's body to OUT")
+    drift.add_argument("--run-url", help="the run to link from that body")
+    drift.set_defaults(handler=_drift)
 
     config_reference = commands.add_parser("config-reference", help="rewrite README.md's configuration reference from the models")
     config_reference.add_argument("--check", action="store_true", help="only compare: exit 1 if README.md differs from the models")
