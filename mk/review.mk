@@ -35,26 +35,22 @@ diff: venv
 	if [ -n "$${new_stack:-}" ]; then printf "$(if $(MARKDOWN),> **New stack:** %s,Note: %s)\n\n" "$(BASE) has no Pulumi.$(STACK).yaml, so the base is empty and every resource is a create."; fi; \
 	$(BIN)/showrunner diff "$$tmp/base.json" "$$tmp/head.json" $(if $(MARKDOWN),--markdown,)
 
-# What a fork's pull request gets without secrets: offline preview, policy check, diff comment.
-# Writes $(REVIEW_DIR)/<stack>.{json,policy.json,md}; fails on a mandatory policy violation.
+# What every pull request gets without secrets: offline preview, policy check, diff comment.
+# Writes $(REVIEW_DIR)/<stack>.{json,policy.json,md} (and PR=<number> to pr-number, the claim
+# tools/pr-comment checks); fails on a mandatory policy violation.
 review-offline: venv
 	mkdir -p $(REVIEW_DIR)
+	$(if $(PR),echo "$(PR)" >$(REVIEW_DIR)/pr-number,)
 	$(BIN)/showrunner preview --stack $(STACK) --json $(REVIEW_DIR)/$(STACK).json >/dev/null || test -s $(REVIEW_DIR)/$(STACK).json
 	$(MAKE) --no-print-directory diff BASE=$(BASE) STACK=$(STACK) MARKDOWN=1 >$(REVIEW_DIR)/$(STACK).md
 	$(BIN)/showrunner policy $(REVIEW_DIR)/$(STACK).json --json $(REVIEW_DIR)/$(STACK).policy.json
 
-# make pr-comment STACK=… (PR=<number> | PR_FILE=<file holding it>): one comment per stack,
-# edited in place on later pushes (found by its marker). Needs gh and GH_TOKEN.
+# make pr-comment STACK=… PR=<number>, or HEAD_SHA, HEAD_REPO and EVENT_PULLS in the environment (a
+# workflow_run job: never the artifact's word): the stack's review on its pull request, edited in
+# place. tools/pr-comment says how it finds the pull request and what it refuses. Needs gh, GH_TOKEN.
 pr-comment:
-	@pr="$(PR)"; if [ -n "$(PR_FILE)" ]; then pr=$$(head -c 20 "$(PR_FILE)" | tr -d '[:space:]'); fi; \
-	[[ "$$pr" =~ ^[0-9]+$$ ]] || { echo "pr-comment: PR=<number> or PR_FILE=<file> is required (got '$$pr')" >&2; exit 2; }; \
-	test -s "$(REVIEW_DIR)/$(STACK).md" || { echo "pr-comment: $(REVIEW_DIR)/$(STACK).md is missing; run make review-offline" >&2; exit 2; }; \
-	marker="<!-- showrunner-diff:$(STACK) -->"; body="$$(printf '%s\n' "$$marker"; cat "$(REVIEW_DIR)/$(STACK).md")"; \
-	repo="$${GITHUB_REPOSITORY:?pr-comment: GITHUB_REPOSITORY is not set}"; \
-	id=$$(gh api --paginate "repos/$$repo/issues/$$pr/comments" --jq ".[] | select(.body | startswith(\"$$marker\")) | .id" | head -n 1); \
-	if [ -n "$$id" ]; then gh api -X PATCH "repos/$$repo/issues/comments/$$id" -f body="$$body" >/dev/null; \
-	else gh api -X POST "repos/$$repo/issues/$$pr/comments" -f body="$$body" >/dev/null; fi; \
-	echo "pr-comment: $(STACK) diff posted on #$$pr"
+	@$(PYTHON) tools/pr-comment "$(STACK)" --review-dir "$(REVIEW_DIR)" \
+	  $(if $(PR),--pr "$(PR)",--head-sha "$${HEAD_SHA:-}" --head-repo "$${HEAD_REPO:-}" --event-pulls "$${EVENT_PULLS:-[]}")
 
 # make drift-check STACK=… [RUN_URL=…]: the nightly drift check. A refreshing `pulumi preview --json`
 # (the Pulumi CLI, logged in to the backend), read by `showrunner drift`: the weekly golden-AMI
