@@ -4,6 +4,7 @@
     showrunner policy FILE... [--json OUT]
     showrunner diff BASE.json HEAD.json [--markdown]
     showrunner drift PREVIEW.json [--markdown OUT] [--run-url URL]
+    showrunner doctor --stack NAME [--offline] [--check NAME]...
 
 Every failure is reported as short lines on stderr and a non-zero exit, never a traceback.
 """
@@ -82,6 +83,18 @@ def _drift(args: argparse.Namespace) -> int:
     return 1 if report.drifted else 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from showrunner import doctor
+
+    try:
+        text, code = doctor.run(args.project_dir, args.stack, env=doctor.LocalEnvironment(offline=args.offline),
+                                checks=tuple(args.check or doctor.CHECKS), config_file=args.config_file)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    sys.stdout.write(text)
+    return code
+
+
 def _config_reference(args: argparse.Namespace) -> int:
     from showrunner.config import reference
 
@@ -133,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("--markdown", metavar="OUT", help="also write the drift issue's body to OUT")
     drift.add_argument("--run-url", help="the run to link from that body")
     drift.set_defaults(handler=_drift)
+
+    doctor = commands.add_parser("doctor", help="what a stack's first `pulumi up` needs, and what to do for each miss")
+    doctor.add_argument("--stack", required=True, help="stack name")
+    doctor.add_argument("--config-file", type=Path, help="stack file to read instead of Pulumi.<stack>.yaml")
+    doctor.add_argument("--offline", action="store_true", help="read neither AWS nor GitHub, even with credentials")
+    doctor.add_argument("--check", action="append", metavar="NAME", help="only this check (repeatable): " + ", ".join(
+        ("config", "backend", "secrets-provider", "secrets", "bootstrap", "wheelhouse", "docker", "oidc", "github")))
+    doctor.set_defaults(handler=_doctor)
 
     config_reference = commands.add_parser("config-reference", help="rewrite README.md's configuration reference from the models")
     config_reference.add_argument("--check", action="store_true", help="only compare: exit 1 if README.md differs from the models")
