@@ -18,7 +18,8 @@ def test_a_stack_the_base_lacks_is_all_creates_with_a_note_saying_so():
     base = _git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit-tree", empty_tree, "-m", "no stacks")
     result = subprocess.run(["make", "--no-print-directory", "diff", f"BASE={base}", "STACK=staging", "MARKDOWN=1"],
                             cwd=PROJECT_DIR, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(result.stdout.splitlines()) > 5, result.stdout + result.stderr
     note, blank, heading, _, summary = result.stdout.splitlines()[:5]
     assert note == f"> **New stack:** {base} has no Pulumi.staging.yaml, so the base is empty and every resource is a create."
     assert (blank, heading) == ("", "### Preview diff: `staging`")
