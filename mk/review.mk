@@ -54,24 +54,27 @@ pr-comment:
 
 # make drift-check STACK=… [RUN_URL=…]: the nightly drift check. A refreshing `pulumi preview --json`
 # (the Pulumi CLI, logged in to the backend), read by `showrunner drift`: the weekly golden-AMI
-# roll is expected and only reported; any other change opens or comments on the stack's drift
-# issue (drift-issue) and fails. A preview that fails is a failed check, not drift.
+# roll is expected and only reported; any other change is drift. Writes $(DRIFT_DIR)/<stack>.md
+# (and, on drift, <stack>.drifted, which drift-issue acts on) and fails on drift. A preview that
+# fails is a failed check, not drift.
 DRIFT_DIR ?= out/drift
 drift-check: venv
-	@mkdir -p $(DRIFT_DIR)
+	@mkdir -p $(DRIFT_DIR); rm -f $(DRIFT_DIR)/$(STACK).drifted
 	@pulumi preview --stack $(STACK) --refresh --json --non-interactive >$(DRIFT_DIR)/$(STACK).json \
 	  || { echo "drift-check: pulumi preview failed for stack $(STACK) (not drift: the check could not run)" >&2; exit 1; }
 	@rc=0; $(BIN)/showrunner drift $(DRIFT_DIR)/$(STACK).json --markdown $(DRIFT_DIR)/$(STACK).md $(if $(RUN_URL),--run-url "$(RUN_URL)",) || rc=$$?; \
-	if [ $$rc = 1 ]; then $(MAKE) --no-print-directory drift-issue STACK=$(STACK) BODY_FILE=$(DRIFT_DIR)/$(STACK).md; fi; exit $$rc
+	if [ $$rc = 1 ]; then touch $(DRIFT_DIR)/$(STACK).drifted; fi; exit $$rc
 
-# make drift-issue STACK=… BODY_FILE=…: open "Drift in <stack>" with that body, or comment it on the open one.
+# make drift-issue STACK=…: when drift-check found drift ($(DRIFT_DIR)/<stack>.drifted), open "Drift in
+# <stack>" with its report, or comment the report on the open one. Needs gh and GH_TOKEN.
 drift-issue:
-	@test -s "$(BODY_FILE)" || { echo "drift-issue: BODY_FILE=<the report of make drift-check> is required" >&2; exit 2; }; \
+	@if [ ! -f "$(DRIFT_DIR)/$(STACK).drifted" ]; then echo "drift-issue: no drift reported for stack $(STACK)"; exit 0; fi; \
+	test -s "$(DRIFT_DIR)/$(STACK).md" || { echo "drift-issue: $(DRIFT_DIR)/$(STACK).md is missing; run make drift-check" >&2; exit 2; }; \
 	title="Drift in $(STACK)"; \
 	gh label create drift --color B60205 --description "Stack differs from its code" --force >/dev/null; \
 	number=$$(gh issue list --state open --label drift --json number,title --jq ".[] | select(.title == \"$$title\") | .number" | head -n 1); \
-	if [ -n "$$number" ]; then gh issue comment "$$number" --body-file "$(BODY_FILE)"; \
-	else gh issue create --title "$$title" --label drift --body-file "$(BODY_FILE)"; fi
+	if [ -n "$$number" ]; then gh issue comment "$$number" --body-file "$(DRIFT_DIR)/$(STACK).md"; \
+	else gh issue create --title "$$title" --label drift --body-file "$(DRIFT_DIR)/$(STACK).md"; fi
 
 # The digests a stack runs (its `image_digests` output), for the stacks that promote from it. Needs the Pulumi CLI.
 release-manifest:

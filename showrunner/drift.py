@@ -136,8 +136,11 @@ def render_text(report: DriftReport) -> str:
 
 def render_markdown(report: DriftReport, run_url: str | None = None) -> str:
     """The body of the drift issue (or of a comment on it): what changed, and what was expected."""
-    out = [f"`pulumi preview --refresh` found {len(report.unexpected)} change(s) in stack `{report.stack}` that neither "
-           "its code nor the weekly golden-AMI roll explains:\n"]
+    if not report.unexpected:
+        out = [f"No drift in stack `{report.stack}`."]
+    else:
+        out = [f"`pulumi preview --refresh` found {len(report.unexpected)} change(s) in stack `{report.stack}` that neither "
+               "its code nor the weekly golden-AMI roll explains:\n"]
     out += [f"- `{change.op}` `{change.type}` **{change.name}**" + (f": `{'`, `'.join(change.paths)}`" if change.paths else "")
             for change in report.unexpected]
     if report.expected:
