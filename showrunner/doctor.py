@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import yaml
 
 from showrunner.config import ConfigError, Settings, stackfile
-from showrunner.config.accounts import GITHUB_OIDC_HOST, github_provider_arn, project_deliveries
+from showrunner.config.accounts import GITHUB_OIDC_HOST, project_deliveries
 from showrunner.config.stackfile import StackConfigError
 from showrunner_components.golden_ami.builders import ami_parameter_name
 
@@ -77,6 +77,18 @@ class Environment(Protocol):
         """The repository, or None without an authenticated `gh`."""
 
 
+def _unless_absent(read, *absent: str):
+    """`read()`, or None when AWS answers that the thing is not there (one of the `absent` error codes)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in absent:
+            return None
+        raise
+
+
 class AwsAccount:
     """`Cloud` through boto3, in one region."""
 
@@ -87,35 +99,13 @@ class AwsAccount:
         return self._session.client(service, region_name=self._region)
 
     def bucket_exists(self, bucket: str) -> bool:
-        from botocore.exceptions import ClientError
-
-        try:
-            self._client("s3").head_bucket(Bucket=bucket)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchBucket", "NotFound"):
-                return False
-            raise
-        return True
+        return _unless_absent(lambda: self._client("s3").head_bucket(Bucket=bucket), "404", "NoSuchBucket", "NotFound") is not None
 
     def key_arn(self, key: str) -> str | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            return self._client("kms").describe_key(KeyId=key)["KeyMetadata"]["Arn"]
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "NotFoundException":
-                return None
-            raise
+        return _unless_absent(lambda: self._client("kms").describe_key(KeyId=key)["KeyMetadata"]["Arn"], "NotFoundException")
 
     def parameter(self, name: str) -> str | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            return self._client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
-                return None
-            raise
+        return _unless_absent(lambda: self._client("ssm").get_parameter(Name=name)["Parameter"]["Value"], "ParameterNotFound")
 
     def github_providers(self) -> list[tuple[str, dict[str, str]]]:
         iam = self._client("iam")
@@ -235,10 +225,6 @@ class Stack:
     def provider_url(self) -> str:
         """The secrets provider this project's workflows expect: a KMS alias per stack."""
         return f"awskms://alias/{self.project}-{self.name}?region={self.region}"
-
-    @property
-    def alias(self) -> str:
-        return f"alias/{self.project}-{self.name}"
 
 
 def read_stack(project_dir: Path, stack: str, config_file: Path | None = None) -> Stack:
