@@ -96,3 +96,18 @@ def test_an_image_hosts_cannot_pull_by_digest_is_refused_with_its_path(tmp_path,
         engine.run_stack(project_with(tmp_path, {"search": worker(image)}), "prod")
     [line] = caught.value.problems
     assert line.startswith(f'showrunner:services.search.image: "{image}" {problem}')
+
+
+def test_the_grant_is_derived_from_each_reference_in_its_partition():
+    from showrunner.config.models import Service
+    from showrunner.wiring import external_repository_arns
+
+    services = {name: Service(command="x", type="worker", fleet="worker", image=image) for name, image in {
+        "a": SAME_REGISTRY, "b": SAME_REGISTRY, "c": OTHER_ACCOUNT, "d": f"public.ecr.aws/acme/d@{DIGEST}", "e": "www",
+        "f": f"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/team/f@{DIGEST}",
+    }.items()}
+    assert external_repository_arns(services) == [
+        "arn:aws-cn:ecr:cn-north-1:123456789012:repository/team/f",
+        "arn:aws:ecr:eu-west-1:210987654321:repository/team/catalog",
+        "arn:aws:ecr:us-east-1:123456789012:repository/search/api",
+    ]
