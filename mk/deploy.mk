@@ -3,10 +3,11 @@
 # Docker daemon. The workflows call exactly this before every real preview, drift check and deploy.
 .PHONY: deploy-prepare doctor
 
-# The Docker provider hashes every file it sends, wheelhouses included, and rebuilds (and pushes,
-# under the unchanged immutable tag, which ECR refuses) when that hash moves. So wheels built from
-# source are built reproducibly: fixed zip timestamps, no debug information (which holds the
-# random build directory), never a cached wheel from another build.
+# Image tags hash every file a build sends, wheelhouses included (the Docker provider rebuilds and
+# pushes when any changes, and ECR refuses a tag twice), so a wheel rebuilt with other bytes is a
+# new image and a roll of every host. Wheels built from source are therefore built reproducibly:
+# fixed zip timestamps, no debug information (which holds the random build directory), never a
+# cached wheel from another build.
 REPRODUCIBLE_WHEELS := SOURCE_DATE_EPOCH=315532800 CFLAGS=-g0 PIP_NO_CACHE_DIR=1
 
 # make deploy-prepare STACK=…: build the wheelhouses, then `showrunner doctor` checks them and Docker.

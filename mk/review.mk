@@ -24,9 +24,12 @@ require-stack-vars:
 # make diff BASE=<git ref> [STACK=staging] [MARKDOWN=1]: the base ref, previewed offline in a
 # temporary worktree with its own code, against the working tree (uncommitted changes included).
 # A stack the base ref has no file for is new: the base is empty, and the output says so first.
+# The working tree's wheelhouses (git-ignored; image tags hash them) are copied to the base, so
+# that only the two refs' differences show.
 diff: venv
 	@tmp=$$(mktemp -d); trap 'git worktree remove --force "$$tmp/base" >/dev/null 2>&1 || true; rm -rf "$$tmp"' EXIT; \
 	git worktree add --quiet --detach "$$tmp/base" "$(BASE)" || { echo "diff: cannot check out $(BASE)" >&2; exit 2; }; \
+	for wheels in images/*/wheelhouse; do if [ -d "$$wheels" ] && [ -d "$$tmp/base/$${wheels%/wheelhouse}" ]; then cp -a "$$wheels" "$$tmp/base/$$wheels"; fi; done; \
 	if [ ! -f "$$tmp/base/Pulumi.$(STACK).yaml" ]; then new_stack=1; echo '{"steps": []}' >"$$tmp/base.json"; \
 	else (cd "$$tmp/base" && PYTHONPATH="$$tmp/base" "$(CURDIR)/$(BIN)/python" -m showrunner.cli preview --stack $(STACK) --json "$$tmp/base.json" >"$$tmp/base.log" 2>&1) || true; fi; \
 	test -s "$$tmp/base.json" || { echo "diff: the offline preview of $(BASE) failed:" >&2; tail -n 5 "$$tmp/base.log" >&2; exit 1; }; \

@@ -12,9 +12,11 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-# Build inputs that are not sources: the wheelhouse is derived from the pinned requirements
-# (which are hashed), and bytecode caches differ from machine to machine.
-_NOT_HASHED = {"wheelhouse", "wheelhouse.tmp", "__pycache__", ".pytest_cache"}
+# What no build sends (every .dockerignore leaves them out): bytecode and test caches, which differ
+# from machine to machine, and a wheelhouse being built. A built wheelhouse IS hashed: the Docker
+# provider hashes every file it sends and rebuilds when one changes, so a wheel rebuilt with other
+# bytes must come with a new tag (ECR refuses to push a tag twice).
+_NOT_HASHED = {"wheelhouse.tmp", "__pycache__", ".pytest_cache"}
 
 DEFAULT_PARENT_BUILD_ARG = "BASE_IMAGE"
 """The build argument that receives a parent image's digest, unless an image names another."""
@@ -97,7 +99,8 @@ def lifecycle_policy(keep_releases: int, untagged_expiry_days: int) -> dict:
 
 
 def context_hash(directory: Path) -> str:
-    """sha256 over a build context's files (relative path and bytes, in path order)."""
+    """sha256 over a build context's files (relative path, permission bits and bytes, in path order):
+    whatever changes the Docker provider's own hash of the context changes this one too."""
     digest = hashlib.sha256()
     files = sorted(
         p for p in directory.rglob("*")
@@ -107,6 +110,7 @@ def context_hash(directory: Path) -> str:
         raise FileNotFoundError(f"image build context {directory} has no files")
     for path in files:
         digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        digest.update(f"{path.stat().st_mode & 0o777:o}".encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

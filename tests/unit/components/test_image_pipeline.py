@@ -45,24 +45,34 @@ def test_lifecycle_policy_expires_untagged_then_keeps_the_last_releases():
     }
 
 
-def test_context_hash_follows_content_and_names_but_not_the_wheelhouse(tmp_path: Path):
+def test_context_hash_follows_content_names_modes_and_wheels_but_not_caches(tmp_path: Path):
+    """Everything a build sends is hashed, so the Docker provider never sees a change the tag does not."""
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "main.py").write_text("print(1)\n")
+    (tmp_path / "app" / "main.py").chmod(0o644)
     first = context_hash(tmp_path)
     assert len(first) == 64 and first == context_hash(tmp_path)
 
-    (tmp_path / "wheelhouse").mkdir()
-    (tmp_path / "wheelhouse" / "django-5.2-py3-none-any.whl").write_bytes(b"wheel")
     (tmp_path / "app" / "__pycache__").mkdir()
     (tmp_path / "app" / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"pyc")
+    (tmp_path / "wheelhouse.tmp").mkdir()
+    (tmp_path / "wheelhouse.tmp" / "half-built.whl").write_bytes(b"...")
     assert context_hash(tmp_path) == first
 
+    (tmp_path / "wheelhouse").mkdir()
+    (tmp_path / "wheelhouse" / "pycurl-7.49.0-cp311-cp311-linux_x86_64.whl").write_bytes(b"built here")
+    with_wheel = context_hash(tmp_path)
+    (tmp_path / "wheelhouse" / "pycurl-7.49.0-cp311-cp311-linux_x86_64.whl").write_bytes(b"built elsewhere")
+    assert len({first, with_wheel, context_hash(tmp_path)}) == 3
+
+    before = context_hash(tmp_path)
+    (tmp_path / "app" / "main.py").chmod(0o755)
+    assert context_hash(tmp_path) != before
     (tmp_path / "app" / "main.py").write_text("print(2)\n")
     changed = context_hash(tmp_path)
-    assert changed != first
     (tmp_path / "app" / "main.py").rename(tmp_path / "app" / "other.py")
-    assert context_hash(tmp_path) not in (first, changed)
+    assert context_hash(tmp_path) not in (before, changed)
 
 
 def test_context_hash_refuses_an_empty_context(tmp_path: Path):
