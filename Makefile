@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 STACK ?= staging
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv preview test test-unit test-policy test-integration bench-preview
+.PHONY: help venv preview test test-unit test-policy test-aws test-integration bench-preview bench-config
 
 help:
 	@echo "make preview [STACK=staging|prod]   offline preview of a stack (no cloud, no CLI)"
-	@echo "make test                           every test tier (unit, policy, integration)"
+	@echo "make test                           every test tier (unit, policy, AWS rules, integration)"
+	@echo "make preview-examples               offline preview of every example program under examples/"
 	@echo "make images | images-push           build the configured images locally | and push to a local registry"
 	@echo "make golden-image                   the golden-AMI stand-in from the component documents"
 	@echo "make diff BASE=<ref> [STACK=...]    offline preview diff of a git ref against the working tree"
@@ -19,7 +20,7 @@ help:
 	@echo "make deploy-prepare STACK=...       wheelhouses built and Docker checked, before any real preview or deploy"
 	@echo "make lint-shell | lint-workflows     shellcheck over scripts and golden-image steps | actionlint"
 	@echo "make local-db | local-db-stop       MariaDB and Redis on loopback with the www fixtures"
-	@echo "make bench-preview | bench-images | bench-boot   benchmarks that print figures"
+	@echo "make bench-preview | bench-config | bench-images | bench-boot   benchmarks that print figures"
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements.lock pyproject.toml components/pyproject.toml
@@ -35,7 +36,7 @@ preview: venv
 INTEGRATION_TARGETS :=
 -include mk/*.mk
 
-test: test-unit test-policy lint-workflows lint-shell test-integration
+test: test-unit test-policy test-aws lint-workflows lint-shell test-integration
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit -q
@@ -43,7 +44,22 @@ test-unit: venv
 test-policy: venv $(ACTIONLINT)
 	$(BIN)/python -m pytest tests/policy -q
 
+# Both stacks against AWS's published rules: the Service Authorization Reference, CloudFormation's
+# registry schemas, botocore's models, and an IAM evaluator (tests/aws; README.md, "Tests").
+IAM_SIMULATE := tools/iam-simulate/node_modules/@cloud-copilot/iam-simulate/package.json
+$(IAM_SIMULATE): tools/iam-simulate/package.json tools/iam-simulate/package-lock.json
+	@tools/ensure-packages test-aws node=nodejs npm=npm
+	npm ci --prefix tools/iam-simulate --no-audit --no-fund --silent
+	touch $@
+
+test-aws: venv $(IAM_SIMULATE)
+	@start=$$(date +%s); status=0; $(BIN)/python -m pytest tests/aws -q || status=$$?; \
+	echo "test-aws: $$(( $$(date +%s) - start )) s"; exit $$status
+
 test-integration: venv $(INTEGRATION_TARGETS)
 
 bench-preview: venv
 	$(BIN)/python bench/preview.py
+
+bench-config: venv
+	$(BIN)/python bench/config.py

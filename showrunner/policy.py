@@ -56,6 +56,9 @@ def _state_resource(state: dict, where: str):
     )
 
 
+_GONE = ("delete", "discard", "remove-pending-replace")
+
+
 def _skip(type_token: str) -> bool:
     return type_token == "pulumi:pulumi:Stack" or type_token.startswith("pulumi:providers:")
 
@@ -68,7 +71,7 @@ def resources_of(document: Any, source: str = "document") -> list:
             if not isinstance(step, dict):
                 raise DocumentError(f"{source}: steps[{index}]: expected an object")
             state = step.get("newState")
-            if state is None or step.get("op") in ("delete", "discard", "remove-pending-replace"):
+            if state is None or step.get("op") in _GONE:
                 continue
             resource = _state_resource(state, f"{source}: steps[{index}].newState")
             if not _skip(resource.type):
@@ -90,7 +93,19 @@ def resources_of(document: Any, source: str = "document") -> list:
     )
 
 
-def load(path: Path) -> list:
+def stacks_in(document: Any) -> int:
+    """How many Stack resources a document holds: counted with the others, as `pulumi preview` counts."""
+    if isinstance(document, dict) and isinstance(document.get("steps"), list):
+        states = [s.get("newState") for s in document["steps"] if isinstance(s, dict) and s.get("op") not in _GONE]
+    elif isinstance(document, dict) and isinstance(document.get("deployment"), dict):
+        states = [s for s in document["deployment"].get("resources") or [] if isinstance(s, dict) and not s.get("delete")]
+    else:
+        return 0
+    return sum(1 for s in states if isinstance(s, dict) and s.get("type") == "pulumi:pulumi:Stack")
+
+
+def load(path: Path) -> tuple[list, int]:
+    """The resources of a file and how many it counts (its Stack included)."""
     try:
         text = path.read_text()
     except OSError as error:
@@ -99,7 +114,8 @@ def load(path: Path) -> list:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise DocumentError(f"{path}: not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
-    return resources_of(document, str(path))
+    found = resources_of(document, str(path))
+    return found, len(found) + stacks_in(document)
 
 
 @dataclass
@@ -116,13 +132,15 @@ class Report:
         return [v for v in self.violations if v.enforcement != "mandatory"]
 
 
-def check(resources: list) -> Report:
+def check(resources: list, count: int | None = None) -> Report:
+    """The rules over `resources`; `count` is how many resources the report says it covered."""
     r = rules()
-    return Report(violations=r.evaluate(resources, r.RULES), resources=len(resources))
+    return Report(violations=r.evaluate(resources, r.RULES), resources=len(resources) if count is None else count)
 
 
 def check_document(document: Any) -> Report:
-    return check(resources_of(document))
+    found = resources_of(document)
+    return check(found, len(found) + stacks_in(document))
 
 
 def summary(report: Report) -> str:
@@ -162,10 +180,12 @@ def json_document(report: Report) -> dict:
 
 def run(files: list[Path], json_out: Path | None) -> int:
     """`showrunner policy FILE… [--json OUT]`: 1 on any mandatory violation, 0 otherwise."""
-    resources = []
+    resources, count = [], 0
     for path in files:
-        resources.extend(load(path))
-    report = check(resources)
+        found, counted = load(path)
+        resources.extend(found)
+        count += counted
+    report = check(resources, count)
     sys.stdout.write(render(report))
     if json_out is not None:
         json_out.write_text(json.dumps(json_document(report), indent=2) + "\n")

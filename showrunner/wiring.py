@@ -27,6 +27,7 @@ from showrunner.config.models import Fleet, Service
 from showrunner.config.values import is_external_image, is_private_ecr
 from showrunner.golden import GOLDEN_DOCUMENTS, GOLDEN_FOLDER
 from showrunner_components.delivery import DeliveryArgs
+from showrunner_components.permissions_boundary import PermissionsBoundaryArgs
 from showrunner_components.fleet import FleetArgs, FleetPeerSecurityGroup, FleetScheduledAction, FleetService, FleetSpot, FleetWarmPool
 from showrunner_components.golden_ami import GoldenAmiArgs
 from showrunner_components.image_pipeline import ImagePipelineArgs, PipelineImage
@@ -153,12 +154,26 @@ def load_balancer_args(settings: Settings, network, tags: dict[str, str]) -> Loa
         deregistration_delay=balancer.deregistration_delay_seconds,
         slow_start=balancer.slow_start_seconds,
         tags=tags,
+        # Production keeps its load balancer and its access logs (the pack's data-prod-alb-logged-protected).
+        **(dict(deletion_protection=True, access_logs_bucket_prefix=f"showrunner-{settings.stack}-alb-logs")
+           if settings.production else {}),
     )
 
 
-def golden_ami_args(settings: Settings, project_dir: Path, network, tags: dict[str, str]) -> GoldenAmiArgs:
+def boundary_args(settings: Settings, secrets, tags: dict[str, str]) -> PermissionsBoundaryArgs:
+    """The stack's permissions boundary: its repositories (`<project>/<stack>/*`) and its secrets key."""
+    return PermissionsBoundaryArgs(
+        stack=settings.stack,
+        repository_prefix=f"{settings.project}/{settings.stack}",
+        key_arns=pulumi.Output.all(secrets.key_arn),
+        tags=tags,
+    )
+
+
+def golden_ami_args(settings: Settings, project_dir: Path, network, tags: dict[str, str], boundary=None) -> GoldenAmiArgs:
+    """The build instance runs in the first private subnet, in a security group of its own in that VPC."""
     golden = settings.golden_ami
-    return GoldenAmiArgs(
+    args = GoldenAmiArgs(
         stack=settings.stack,
         documents_dir=str(project_dir / GOLDEN_FOLDER),
         documents=list(GOLDEN_DOCUMENTS),
@@ -170,8 +185,12 @@ def golden_ami_args(settings: Settings, project_dir: Path, network, tags: dict[s
         log_retention_days=golden.log_retention_days,
         bootstrap=golden.bootstrap,
         subnet_id=_with(network.private_subnet_ids, lambda ids: ids[0]),
+        vpc_id=network.vpc_id,
         tags=merge_tags(tags, Service="golden-ami"),
     )
+    if boundary is not None:
+        args["permissions_boundary"] = boundary.arn
+    return args
 
 
 def image_pipeline_args(settings: Settings, project_dir: Path, tags: dict[str, str]) -> ImagePipelineArgs:
@@ -240,7 +259,8 @@ def fleet_service(name: str, service: Service, *, image: pulumi.Input[str], endp
     return spec
 
 
-def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secrets, network, load_balancer, state, tags: dict[str, str]) -> FleetArgs:
+def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secrets, network, load_balancer, state, tags: dict[str, str],
+               boundary=None) -> FleetArgs:
     """One fleet: its group's shape, its services, where it runs, and what its services' stores ask of it.
 
     Each fleet gets the statements, security groups and hop limit of its own services' `uses` only.
@@ -267,6 +287,8 @@ def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secre
         **group_shape(settings.fleets[fleet_name]),
     )
     args.update(store_access(contract.uses_of(s.uses for s in services.values()), state))
+    if boundary is not None:
+        args["permissions_boundary"] = boundary.arn
     return args
 
 
@@ -318,14 +340,19 @@ def store_access(uses: list[str], state) -> dict[str, Any]:
     return access
 
 
-def delivery_args(settings: Settings, *, secrets, fleets: dict, tags: dict[str, str]) -> DeliveryArgs:
+def delivery_args(settings: Settings, *, secrets, fleets: dict, golden_ami, boundary, tags: dict[str, str]) -> DeliveryArgs:
+    """The deploy role passes the fleets' and the image build's roles, and creates roles only under
+    `boundary`; a production stack's pull requests preview offline, so its preview role trusts main only."""
     delivery = settings.delivery
     return DeliveryArgs(
         stack=settings.stack,
+        project=settings.project,
         github_repository=delivery.github_repository,
         state_bucket=delivery.state_bucket,
         service_secrets_key_arn=secrets.key_arn,
-        pass_role_arns=[f.role_arn for _, f in sorted(fleets.items())],
+        pass_role_arns=pulumi.Output.all(*[f.role_arn for _, f in sorted(fleets.items())], golden_ami.build_role_arn),
+        permissions_boundary_arn=boundary.arn,
+        pull_request_previews=not settings.production,
         tags=tags,
         **_present(
             secrets_provider_key_arn=delivery.secrets_provider_key_arn,

@@ -8,6 +8,11 @@
     state            RDS MySQL, ElastiCache, DynamoDB tables and SQS queues, protected
     secrets          service secrets as SSM SecureStrings under a customer-managed KMS key
     delivery         GitHub OIDC and least-privilege preview and deploy roles
+    permissions_boundary  the most any role a deploy role creates may do
 
 Each package exports its ComponentResource and Args; its pure builders are modules of their own.
+`provider` hosts all nine for programs in other languages (`pulumi package add ./components`).
 """
+
+__version__ = "0.1.0"
+"""The package's version: its distribution's, and the component provider's schema version."""

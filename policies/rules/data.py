@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 
-from .model import PROD_STACKS, Resource, describe, is_unknown, truthy
+from .model import Resource, describe, is_unknown, truthy
 
 BUILD_CACHE_TAG = "build-cache"
 """The image pipeline's one mutable tag (its layer cache; fleets run digests, never it). Equal to the
@@ -83,7 +83,7 @@ STATEFUL = {
 
 
 def check_stateful_retained(resource: Resource) -> Iterator[str]:
-    if resource.stack not in PROD_STACKS or resource.protect:
+    if not resource.production or resource.protect:
         return
     key, wanted = STATEFUL[resource.type]
     if key is not None:
@@ -100,6 +100,107 @@ def check_stateful_retained(resource: Resource) -> Iterator[str]:
     else:
         fix = "set protect=True in its resource options"
     yield (
-        f"{resource.label}: holds data in stack {resource.stack} but neither {fix.removeprefix('set ')} "
+        f"{resource.label}: holds data in production stack {resource.stack} (tagged Production: true) but neither {fix.removeprefix('set ')} "
         f"nor protect=True keeps it from being deleted; {fix} (or protect=True)"
     )
+
+
+# --- prod: encryption, public access, load balancer logs and deletion protection ---------------------
+
+# Type → [(input, what it must be, the fix)]: encryption at rest and in transit, in prod.
+ENCRYPTED = {
+    "aws:rds/instance:Instance": [("storageEncrypted", True, "storageEncrypted = true")],
+    "aws:rds/cluster:Cluster": [("storageEncrypted", True, "storageEncrypted = true")],
+    "aws:elasticache/replicationGroup:ReplicationGroup": [
+        ("atRestEncryptionEnabled", True, "atRestEncryptionEnabled = true"),
+        ("transitEncryptionEnabled", True, "transitEncryptionEnabled = true (and transitEncryptionMode = \"required\")"),
+    ],
+    "aws:sqs/queue:Queue": [(("sqsManagedSseEnabled", "kmsMasterKeyId"), True, "sqsManagedSseEnabled = true or a kmsMasterKeyId")],
+    "aws:sns/topic:Topic": [("kmsMasterKeyId", "set", "kmsMasterKeyId = \"alias/aws/sns\" (or a customer-managed key)")],
+}
+
+
+def check_prod_encrypted(resource: Resource) -> Iterator[str]:
+    if not resource.production:
+        return
+    for keys, wanted, fix in ENCRYPTED[resource.type]:
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        values = [resource.props.get(k) for k in keys]
+        if any(is_unknown(v) for v in values):
+            continue
+        ok = any(truthy(v) for v in values) if wanted is True else any(isinstance(v, str) and v for v in values)
+        if not ok:
+            yield f"{resource.label}: is not encrypted ({' / '.join(keys)} unset) in stack {resource.stack}; set {fix}"
+
+
+PUBLIC_TYPES = frozenset({
+    "aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy",
+    "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy",
+})
+
+
+def _open_statements(document) -> list[int]:
+    """Indexes of Allow statements open to every principal with no condition to narrow them."""
+    if isinstance(document, str):
+        if is_unknown(document):
+            return []
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError:
+            return []
+    if not isinstance(document, Mapping):
+        return []
+    statements = document.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    found = []
+    for index, statement in enumerate(statements):
+        if not isinstance(statement, Mapping) or str(statement.get("Effect", "")).lower() != "allow" or statement.get("Condition"):
+            continue
+        principal = statement.get("Principal")
+        values = [principal] if isinstance(principal, str) else [v for vs in principal.values() for v in (vs if isinstance(vs, list) else [vs])] if isinstance(principal, Mapping) else []
+        if "*" in values:
+            found.append(index)
+    return found
+
+
+def check_prod_not_public(resources: Sequence[Resource]) -> Iterator[tuple[str, str]]:
+    """A stack rule: SQS and SNS policies carry no tags, so the stack is production when any of its
+    resources carries `Production: true`."""
+    if not any(resource.production for resource in resources):
+        return
+    for resource in resources:
+        if resource.type in PUBLIC_TYPES:
+            for message in _public(resource):
+                yield resource.urn, message
+
+
+def _public(resource: Resource) -> Iterator[str]:
+    if resource.type.startswith("aws:rds/"):
+        if truthy(resource.props.get("publiclyAccessible")):
+            yield f"{resource.label}: publiclyAccessible is true in stack {resource.stack}; set publiclyAccessible = false and reach it from the VPC"
+        return
+    for index in _open_statements(resource.props.get("policy")):
+        yield (
+            f"{resource.label}: policy Statement[{index}] allows Principal * with no condition in stack {resource.stack}, "
+            "so anyone can use it; name the principals (or add an aws:SourceArn / aws:SourceAccount condition)"
+        )
+
+
+LOAD_BALANCER_TYPES = frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"})
+"""Both tokens pulumi-aws has used for a load balancer (aws:alb is the old alias)."""
+
+
+def check_prod_load_balancer(resource: Resource) -> Iterator[str]:
+    if not resource.production:
+        return
+    logs = resource.props.get("accessLogs")
+    if not is_unknown(logs):
+        enabled = isinstance(logs, Mapping) and truthy(logs.get("enabled")) and logs.get("bucket")
+        if not enabled:
+            yield (
+                f"{resource.label}: writes no access logs in stack {resource.stack}; set accessLogs = "
+                '{"bucket": <a bucket the ELB log delivery may write to>, "enabled": true}'
+            )
+    protection = resource.props.get("enableDeletionProtection")
+    if not is_unknown(protection) and not truthy(protection):
+        yield f"{resource.label}: has no deletion protection in stack {resource.stack}; set enableDeletionProtection = true"

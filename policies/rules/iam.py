@@ -56,6 +56,56 @@ def _is_any_resource(resource: str) -> bool:
     return bool(segments) and all(s in ("*", "") for s in segments)
 
 
+_RESOURCE_TYPE_PREFIX = re.compile(r"^[A-Za-z0-9-]+[/:]")
+
+
+def is_broad_resource(resource: str) -> bool:
+    """A Resource that names no particular resource: `*`, `arn:*`, or an ARN whose resource part is
+    only wildcards once its type is stripped (`parameter/*`, `secret:*`, `role/*`, `key/*`, `s3:::*`),
+    whatever its region and account say. `parameter/showrunner/prod/*` names a path: not broad."""
+    if _is_any_resource(resource):
+        return True
+    if not resource.startswith("arn:"):
+        return False
+    parts = resource.split(":", 5)
+    if len(parts) < 6:
+        return all(c == "*" for c in ":".join(parts[1:]).replace(":", ""))
+    # S3's resource part is the bucket itself, with no type before it.
+    typed = parts[2] != "s3" and parts[5] not in ("*", "")
+    rest = _RESOURCE_TYPE_PREFIX.sub("", parts[5], count=1) if typed else parts[5]
+    return rest.strip("*/:") == ""
+
+
+# Actions that let a principal give itself (or a principal it controls) more permissions, when they
+# may act on any role, user, group or policy. Source: Rhino Security Labs, "AWS IAM Privilege
+# Escalation – Methods and Mitigation", and the IAM User Guide on permissions boundaries.
+ESCALATION_ACTIONS = (
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:CreateRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:AddUserToGroup",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteUserPermissionsBoundary",
+    "sts:AssumeRole",
+)
+# A role-changing grant is safe on any role when the role must carry a given permissions boundary
+# (the IAM User Guide's pattern for delegating role creation).
+BOUNDED_ACTIONS = frozenset(a.lower() for a in (
+    "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:UpdateAssumeRolePolicy",
+))
+
+
 @dataclass(frozen=True)
 class Statement:
     where: str
@@ -175,7 +225,7 @@ def check_document_readable(resource: Resource) -> Iterator[str]:
 def check_no_full_wildcard(resource: Resource) -> Iterator[str]:
     for s in identity_statements(resource):
         broad = [a for a in s.actions if a == "*" or re.fullmatch(r"[A-Za-z0-9-]+:\*", a)]
-        anywhere = [r for r in s.resources if _is_any_resource(r)]
+        anywhere = [r for r in s.resources if is_broad_resource(r)]
         if broad and anywhere:
             yield (
                 f"{resource.label}: {s.where} allows {describe(broad)} on Resource {anywhere[0]}; "
@@ -223,10 +273,30 @@ def check_no_not_action(resource: Resource) -> Iterator[str]:
             )
 
 
+def _condition_keys(statement: Statement) -> set[str]:
+    return {str(k).lower() for operator in statement.condition.values() if isinstance(operator, Mapping) for k in operator}
+
+
+def check_no_escalation_on_broad(resource: Resource) -> Iterator[str]:
+    for s in identity_statements(resource):
+        broad = [r for r in s.resources if is_broad_resource(r)]
+        if not broad:
+            continue
+        bounded = "iam:permissionsboundary" in _condition_keys(s)
+        covered = [a for a in ESCALATION_ACTIONS if any(action_matches(p, a) for p in s.actions)]
+        escalating = [a for a in covered if not (bounded and a.lower() in BOUNDED_ACTIONS)]
+        if escalating:
+            yield (
+                f"{resource.label}: {s.where} allows {describe(escalating)} on Resource {broad[0]}, which lets the "
+                "principal grant itself more (a role that trusts it with a * policy); name the roles or policies, or "
+                'require the stack\'s boundary: "Condition": {"StringEquals": {"iam:PermissionsBoundary": "<boundary policy ARN>"}}'
+            )
+
+
 def check_secret_reads_scoped(resource: Resource) -> Iterator[str]:
     for s in identity_statements(resource):
         matched = _patterns_matching(s.actions, SECRET_READING_ACTIONS)
-        anywhere = [r for r in s.resources if _is_any_resource(r)]
+        anywhere = [r for r in s.resources if is_broad_resource(r)]
         if matched and anywhere:
             yield (
                 f"{resource.label}: {s.where} allows {describe(matched)} on Resource {anywhere[0]}, "

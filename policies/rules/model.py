@@ -21,7 +21,10 @@ UNKNOWN_VALUES = frozenset(
         "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
     }
 )
-PROD_STACKS = frozenset({"prod", "production"})
+PRODUCTION_TAG = "Production"
+"""The tag (value `true`) the program puts on every resource of a stack that declares
+`showrunner:production: true`: production by declaration, not by the stack's name. Equal to the
+program's `showrunner_components.tagging.PRODUCTION_TAG` (a unit test checks it)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,15 @@ class Resource:
     def stack(self) -> str:
         parts = self.urn.split(":")
         return parts[2] if len(parts) > 2 and self.urn.startswith("urn:pulumi:") else ""
+
+    @property
+    def production(self) -> bool:
+        """Whether the resource belongs to a production stack: it carries `Production: true`."""
+        for key in ("tags", "tagsAll"):
+            tags = self.props.get(key)
+            if isinstance(tags, Mapping) and str(tags.get(PRODUCTION_TAG, "")).lower() == "true":
+                return True
+        return False
 
     @property
     def label(self) -> str:

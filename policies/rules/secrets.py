@@ -15,6 +15,8 @@ _SECRET_SHAPES = (
     ("a private key", re.compile(r"-----BEGIN ([A-Z]+ )*PRIVATE KEY-----")),
     ("a GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b")),
     ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
+    # scheme://user:password@host; a placeholder ([secret], $VAR, {{ var }}, %s) is not a credential.
+    ("a credential inside a URL", re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s/:@\"'\[]+:(?!\[secret\]@)(?![$%{<])[^\s/@\"']+@", re.IGNORECASE)),
 )
 _SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)", re.IGNORECASE)
 # Names that hold where a secret lives, not the secret.

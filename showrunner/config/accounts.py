@@ -81,7 +81,7 @@ def project_deliveries(project_dir: Path) -> list[StackDelivery]:
     for path in sorted(project_dir.glob("Pulumi.*.yaml")):
         stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
         try:
-            config, _ = stackfile.cli_config(project, stackfile.load_stack_file(path, project))
+            config, _ = stackfile.cli_config(project, stackfile.load_stack_file(path, project).values)
         except stackfile.StackConfigError:
             continue
         delivery = stack_delivery(stack, stackfile.namespace_values(project, config))

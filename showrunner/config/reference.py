@@ -213,9 +213,27 @@ def _section(section: Section) -> list[str]:
     return lines
 
 
+def stack_file_rules() -> str:
+    """What every stack file must be, whatever it holds: the reader's limits and YAML rules."""
+    from showrunner.config import yamlfile
+    from showrunner.config.loading import PROVIDERS
+
+    return (
+        f"A stack file is UTF-8 (a byte-order mark is fine), at most {yamlfile.MAX_BYTES // 1024} KiB, nested at most "
+        f"{yamlfile.MAX_DEPTH} levels and at most {yamlfile.MAX_VALUES:,} values once its aliases are expanded; anchors, "
+        "aliases and `<<` merges work. It is read as the Pulumi CLI reads it, so a plain value YAML 1.1 would read "
+        "otherwise is refused with a hint to quote it: a date (`2026-11-23`), a base-60 number (`8080:30`), `yes`/`no`/"
+        "`on`/`off`; so are a key given twice, a key that is not text (`8000:`, `ON:`) and tags other than YAML's core "
+        "ones. Keys outside `showrunner:` are refused unless they are the engine's (`pulumi:`) or a setting of the "
+        f"{' or '.join(f'`{p}`' for p in PROVIDERS)} provider; an unknown key at any depth is refused with the close "
+        "known one. Every problem is one line, `FILE:LINE: PATH: what is wrong; what would be right` or "
+        "`PATH: …`, all of them at once, exit 2, and nothing is written."
+    )
+
+
 def render() -> str:
     """The reference, markers included."""
-    lines = [BEGIN]
+    lines = [BEGIN, "", stack_file_rules()]
     for section in SECTIONS:
         lines += ["", *_section(section)]
     return "\n".join([*lines, "", END])

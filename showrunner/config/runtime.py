@@ -8,7 +8,8 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from showrunner.config import stackfile
-from showrunner.config import ConfigError, Settings, load_settings
+from showrunner.config import ConfigError, Settings
+from showrunner.config.loading import load_config
 
 
 def _program_config() -> dict[str, str]:
@@ -24,8 +25,12 @@ def stack_settings(project_dir: Path) -> Settings:
     and no traceback (`pulumi.RunError`).
     """
     project = stackfile.load_project(project_dir)
-    values = stackfile.namespace_values(project, _program_config())
+    config = _program_config()
+    # The CLI marks a whole key secret when any value under it is (`--secret --path`).
+    secret_keys = [key for key in config if runtime_config.is_config_secret(key)]
     try:
-        return load_settings(values, project=project.name, stack=pulumi.get_stack(), project_dir=project.directory)
+        return load_config(
+            project, config, stack=pulumi.get_stack(), secret_keys=secret_keys, problems=project.problems, project_dir=project.directory
+        )
     except ConfigError as error:
-        raise pulumi.RunError(f"invalid configuration for stack {pulumi.get_stack()}:\n" + str(error)) from None
+        raise pulumi.RunError(f"{error.headline(pulumi.get_stack())}:\n" + str(error)) from None

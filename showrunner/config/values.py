@@ -7,9 +7,10 @@ the configuration reference prints it as the value's type.
 
 from __future__ import annotations
 
+import importlib.resources
 import ipaddress
 import re
-import zoneinfo
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
@@ -120,20 +121,108 @@ def cron_schedule(value: str) -> str:
     return value
 
 
+def recurrence(value: str) -> str:
+    """5-field cron (`m h dom mon dow`), as Auto Scaling reads it (no `@daily` aliases)."""
+    if value.strip() in cron.ALIASES:
+        _fail(
+            "recurrence_alias",
+            '"{value}" is a crontab alias, which Auto Scaling does not read; write its five fields ("{fields}")',
+            value=value,
+            fields=cron.ALIASES[value.strip()],
+        )
+    return cron_schedule(value)
+
+
+# EventBridge's (and Image Builder's) cron: six fields, `?` in one of the two day fields, names for
+# months and weekdays, L/W/# in the day fields. Source: Amazon EventBridge User Guide, "Cron expressions
+# reference" (the grammar Image Builder's `scheduleExpression` points to).
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_AWS_FIELDS = (
+    ("minutes", 0, 59, ()),
+    ("hours", 0, 23, ()),
+    ("day-of-month", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("day-of-week", 1, 7, _WEEKDAYS),
+    ("year", 1970, 2199, ()),
+)
+
+
+def _aws_value(text: str, low: int, high: int, names: tuple[str, ...]) -> bool:
+    if text.upper() in names:
+        return True
+    return text.isdigit() and low <= int(text) <= high
+
+
+def _aws_item(item: str, label: str, low: int, high: int, names: tuple[str, ...]) -> bool:
+    """One comma-separated item of an EventBridge cron field."""
+    if label == "day-of-month" and (item in ("L", "LW") or re.fullmatch(r"\d{1,2}W", item) and _aws_value(item[:-1], low, high, ())):
+        return True
+    if label == "day-of-week":
+        if item == "L" or (item.endswith("L") and _aws_value(item[:-1], low, high, names)):
+            return True
+        weekday, hash_, nth = item.partition("#")
+        if hash_:
+            return _aws_value(weekday, low, high, names) and nth in ("1", "2", "3", "4", "5")
+    base, slash, step = item.partition("/")
+    if slash and not (step.isdigit() and 0 < int(step) <= high):
+        return False
+    if base == "*":
+        return True
+    start, dash, end = base.partition("-")
+    if dash:
+        return _aws_value(start, low, high, names) and _aws_value(end, low, high, names)
+    return _aws_value(base, low, high, names)
+
+
+def aws_cron_problem(value: str) -> str | None:
+    """Why `value` is not an EventBridge `cron(...)` expression, or None when it is one."""
+    match = re.fullmatch(r"cron\((.*)\)", value.strip())
+    if match is None:
+        return 'it is not written cron(...), like "cron(0 4 ? * sun *)"'
+    fields = match.group(1).split()
+    if len(fields) != 6:
+        return f"it has {len(fields)} field{'s' if len(fields) != 1 else ''} inside cron(...), not six (minutes hours day-of-month month day-of-week year)"
+    for text, (label, low, high, names) in zip(fields, _AWS_FIELDS):
+        if text == "?" and label in ("day-of-month", "day-of-week"):
+            continue
+        if not all(_aws_item(item, label, low, high, names) for item in text.split(",")):
+            named = f" or {names[0]}-{names[-1]}" if names else ""
+            return f'its {label} field "{text}" is not a value, range or step within {low}-{high}{named}'
+    if (fields[2] == "?") == (fields[4] == "?"):
+        return "exactly one of day-of-month and day-of-week must be ?, as EventBridge requires"
+    return None
+
+
 def aws_cron(value: str) -> str:
-    """AWS cron expression (`cron(m h dom mon dow year)`), as EventBridge and Image Builder read it."""
-    match = re.match(r"^cron\((.+)\)$", value)
-    if not match or len(match.group(1).split()) != 6:
-        _fail("aws_cron", '"{value}" is not an AWS cron expression like "cron(0 4 ? * sun *)"', value=value)
+    """AWS cron expression (`cron(m h dom mon dow year)`, `?` in one day field), as EventBridge and Image Builder read it."""
+    why = aws_cron_problem(value)
+    if why is not None:
+        _fail("aws_cron", '"{value}" is not an AWS cron expression: {why}', value=value, why=why)
     return value
 
 
+@cache
+def time_zones() -> frozenset[str]:
+    """The IANA time zone names, from the pinned `tzdata` package (never the host's /usr/share/zoneinfo,
+    whose `localtime` or `posixrules` are files of this host, not zones)."""
+    names = importlib.resources.files("tzdata").joinpath("zones").read_text().split()
+    return frozenset(names) - {"Factory"}
+
+
 def time_zone(value: str) -> str:
-    """IANA time zone (`America/New_York`, `UTC`)."""
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        _fail("time_zone", '"{value}" is not an IANA time zone like "America/New_York" or "UTC"', value=value)
+    """IANA time zone (`America/New_York`, `UTC`), as the tz database names it."""
+    if value not in time_zones():
+        close = [zone for zone in time_zones() if zone.lower() == value.lower()]
+        hint = f'; did you mean "{close[0]}"?' if close else ' like "America/New_York" or "UTC"'
+        _fail("time_zone", '"{value}" is not an IANA time zone' + hint, value=value)
+    return value
+
+
+def slow_start(value: int) -> int:
+    """0 (off), or 30-900 seconds, as ALB target groups allow."""
+    if value != 0 and not 30 <= value <= 900:
+        _fail("slow_start", "{value} is not 0 (off) or 30-900 seconds, what ALB allows for slow start", value=value)
     return value
 
 
@@ -169,17 +258,26 @@ def http_path(value: str) -> str:
     return value
 
 
+# Elastic Load Balancing User Guide for ALBs, "Listener rules": each path or host condition value
+# is at most 128 characters.
+RULE_VALUE_MAX = 128
+
+
 def path_pattern(value: str) -> str:
-    """Path pattern (`/api/*`)."""
+    """Path pattern (`/api/*`), at most 128 characters."""
     if not _PATH_PATTERN.match(value):
         _fail("path_pattern", '"{value}" is not a path pattern like "/api/*"', value=value)
+    if len(value) > RULE_VALUE_MAX:
+        _fail("path_pattern_long", "is {length} characters; an ALB path pattern is at most {max}", length=len(value), max=RULE_VALUE_MAX)
     return value
 
 
 def host_pattern(value: str) -> str:
-    """Host header pattern (`www.example.com`)."""
+    """Host header pattern (`www.example.com`), at most 128 characters."""
     if not _HOST_PATTERN.match(value):
         _fail("host_pattern", '"{value}" is not a host header pattern like "www.example.com"', value=value)
+    if len(value) > RULE_VALUE_MAX:
+        _fail("host_pattern_long", "is {length} characters; an ALB host condition is at most {max}", length=len(value), max=RULE_VALUE_MAX)
     return value
 
 
@@ -262,6 +360,8 @@ Volume = Annotated[str, AfterValidator(volume)]
 EnvName = Annotated[str, AfterValidator(env_name)]
 EnvValue = Annotated[str, AfterValidator(env_value)]
 CronSchedule = Annotated[str, AfterValidator(cron_schedule)]
+Recurrence = Annotated[str, AfterValidator(recurrence)]
+SlowStart = Annotated[int, AfterValidator(slow_start)]
 AwsCron = Annotated[str, AfterValidator(aws_cron)]
 InstanceType = Annotated[str, AfterValidator(instance_type)]
 TimeZone = Annotated[str, AfterValidator(time_zone)]

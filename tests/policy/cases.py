@@ -17,10 +17,16 @@ def urn(type_token: str, name: str, stack: str = STACK) -> str:
     return f"urn:pulumi:{stack}::showrunner::{type_token}::{name}"
 
 
-def state(type_token: str, name: str, inputs: dict, *, stack: str = STACK, protect: bool = False, dependencies=(), tags: bool = True) -> dict:
-    """A newState; it carries the required tags unless `tags=False` or the inputs give their own."""
+def state(
+    type_token: str, name: str, inputs: dict, *, stack: str = STACK, protect: bool = False, dependencies=(), tags: bool = True,
+    production: bool = False,
+) -> dict:
+    """A newState; it carries the required tags unless `tags=False` or the inputs give their own, and
+    with `production` the `Production: true` tag a production stack's resources carry."""
     if tags and "tags" not in inputs:
         inputs = {**inputs, "tags": TAGS}
+    if production:
+        inputs = {**inputs, "tags": {**inputs.get("tags", {}), "Production": "true"}}
     out = {"type": type_token, "urn": urn(type_token, name, stack), "custom": True, "inputs": inputs}
     if protect:
         out["protect"] = True
@@ -30,6 +36,7 @@ def state(type_token: str, name: str, inputs: dict, *, stack: str = STACK, prote
 
 
 TAGS = {"Environment": "staging", "Service": "test", "ManagedBy": "pulumi"}
+PROD_TAGS = {**TAGS, "Environment": "prod", "Production": "true"}
 
 # 2015's Packer policy, as the talk showed it: the destructive actions only on instances tagged
 # name = "Packer Builder"; the non-destructive ones on *.
@@ -115,6 +122,17 @@ PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 RDS = "aws:rds/instance:Instance"
 DDB = "aws:dynamodb/table:Table"
 LAMBDA = "aws:lambda/function:Function"
+CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+TOPIC = "aws:sns/topic:Topic"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+GOOD_RDS = {"deletionProtection": True, "storageEncrypted": True, "publiclyAccessible": False, "tags": TAGS}
+GOOD_CACHE = {"atRestEncryptionEnabled": True, "transitEncryptionEnabled": True, "finalSnapshotIdentifier": "final", "tags": TAGS}
+GOOD_ALB = {"accessLogs": {"bucket": "alb-logs", "enabled": True}, "enableDeletionProtection": True, "tags": TAGS}
+OPEN_QUEUE_POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}]})
+SOURCE_TOPIC_POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
+                                                 "Resource": "*", "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/x"}}}]})
 
 EC2_TRUST = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
@@ -147,7 +165,7 @@ def role(name: str, **inputs) -> dict:
 CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     # --- iam-no-wildcard-admin
     ("star-on-star", [state(POLICY, "p", {"policy": doc(allow("*"))})],
-     {"p": ["iam-no-wildcard-admin", "iam-destructive-ec2-tag-scoped", "iam-passrole-named", "iam-secret-reads-scoped"]}),
+     {"p": ["iam-no-wildcard-admin", "iam-no-escalation-on-broad", "iam-destructive-ec2-tag-scoped", "iam-passrole-named", "iam-secret-reads-scoped"]}),
     ("service-star-on-star", [state(POLICY, "p", {"policy": doc(allow(["s3:GetObject", "S3:*"]))})], {"p": ["iam-no-wildcard-admin"]}),
     ("service-star-on-arn-wildcards", [state(POLICY, "p", {"policy": doc(allow("ecr:*", "arn:aws:*:*:*:*"))})], {"p": ["iam-no-wildcard-admin"]}),
     ("service-star-on-named-repo", [state(POLICY, "p", {"policy": doc(allow("ecr:*", "arn:aws:ecr:us-east-1:123456789012:repository/www"))})], {}),
@@ -225,11 +243,15 @@ CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     ("bucket-without-block", [state(BUCKET, "b", {"tags": TAGS})], {"b": ["data-s3-block-public"]}),
     ("bucket-partial-block", [state(BUCKET, "b", {"tags": TAGS}), state(PAB, "b-pab", {"bucket": "b", **FULL_BLOCK, "restrictPublicBuckets": False}, dependencies=[urn(BUCKET, "b")])], {"b": ["data-s3-block-public"]}),
     # --- data-prod-retained
-    ("rds-prod-unprotected", [state(RDS, "db", {"tags": TAGS}, stack="prod")], {"db": ["data-prod-retained"]}),
-    ("rds-prod-deletion-protection", [state(RDS, "db", {"deletionProtection": True, "tags": TAGS}, stack="prod")], {}),
-    ("dynamodb-prod-protect-option", [state(DDB, "t", {"tags": TAGS}, stack="prod", protect=True)], {}),
+    # Production is what the resources say (the Production tag), not the stack's name.
+    ("rds-prod-unprotected", [state(RDS, "db", {"storageEncrypted": True, "tags": PROD_TAGS}, stack="prod")], {"db": ["data-prod-retained"]}),
+    ("rds-prod-copy-under-another-name", [state(RDS, "db", {"storageEncrypted": True, "tags": PROD_TAGS}, stack="prd-eu")], {"db": ["data-prod-retained"]}),
+    ("rds-prod-tags-all", [state(RDS, "db", {"storageEncrypted": True, "tags": TAGS, "tagsAll": PROD_TAGS}, stack="qa")], {"db": ["data-prod-retained"]}),
+    ("rds-prod-deletion-protection", [state(RDS, "db", {"deletionProtection": True, "storageEncrypted": True, "tags": PROD_TAGS}, stack="prod")], {}),
+    ("dynamodb-prod-protect-option", [state(DDB, "t", {"tags": PROD_TAGS}, stack="prod", protect=True)], {}),
     ("rds-staging-unprotected", [state(RDS, "db", {"tags": TAGS})], {}),
-    ("ecr-prod-force-delete", [state(ECR, "repo", {**GOOD_ECR, "forceDelete": True}, stack="prod")], {"repo": ["data-prod-retained"]}),
+    ("rds-named-prod-but-not-production", [state(RDS, "db", {"tags": TAGS}, stack="prod")], {}),
+    ("ecr-prod-force-delete", [state(ECR, "repo", {**GOOD_ECR, "forceDelete": True, "tags": PROD_TAGS}, stack="prod")], {"repo": ["data-prod-retained"]}),
     # --- secrets-no-plaintext
     ("lt-userdata-secret-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#!/bin/sh\nexport SECRET_KEY=hunter2hunter2hunter2\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-aws-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nwrite_files:\n- content: AKIAIOSFODNN7EXAMPLE\n")})], {"lt": ["secrets-no-plaintext"]}),
@@ -243,6 +265,55 @@ CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     ("userdata-secret-placeholder", [state(LT, "lt", {**GOOD_LT, "userData": "[secret]"})], {}),
     ("lambda-env-password", [state(LAMBDA, "fn", {"environment": {"variables": {"DB_PASSWORD": "correct-horse-battery", "LOG_LEVEL": "info"}}, "tags": TAGS})], {"fn": ["secrets-no-plaintext"]}),
     ("lambda-env-secret-value", [state(LAMBDA, "fn", {"environment": {"variables": {"DB_PASSWORD": "[secret]", "DJANGO_SETTINGS_MODULE": "www.settings"}}, "tags": TAGS})], {}),
+    # --- wildcard ARNs are as broad as *
+    ("star-on-arn-star", [state(POLICY, "p", {"policy": doc(allow("*", "arn:*"))})],
+     {"p": ["iam-no-wildcard-admin", "iam-no-escalation-on-broad", "iam-destructive-ec2-tag-scoped", "iam-passrole-named", "iam-secret-reads-scoped"]}),
+    ("ssm-get-any-parameter-arn", [state(POLICY, "p", {"policy": doc(allow("ssm:GetParameter", "arn:aws:ssm:*:*:parameter/*"))})], {"p": ["iam-secret-reads-scoped"]}),
+    ("secretsmanager-any-secret-arn", [state(POLICY, "p", {"policy": doc(allow("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:123456789012:secret:*"))})],
+     {"p": ["iam-secret-reads-scoped"]}),
+    ("s3-star-on-any-bucket", [state(POLICY, "p", {"policy": doc(allow("s3:*", "arn:aws:s3:::*"))})], {"p": ["iam-no-wildcard-admin"]}),
+    ("s3-get-named-bucket-objects", [state(POLICY, "p", {"policy": doc(allow("s3:GetObject", "arn:aws:s3:::state-bucket/*"))})], {}),
+    # --- iam-no-escalation-on-broad
+    ("assume-role-star", [state(POLICY, "p", {"policy": doc(allow("sts:AssumeRole"))})], {"p": ["iam-no-escalation-on-broad"]}),
+    ("put-role-policy-any-role", [state(POLICY, "p", {"policy": doc(allow(["iam:PutRolePolicy", "iam:AttachRolePolicy"], "arn:aws:iam::123456789012:role/*"))})],
+     {"p": ["iam-no-escalation-on-broad"]}),
+    ("create-policy-version-any-policy", [state(POLICY, "p", {"policy": doc(allow("iam:CreatePolicyVersion", "arn:aws:iam::123456789012:policy/*"))})],
+     {"p": ["iam-no-escalation-on-broad"]}),
+    ("put-role-policy-bounded", [state(POLICY, "p", {"policy": doc(allow(["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:CreateRole"], "arn:aws:iam::123456789012:role/*",
+                                                                           Condition={"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/b"}}))})], {}),
+    ("put-role-policy-named-role", [state(POLICY, "p", {"policy": doc(allow("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/fleet-www-role"))})], {}),
+    # --- secrets-no-plaintext: credentials inside URLs
+    ("env-url-credential", [state(LAMBDA, "fn", {"environment": {"variables": {"DATABASE_URL": "mysql://root:pw@db/x"}}, "tags": TAGS})], {"fn": ["secrets-no-plaintext"]}),
+    ("lt-userdata-url-credential", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nruncmd:\n- docker run --env DATABASE_URL=mysql://root:hunter2@db/x www\n")})],
+     {"lt": ["secrets-no-plaintext"]}),
+    ("env-urls-without-credentials", [state(LAMBDA, "fn", {"environment": {"variables": {"DATABASE_URL": "mysql://root:[secret]@db/x", "CACHE_URL": "rediss://cache:6379/0",
+                                                                                          "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/q"}}, "tags": TAGS})], {}),
+    # --- data-prod-encrypted
+    ("rds-prod-unencrypted", [state(RDS, "db", {**GOOD_RDS, "storageEncrypted": False}, stack="prod", production=True)], {"db": ["data-prod-encrypted"]}),
+    ("rds-prod-good", [state(RDS, "db", GOOD_RDS, stack="prod", production=True)], {}),
+    ("cache-prod-no-transit-encryption", [state(CACHE, "c", {**GOOD_CACHE, "transitEncryptionEnabled": False}, stack="prod", production=True)], {"c": ["data-prod-encrypted"]}),
+    ("cache-prod-encrypted", [state(CACHE, "c", GOOD_CACHE, stack="prod", production=True)], {}),
+    ("queue-prod-unencrypted", [state(QUEUE, "q", {"tags": TAGS}, stack="prod", production=True)], {"q": ["data-prod-encrypted"]}),
+    ("queue-prod-sse", [state(QUEUE, "q", {"sqsManagedSseEnabled": True, "tags": TAGS}, stack="prod", production=True)], {}),
+    ("topic-prod-unencrypted", [state(TOPIC, "t", {"tags": TAGS}, stack="prod", production=True)], {"t": ["data-prod-encrypted"]}),
+    ("topic-prod-kms", [state(TOPIC, "t", {"kmsMasterKeyId": "alias/aws/sns", "tags": TAGS}, stack="prod", production=True)], {}),
+    ("topic-staging-unencrypted", [state(TOPIC, "t", {"tags": TAGS})], {}),
+    # --- data-prod-not-public
+    ("rds-prod-public", [state(RDS, "db", {**GOOD_RDS, "publiclyAccessible": True}, stack="prod", production=True)], {"db": ["data-prod-not-public"]}),
+    # A queue policy carries no tags: the stack is production when any of its resources says so.
+    ("queue-policy-prod-open", [state(QUEUE, "q", {"sqsManagedSseEnabled": True}, stack="prod", production=True),
+                                state(QUEUE_POLICY, "qp", {"queueUrl": "https://sqs/q", "policy": OPEN_QUEUE_POLICY}, stack="prod", tags=False)],
+     {"qp": ["data-prod-not-public"]}),
+    ("queue-policy-open-outside-production", [state(QUEUE, "q", {"sqsManagedSseEnabled": True}, stack="prod"),
+                                              state(QUEUE_POLICY, "qp", {"queueUrl": "https://sqs/q", "policy": OPEN_QUEUE_POLICY}, stack="prod", tags=False)],
+     {}),
+    ("topic-prod-policy-with-source", [state(TOPIC, "t", {"kmsMasterKeyId": "alias/aws/sns", "policy": SOURCE_TOPIC_POLICY, "tags": TAGS}, stack="prod", production=True)], {}),
+    # --- data-prod-alb-logged-protected
+    ("alb-prod-bare", [state(ALB, "alb", {"tags": TAGS}, stack="prod", production=True)], {"alb": ["data-prod-alb-logged-protected", "data-prod-alb-logged-protected"]}),
+    ("alb-prod-logged-protected", [state(ALB, "alb", GOOD_ALB, stack="prod", production=True)], {}),
+    ("alb-old-token-prod-no-logs", [state("aws:alb/loadBalancer:LoadBalancer", "alb", {**GOOD_ALB, "accessLogs": {"bucket": "alb-logs", "enabled": False}}, stack="prod", production=True)],
+     {"alb": ["data-prod-alb-logged-protected"]}),
+    ("alb-staging-bare", [state(ALB, "alb", {"tags": TAGS})], {}),
     # --- tags-required (advisory)
     ("kms-key-missing-service", [state("aws:kms/key:Key", "k", {"tags": {"Environment": "staging", "ManagedBy": "pulumi"}})], {"k": ["tags-required"]}),
     ("vpc-no-tags", [state("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"}, tags=False)], {"vpc": ["tags-required"]}),

@@ -50,17 +50,26 @@ def test_every_workflow_starts_read_only(path):
     assert load(path)["permissions"] == {"contents": "read"}
 
 
-def test_pull_requests_preview_every_stack_with_the_pack():
+def test_pull_requests_preview_each_stack_with_the_pack_and_production_offline():
     document = load(next(p for p in WORKFLOWS if p.name == "pull-request.yml"))
     job = document["jobs"]["preview"]
-    assert job["needs"] == "stacks" and job["strategy"]["matrix"] == {"include": "${{ fromJSON(needs.stacks.outputs.stacks).stacks }}"}
-    assert job["if"] == document["jobs"]["stacks"]["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    assert job["needs"] == "stacks" and job["strategy"]["matrix"] == {"include": "${{ fromJSON(needs.stacks.outputs.stacks).previewed }}"}
+    same_repository = document["jobs"]["stacks"]["if"]
+    assert same_repository == "github.event.pull_request.head.repo.full_name == github.repository"
+    assert job["if"] == f"{same_repository} && fromJSON(needs.stacks.outputs.stacks).previewed[0] != null"
     pulumi = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions"))["with"]
     assert pulumi["command"] == "preview" and pulumi["comment-on-pr"] is True and pulumi["policyPacks"] == "policies"
     assert pulumi["cloud-url"].startswith("s3://${{ vars.") and pulumi["secrets-provider"] == "${{ env.PULUMI_SECRETS_PROVIDER }}"
     credentials = next(s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/"))["with"]
     assert credentials["role-to-assume"] == "${{ env.AWS_PREVIEW_ROLE_ARN }}"
     assert job["env"]["AWS_PREVIEW_ROLE_ARN"] == "${{ vars[format('AWS_PREVIEW_ROLE_ARN_{0}', matrix.vars)] }}"
+    # A production stack's pull requests never get its credentials: the offline review, which every
+    # stack gets on every pull request (pull-request-checks.yml), and nothing else.
+    assert sorted(document["jobs"]) == ["preview", "stacks"]
+    checks = load(next(p for p in WORKFLOWS if p.name == "pull-request-checks.yml"))["jobs"]["offline-review"]
+    assert checks["strategy"]["matrix"] == {"include": "${{ fromJSON(needs.stacks.outputs.stacks).stacks }}"}
+    listed = stacks_json(PROJECT_DIR)
+    assert [e["stack"] for e in listed["previewed"]] == ["staging"] and [e["stack"] for e in listed["offline"]] == ["prod"]
 
 
 def test_every_pull_request_is_tested_built_and_reviewed_without_secrets_or_cloud():
@@ -212,7 +221,8 @@ def test_a_new_stack_file_joins_previews_and_drift_with_its_own_variables(tmp_pa
     assert [e["stack"] for e in listed["stacks"]] == ["prod", "qa", "qa-east", "staging"]
     assert {"stack": "qa", "vars": "QA", "environment": "qa"} in listed["stacks"]
     assert {"stack": "qa-east", "vars": "QA_EAST", "environment": "qa-east"} in listed["first"]
-    for name in ("pull-request.yml", "drift.yml", "pull-request-checks.yml"):
+    assert {"stack": "qa", "vars": "QA", "environment": "qa"} in listed["previewed"]
+    for name in ("drift.yml", "pull-request-checks.yml"):
         job = load(next(p for p in WORKFLOWS if p.name == name))["jobs"][MATRIX_JOBS[name]]
         assert job["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.stacks.outputs.stacks).stacks }}"
 

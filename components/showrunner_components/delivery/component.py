@@ -44,7 +44,15 @@ class DeliveryArgs(TypedDict):
     service_secrets_key_arn: NotRequired[pulumi.Input[str]]
     """The KMS key of the services' SSM SecureStrings (refreshes decrypt with it). Default: none."""
     pass_role_arns: NotRequired[pulumi.Input[list[str]]]
-    """Roles the deploy role may hand to EC2 / Image Builder (instance profiles). Default: none."""
+    """Roles the deploy role may hand to EC2 (the fleets' and the image build's instance profiles). Default: none."""
+    permissions_boundary_arn: NotRequired[pulumi.Input[str]]
+    """The boundary (`PermissionsBoundary`) every role the deploy role creates or changes must carry;
+    the deploy role can never change or lift it. Default: none, the deploy role creates no role."""
+    pull_request_previews: NotRequired[bool]
+    """Whether pull requests may assume the preview role. Default: true. False for a stack whose
+    secrets a pull request's code must not reach (production): only `main`'s drift check may then."""
+    project: NotRequired[str]
+    """The first part of the stack's resource names (`<project>-<stack>-…`: buckets, key aliases). Default: `showrunner`."""
     tags: NotRequired[dict[str, str]]
     """Tags on every resource (plus `Service: delivery`). Default: none."""
 
@@ -68,7 +76,8 @@ class Delivery(pulumi.ComponentResource):
 
         provider_arn = self._oidc_provider(name, args.get("oidc_provider_arn"), tags)
         preview_role = self._role(
-            name, "preview", f"showrunner {stack}: read-only previews from {repository}", provider_arn, preview_subjects(repository), tags
+            name, "preview", f"showrunner {stack}: read-only previews from {repository}", provider_arn,
+            preview_subjects(repository, args.get("pull_request_previews", True)), tags,
         )
         deploy_role = self._role(
             name,
@@ -134,6 +143,9 @@ class Delivery(pulumi.ComponentResource):
         region = aws.get_region_output(opts=invoke)
         partition = aws.get_partition_output(opts=invoke)
         keys = [k for k in (args.get("secrets_provider_key_arn"), args.get("service_secrets_key_arn")) if k is not None]
-        return pulumi.Output.all(partition.partition, identity.account_id, region.region, pulumi.Output.all(*keys)).apply(
-            lambda v: Scope(v[1], v[2], args["stack"], args["state_bucket"], tuple(v[3]), partition=v[0])
+        return pulumi.Output.all(
+            partition.partition, identity.account_id, region.region, pulumi.Output.all(*keys), pulumi.Output.from_input(args.get("permissions_boundary_arn"))
+        ).apply(
+            lambda v: Scope(v[1], v[2], args["stack"], args["state_bucket"], tuple(v[3]), partition=v[0],
+                            project=args.get("project", "showrunner"), boundary_arn=v[4])
         )

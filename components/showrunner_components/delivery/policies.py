@@ -5,8 +5,15 @@
 - the preview policy: what `pulumi preview --refresh` reads, the state backend's lock, the stack's
   parameters and keys to decrypt; nothing that changes a resource;
 - the deploy policy: create only what the request tags as this stack's, change only what is
-  tagged so (2015's Packer policy touched only instances tagged `Packer Builder`), pass only the
-  named roles, and never the role's own grants or an administrator policy.
+  tagged so (2015's Packer policy touched only instances tagged `Packer Builder`), create and change
+  roles only under the stack's permissions boundary, pass only the named roles, and never the
+  boundary, the role's own grants or an administrator policy.
+
+Every action here is one the AWS tier (`make test-aws`) requires, derived from CloudFormation's
+handler permissions for the stack's resource types and simulated with AWS's condition keys: tags
+on creates come as `aws:RequestTag` (and EC2 and ELB tag-on-create name the creating call), on
+existing resources as `aws:ResourceTag`; a call that also authorizes against an existing resource
+(the VPC of a new subnet) needs that resource's tags. docs/roles.md is written from the same data.
 
 `Scope` carries the partition, account, region and stack every ARN is built from.
 """
@@ -21,11 +28,18 @@ GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 ADMIN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 """AWS managed policies the deploy role may never attach."""
 
-# What `pulumi preview --refresh` reads of the resources this program manages.
+# What `pulumi preview --refresh` and a deploy's refresh read: CloudFormation's read handlers of
+# every resource type the program manages. None reads a secret, an object or an item.
 READ_ACTIONS = (
     "autoscaling:Describe*",
     "cloudwatch:DescribeAlarms",
     "cloudwatch:ListTagsForResource",
+    "dynamodb:DescribeContinuousBackups",
+    "dynamodb:DescribeContributorInsights",
+    "dynamodb:DescribeTable",
+    "dynamodb:DescribeTimeToLive",
+    "dynamodb:GetResourcePolicy",
+    "dynamodb:ListTagsOfResource",
     "ec2:Describe*",
     "ec2:GetLaunchTemplateData",
     "ecr:DescribeImages",
@@ -33,6 +47,10 @@ READ_ACTIONS = (
     "ecr:GetLifecyclePolicy",
     "ecr:GetRepositoryPolicy",
     "ecr:ListTagsForResource",
+    "elasticache:DescribeCacheClusters",
+    "elasticache:DescribeCacheSubnetGroups",
+    "elasticache:DescribeReplicationGroups",
+    "elasticache:ListTagsForResource",
     "elasticloadbalancing:Describe*",
     "iam:GetInstanceProfile",
     "iam:GetOpenIDConnectProvider",
@@ -41,8 +59,10 @@ READ_ACTIONS = (
     "iam:GetRole",
     "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",
+    "iam:ListEntitiesForPolicy",
     "iam:ListInstanceProfilesForRole",
     "iam:ListRolePolicies",
+    "iam:ListRoleTags",
     "imagebuilder:Get*",
     "imagebuilder:List*",
     "kms:DescribeKey",
@@ -50,17 +70,78 @@ READ_ACTIONS = (
     "kms:GetKeyRotationStatus",
     "kms:ListAliases",
     "kms:ListResourceTags",
+    "logs:DescribeIndexPolicies",
     "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetDataProtectionPolicy",
     "logs:ListTagsForResource",
+    "rds:DescribeDBEngineVersions",
+    "rds:DescribeDBInstanceAutomatedBackups",
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBParameterGroups",
+    "rds:DescribeDBParameters",
+    "rds:DescribeDBSnapshots",
+    "rds:DescribeDBSubnetGroups",
+    "rds:DescribeEngineDefaultParameters",
+    "rds:DescribeEvents",
+    "rds:ListTagsForResource",
+    "sns:GetDataProtectionPolicy",
+    "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic",
+    "sns:ListTagsForResource",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ListQueueTags",
     "ssm:DescribeParameters",
     "ssm:ListTagsForResource",
     "sts:GetCallerIdentity",
 )
 
-# Creating: allowed only when the request tags the new resource as this stack's.
+# A bucket's configuration, read by a refresh; on the stack's own buckets only (an object is not
+# configuration, and `s3:Get*` would read any object in the account).
+BUCKET_READ_ACTIONS = (
+    "s3:GetAccelerateConfiguration",
+    "s3:GetAnalyticsConfiguration",
+    "s3:GetBucketAbac",
+    "s3:GetBucketAcl",
+    "s3:GetBucketCORS",
+    "s3:GetBucketLocation",
+    "s3:GetBucketLogging",
+    "s3:GetBucketNotification",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketTagging",
+    "s3:GetBucketVersioning",
+    "s3:GetBucketWebsite",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetIntelligentTieringConfiguration",
+    "s3:GetInventoryConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetMetricsConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:ListBucket",
+    "s3:ListTagsForResource",
+)
+BUCKET_WRITE_ACTIONS = (
+    "s3:CreateBucket",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketTagging",
+    "s3:PutLifecycleConfiguration",
+    "s3:TagResource",
+    "s3:UntagResource",
+)
+
+# Creating: the new resource carries the stack's tags (aws:RequestTag), in the same call.
 CREATE_ACTIONS = (
     "autoscaling:CreateAutoScalingGroup",
     "autoscaling:CreateOrUpdateTags",
+    "dynamodb:CreateTable",
+    "dynamodb:TagResource",
     "ec2:AllocateAddress",
     "ec2:CreateInternetGateway",
     "ec2:CreateLaunchTemplate",
@@ -71,26 +152,51 @@ CREATE_ACTIONS = (
     "ec2:CreateVpc",
     "ec2:RunInstances",
     "ecr:CreateRepository",
+    "ecr:TagResource",
+    "elasticache:AddTagsToResource",
+    "elasticache:CreateCacheSubnetGroup",
+    "elasticache:CreateReplicationGroup",
     "elasticloadbalancing:CreateListener",
     "elasticloadbalancing:CreateLoadBalancer",
     "elasticloadbalancing:CreateRule",
     "elasticloadbalancing:CreateTargetGroup",
     "iam:CreateInstanceProfile",
-    "iam:CreatePolicy",
-    "iam:CreateRole",
+    "iam:TagInstanceProfile",
+    "iam:TagRole",
     "imagebuilder:CreateComponent",
     "imagebuilder:CreateDistributionConfiguration",
     "imagebuilder:CreateImagePipeline",
     "imagebuilder:CreateImageRecipe",
     "imagebuilder:CreateInfrastructureConfiguration",
+    "imagebuilder:TagResource",
     "kms:CreateKey",
+    "kms:TagResource",
     "logs:CreateLogGroup",
+    "logs:TagResource",
+    "rds:AddTagsToResource",
+    "rds:CreateDBInstance",
+    "rds:CreateDBParameterGroup",
+    "rds:CreateDBSubnetGroup",
+    "sns:CreateTopic",
+    "sns:TagResource",
+    "sqs:CreateQueue",
+    "sqs:TagQueue",
 )
+# EC2 and ELB tag a new resource in a call of their own that names the creating call
+# (ec2:CreateAction, elasticloadbalancing:CreateAction): AWS's documented tag-on-create grant.
+EC2_CREATING_CALLS = (
+    "AllocateAddress", "CreateInternetGateway", "CreateLaunchTemplate", "CreateNatGateway", "CreateRouteTable",
+    "CreateSecurityGroup", "CreateSubnet", "CreateVpc", "RunInstances",
+)
+ELB_CREATING_CALLS = ("CreateListener", "CreateLoadBalancer", "CreateRule", "CreateTargetGroup")
 
-# Changing and deleting: allowed only on resources already tagged as this stack's (2015's rule).
+# Changing and deleting: only what is tagged as this stack's (2015's rule). The creating calls are
+# here too, for the existing resources they also authorize against (a new subnet's VPC).
 MANAGE_ACTIONS = (
     "autoscaling:AttachLoadBalancerTargetGroups",
+    "autoscaling:AttachTrafficSources",
     "autoscaling:CancelInstanceRefresh",
+    "autoscaling:CreateOrUpdateTags",
     "autoscaling:CompleteLifecycleAction",
     "autoscaling:DeleteAutoScalingGroup",
     "autoscaling:DeleteLifecycleHook",
@@ -99,6 +205,9 @@ MANAGE_ACTIONS = (
     "autoscaling:DeleteTags",
     "autoscaling:DeleteWarmPool",
     "autoscaling:DetachLoadBalancerTargetGroups",
+    "autoscaling:DetachTrafficSources",
+    "autoscaling:DisableMetricsCollection",
+    "autoscaling:EnableMetricsCollection",
     "autoscaling:PutLifecycleHook",
     "autoscaling:PutScalingPolicy",
     "autoscaling:PutScheduledUpdateGroupAction",
@@ -108,6 +217,13 @@ MANAGE_ACTIONS = (
     "cloudwatch:DeleteAlarms",
     "cloudwatch:PutMetricAlarm",
     "cloudwatch:TagResource",
+    "dynamodb:CreateTable",
+    "dynamodb:DeleteTable",
+    "dynamodb:TagResource",
+    "dynamodb:UntagResource",
+    "dynamodb:UpdateContinuousBackups",
+    "dynamodb:UpdateTable",
+    "dynamodb:UpdateTimeToLive",
     "ec2:Associate*",
     "ec2:Attach*",
     "ec2:AuthorizeSecurityGroupEgress",
@@ -121,87 +237,159 @@ MANAGE_ACTIONS = (
     "ec2:Modify*",
     "ec2:ReleaseAddress",
     "ec2:ReplaceRoute",
+    "ec2:ReplaceRouteTableAssociation",
     "ec2:RevokeSecurityGroupEgress",
     "ec2:RevokeSecurityGroupIngress",
+    "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+    "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+    # Pushing the pipeline's images (`pulumi up` builds and pushes them).
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
     "ecr:DeleteLifecyclePolicy",
     "ecr:DeleteRepository",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
     "ecr:PutImageScanningConfiguration",
     "ecr:PutImageTagMutability",
     "ecr:PutLifecyclePolicy",
-    "ecr:SetRepositoryPolicy",
     "ecr:TagResource",
     "ecr:UntagResource",
+    "ecr:UploadLayerPart",
+    "elasticache:AddTagsToResource",
+    "elasticache:CreateCacheCluster",
+    "elasticache:CreateSnapshot",
+    "elasticache:DecreaseReplicaCount",
+    "elasticache:DeleteCacheCluster",
+    "elasticache:DeleteCacheSubnetGroup",
+    "elasticache:DeleteReplicationGroup",
+    "elasticache:IncreaseReplicaCount",
+    "elasticache:ModifyCacheSubnetGroup",
+    "elasticache:ModifyReplicationGroup",
+    "elasticache:RemoveTagsFromResource",
     "elasticloadbalancing:AddTags",
-    "elasticloadbalancing:Delete*",
-    "elasticloadbalancing:Modify*",
+    "elasticloadbalancing:DeleteListener",
+    "elasticloadbalancing:DeleteLoadBalancer",
+    "elasticloadbalancing:DeleteRule",
+    "elasticloadbalancing:DeleteTargetGroup",
+    "elasticloadbalancing:DeregisterTargets",
+    "elasticloadbalancing:ModifyIpPools",
+    "elasticloadbalancing:ModifyListener",
+    "elasticloadbalancing:ModifyListenerAttributes",
+    "elasticloadbalancing:ModifyLoadBalancerAttributes",
+    "elasticloadbalancing:ModifyRule",
+    "elasticloadbalancing:ModifyTargetGroup",
+    "elasticloadbalancing:ModifyTargetGroupAttributes",
+    "elasticloadbalancing:RegisterTargets",
     "elasticloadbalancing:RemoveTags",
-    "elasticloadbalancing:Set*",
+    "elasticloadbalancing:SetIpAddressType",
+    "elasticloadbalancing:SetRulePriorities",
+    "elasticloadbalancing:SetSecurityGroups",
+    "elasticloadbalancing:SetSubnets",
+    "iam:AddRoleToInstanceProfile",
+    "iam:DeleteInstanceProfile",
+    "iam:RemoveRoleFromInstanceProfile",
+    "iam:TagInstanceProfile",
+    "iam:TagRole",
+    "iam:UntagInstanceProfile",
+    "iam:UntagRole",
     "imagebuilder:Delete*",
     "imagebuilder:TagResource",
     "imagebuilder:UntagResource",
     "imagebuilder:Update*",
     "kms:CreateAlias",
     "kms:DeleteAlias",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
     "kms:EnableKeyRotation",
     "kms:PutKeyPolicy",
     "kms:ScheduleKeyDeletion",
     "kms:TagResource",
     "kms:UntagResource",
+    "kms:UpdateAlias",
     "kms:UpdateKeyDescription",
     "logs:DeleteLogGroup",
+    "logs:DeleteRetentionPolicy",
     "logs:PutRetentionPolicy",
     "logs:TagResource",
+    "logs:UntagResource",
+    "rds:AddTagsToResource",
+    "rds:CreateDBInstance",
+    "rds:CreateDBSnapshot",
+    "rds:DeleteDBInstance",
+    "rds:DeleteDBParameterGroup",
+    "rds:DeleteDBSubnetGroup",
+    "rds:ModifyDBInstance",
+    "rds:ModifyDBParameterGroup",
+    "rds:ModifyDBSubnetGroup",
+    "rds:RebootDBInstance",
+    "rds:RemoveTagsFromResource",
+    "rds:ResetDBParameterGroup",
+    "sns:DeleteTopic",
+    "sns:Publish",
+    "sns:SetTopicAttributes",
+    "sns:TagResource",
+    "sns:UntagResource",
+    "sqs:DeleteQueue",
+    "sqs:SetQueueAttributes",
+    "sqs:TagQueue",
+    "sqs:UntagQueue",
+    "elasticache:CreateReplicationGroup",
+    "elasticloadbalancing:CreateListener",
+    "elasticloadbalancing:CreateRule",
+    "ec2:CreateNatGateway",
+    "ec2:CreateRouteTable",
+    "ec2:CreateSecurityGroup",
+    "ec2:CreateSubnet",
+    "ec2:RunInstances",
+    "imagebuilder:CreateImagePipeline",
+    "imagebuilder:CreateImageRecipe",
+    "imagebuilder:CreateInfrastructureConfiguration",
 )
 
-IAM_MANAGE_ACTIONS = (
-    "iam:AddRoleToInstanceProfile",
+# A role the deploy role creates or changes must carry the stack's boundary (iam:PermissionsBoundary).
+BOUNDED_ROLE_ACTIONS = (
     "iam:AttachRolePolicy",
-    "iam:CreatePolicyVersion",
-    "iam:DeleteInstanceProfile",
-    "iam:DeletePolicy",
-    "iam:DeletePolicyVersion",
     "iam:DeleteRole",
     "iam:DeleteRolePolicy",
     "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
     "iam:PutRolePolicy",
-    "iam:RemoveRoleFromInstanceProfile",
-    "iam:TagInstanceProfile",
-    "iam:TagPolicy",
-    "iam:TagRole",
-    "iam:UntagRole",
     "iam:UpdateAssumeRolePolicy",
     "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
 )
-
-SECRET_PARAMETER_ACTIONS = (
-    "ssm:AddTagsToResource",
-    "ssm:DeleteParameter",
-    "ssm:GetParameter",
-    "ssm:GetParameters",
-    "ssm:PutParameter",
-    "ssm:RemoveTagsFromResource",
+UNBOUNDED_DENIED = (
+    "iam:AttachRolePolicy",
+    "iam:CreateRole",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
 )
+# Service-linked roles the stack's services create on first use.
+SERVICE_LINKED = (
+    "autoscaling.amazonaws.com", "elasticache.amazonaws.com", "elasticloadbalancing.amazonaws.com",
+    "imagebuilder.amazonaws.com", "rds.amazonaws.com",
+)
+PARAMETER_READ_ACTIONS = ("ssm:GetParameter", "ssm:GetParameters")
+PARAMETER_WRITE_ACTIONS = ("ssm:AddTagsToResource", "ssm:DeleteParameter", "ssm:PutParameter", "ssm:RemoveTagsFromResource")
 
 
-# The image pipeline's pushes and pulls (the Docker provider's, not a resource API): a preview
-# builds changed images (`build_on_preview`), pulling parents and the registry cache; a deploy
-# also pushes. Only repositories tagged as this stack's; the login token has no resource scope.
+# A build pulls its parent and the registry cache (`cache_from`), and a preview builds every image it
+# would rebuild (`build_on_preview`): both roles pull from the repositories tagged as this stack's
+# (the Docker provider's pulls, not a resource API; pushing is the deploy role's ManageTagged).
 IMAGE_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
-IMAGE_PUSH_ACTIONS = ("ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart")
 
 
-def _image_statements(scope: "Scope", *, push: bool) -> list[dict]:
-    actions = [*IMAGE_PULL_ACTIONS, *(IMAGE_PUSH_ACTIONS if push else ())]
-    return [
-        {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-        {
-            "Sid": "PushStackImages" if push else "PullStackImages",
-            "Effect": "Allow",
-            "Action": sorted(actions),
-            "Resource": scope.arn("ecr", "repository/*"),
-            "Condition": _stack_tags(scope, "ResourceTag"),
-        },
-    ]
+def _pull_statement(scope: "Scope") -> list[dict]:
+    return [{
+        "Sid": "PullStackImages",
+        "Effect": "Allow",
+        "Action": list(IMAGE_PULL_ACTIONS),
+        "Resource": scope.arn("ecr", "repository/*"),
+        "Condition": _stack_tags(scope, "ResourceTag"),
+    }]
 
 
 def trust_policy(provider_arn: str, subjects: Sequence[str]) -> dict:
@@ -222,8 +410,10 @@ def trust_policy(provider_arn: str, subjects: Sequence[str]) -> dict:
     }
 
 
-def preview_subjects(repository: str) -> list[str]:
-    return [f"repo:{repository}:pull_request", f"repo:{repository}:ref:refs/heads/main"]
+def preview_subjects(repository: str, pull_requests: bool = True) -> list[str]:
+    """Who may preview: `main` (the nightly drift check), and pull requests unless the stack's
+    secrets must stay out of a pull request's reach (production: its previews run offline)."""
+    return ([f"repo:{repository}:pull_request"] if pull_requests else []) + [f"repo:{repository}:ref:refs/heads/main"]
 
 
 def deploy_subjects(repository: str, environment: str) -> list[str]:
@@ -241,10 +431,18 @@ class Scope:
     key_arns: tuple[str, ...]
     """KMS keys whose data the role must decrypt: the secrets provider's and the service secrets'."""
     partition: str = "aws"
+    project: str = "showrunner"
+    """The first part of the stack's resource names (`<project>-<stack>-…`)."""
+    boundary_arn: str | None = None
+    """The permissions boundary every role the deploy role creates must carry; None: it creates none."""
 
     def arn(self, service: str, resource: str, *, region: str | None = None, account: str | None = None) -> str:
         """`arn:<partition>:<service>:<region>:<account>:<resource>` (empty region/account where given as "")."""
         return f"arn:{self.partition}:{service}:{self.region if region is None else region}:{self.account_id if account is None else account}:{resource}"
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.project}-{self.stack}"
 
     def parameter_arns(self) -> list[str]:
         return [self.arn("ssm", f"parameter/showrunner/{self.stack}/*"), self.arn("ssm", f"parameter/imagebuilder/showrunner/{self.stack}/*")]
@@ -254,6 +452,9 @@ class Scope:
 
     def admin_policy_arns(self) -> list[str]:
         return [self.arn("iam", f"policy/{policy}", region="", account="aws") for policy in ADMIN_POLICIES]
+
+    def bucket_arn(self) -> str:
+        return self.arn("s3", f"{self.prefix}-*", region="", account="")
 
 
 def _state_statements(scope: Scope, *, write: bool) -> list[dict]:
@@ -275,14 +476,32 @@ def _state_statements(scope: Scope, *, write: bool) -> list[dict]:
     ]
 
 
-def _secret_statements(scope: Scope, actions: Sequence[str], key_actions: Sequence[str]) -> list[dict]:
+def _parameter_statements(scope: Scope, *, write: bool) -> list[dict]:
     statements = [
-        {"Sid": "StackParameters", "Effect": "Allow", "Action": list(actions), "Resource": scope.parameter_arns()},
-        {"Sid": "PublicParameters", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"], "Resource": scope.public_parameter_arn()},
+        {"Sid": "StackParameters", "Effect": "Allow", "Action": list(PARAMETER_READ_ACTIONS), "Resource": scope.parameter_arns()},
+        {"Sid": "PublicParameters", "Effect": "Allow", "Action": list(PARAMETER_READ_ACTIONS), "Resource": scope.public_parameter_arn()},
     ]
-    if scope.key_arns:
-        statements.append({"Sid": "StackKeys", "Effect": "Allow", "Action": list(key_actions), "Resource": list(scope.key_arns)})
+    if write:
+        statements += [
+            {"Sid": "CreateStackParameters", "Effect": "Allow", "Action": ["ssm:AddTagsToResource", "ssm:PutParameter"],
+             "Resource": scope.parameter_arns(), "Condition": _new_and_tagged(scope)},
+            {"Sid": "ManageStackParameters", "Effect": "Allow", "Action": list(PARAMETER_WRITE_ACTIONS),
+             "Resource": scope.parameter_arns(), "Condition": _stack_tags(scope, "ResourceTag")},
+        ]
     return statements
+
+
+def _key_statement(scope: Scope, actions: Sequence[str]) -> list[dict]:
+    return [{"Sid": "StackKeys", "Effect": "Allow", "Action": list(actions), "Resource": list(scope.key_arns)}] if scope.key_arns else []
+
+
+def _read_statements(scope: Scope) -> list[dict]:
+    return [
+        {"Sid": "Read", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": "*"},
+        # GetAuthorizationToken has no resource-level permissions; the program calls it in every preview.
+        {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {"Sid": "ReadStackBuckets", "Effect": "Allow", "Action": list(BUCKET_READ_ACTIONS), "Resource": scope.bucket_arn()},
+    ]
 
 
 def preview_policy(scope: Scope) -> dict:
@@ -290,10 +509,11 @@ def preview_policy(scope: Scope) -> dict:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "Read", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": "*"},
+            *_read_statements(scope),
             *_state_statements(scope, write=False),
-            *_secret_statements(scope, ["ssm:GetParameter", "ssm:GetParameters"], ["kms:Decrypt"]),
-            *_image_statements(scope, push=False),
+            *_parameter_statements(scope, write=False),
+            *_key_statement(scope, ["kms:Decrypt"]),
+            *_pull_statement(scope),
         ],
     }
 
@@ -302,30 +522,74 @@ def _stack_tags(scope: Scope, kind: str) -> dict:
     return {"StringEquals": {f"aws:{kind}/ManagedBy": "pulumi", f"aws:{kind}/Environment": scope.stack}}
 
 
+def _new_and_tagged(scope: Scope, **more: dict) -> dict:
+    """The request tags a resource that has no tags yet (a new one) as this stack's."""
+    condition = {"StringEquals": {**_stack_tags(scope, "RequestTag")["StringEquals"], **more.get("StringEquals", {})},
+                 "Null": {"aws:ResourceTag/Environment": "true"}}
+    return condition
+
+
+def _role_statements(scope: Scope) -> list[dict]:
+    """Roles only under the stack's boundary, which is never lifted; none at all without one."""
+    roles = scope.arn("iam", "role/*", region="")
+    if scope.boundary_arn is None:
+        return [{"Sid": "NoRoles", "Effect": "Deny", "Action": [*UNBOUNDED_DENIED, "iam:DeleteRolePermissionsBoundary"], "Resource": "*"}]
+    bounded = {"iam:PermissionsBoundary": scope.boundary_arn}
+    return [
+        {"Sid": "CreateBoundedRoles", "Effect": "Allow", "Action": "iam:CreateRole", "Resource": roles,
+         "Condition": {"StringEquals": {**_stack_tags(scope, "RequestTag")["StringEquals"], **bounded}}},
+        {"Sid": "ManageBoundedRoles", "Effect": "Allow", "Action": list(BOUNDED_ROLE_ACTIONS), "Resource": roles,
+         "Condition": {"StringEquals": {**_stack_tags(scope, "ResourceTag")["StringEquals"], **bounded}}},
+        {"Sid": "NoRoleWithoutTheBoundary", "Effect": "Deny", "Action": list(UNBOUNDED_DENIED), "Resource": "*",
+         "Condition": {"StringNotEquals": bounded}},
+        {"Sid": "TheBoundaryStays", "Effect": "Deny", "Action": "iam:DeleteRolePermissionsBoundary", "Resource": "*"},
+    ]
+
+
 def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequence[str]) -> dict:
-    """Change only what this stack manages; hand EC2 and Image Builder only the named roles."""
+    """Change only what this stack manages; hand EC2 only the named roles; roles only under the boundary."""
     statements = [
-        {"Sid": "Read", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": "*"},
-        {"Sid": "CreateTagged", "Effect": "Allow", "Action": list(CREATE_ACTIONS), "Resource": "*", "Condition": _stack_tags(scope, "RequestTag")},
-        {"Sid": "ManageTagged", "Effect": "Allow", "Action": list(MANAGE_ACTIONS), "Resource": "*", "Condition": _stack_tags(scope, "ResourceTag")},
-        {
-            "Sid": "ManageTaggedIam",
-            "Effect": "Allow",
-            "Action": list(IAM_MANAGE_ACTIONS),
-            "Resource": [scope.arn("iam", f"{kind}/*", region="") for kind in ("role", "instance-profile", "policy")],
-            "Condition": _stack_tags(scope, "ResourceTag"),
-        },
+        *_read_statements(scope),
+        {"Sid": "CreateTagged", "Effect": "Allow", "Action": list(CREATE_ACTIONS), "Resource": "*", "Condition": _new_and_tagged(scope)},
+        {"Sid": "TagOnCreateEc2", "Effect": "Allow", "Action": "ec2:CreateTags", "Resource": "*",
+         "Condition": {"StringEquals": {"ec2:CreateAction": list(EC2_CREATING_CALLS), **_stack_tags(scope, "RequestTag")["StringEquals"]}}},
+        {"Sid": "TagOnCreateElb", "Effect": "Allow", "Action": "elasticloadbalancing:AddTags", "Resource": "*",
+         "Condition": {"StringEquals": {"elasticloadbalancing:CreateAction": list(ELB_CREATING_CALLS), **_stack_tags(scope, "RequestTag")["StringEquals"]}}},
+        {"Sid": "ManageTagged", "Effect": "Allow", "Action": sorted(set(MANAGE_ACTIONS)), "Resource": "*", "Condition": _stack_tags(scope, "ResourceTag")},
+        # A launch creates network interfaces a launch template cannot tag, from an AMI of any owner.
+        {"Sid": "LaunchInterfacesAndImages", "Effect": "Allow", "Action": "ec2:RunInstances",
+         "Resource": [scope.arn("ec2", "network-interface/*"), scope.arn("ec2", "image/*", account="")]},
+        # Aliases have no tags: named by the stack.
+        {"Sid": "StackAliases", "Effect": "Allow", "Action": ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+         "Resource": scope.arn("kms", f"alias/{scope.prefix}-*")},
+        # The alarms target tracking makes for the groups' scaling policies (TargetTracking-<group>-…).
+        {"Sid": "TargetTrackingAlarms", "Effect": "Allow", "Action": ["cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm"],
+         "Resource": scope.arn("cloudwatch", "alarm:TargetTracking-*")},
+        # What the stores make besides themselves: final snapshots of their own names, and the cache's
+        # member clusters (<group id>-001 …), from AWS's default parameter groups.
+        {"Sid": "StoreSnapshotsAndMembers", "Effect": "Allow",
+         "Action": ["elasticache:CreateCacheCluster", "elasticache:CreateSnapshot", "elasticache:DeleteCacheCluster", "rds:CreateDBSnapshot"],
+         "Resource": [scope.arn("elasticache", f"snapshot:{scope.prefix}-*"), scope.arn("elasticache", f"cluster:{scope.prefix}-*"),
+                      scope.arn("rds", f"snapshot:{scope.prefix}-*")]},
+        {"Sid": "DefaultCacheParameters", "Effect": "Allow", "Action": ["elasticache:CreateCacheCluster", "elasticache:CreateReplicationGroup"],
+         "Resource": scope.arn("elasticache", "parametergroup:default.*")},
+        # RDS keeps the database password in a secret it creates and names rds!db-<id>.
+        {"Sid": "DatabasePasswordSecrets", "Effect": "Allow", "Action": ["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+         "Resource": scope.arn("secretsmanager", "secret:rds!db-*")},
+        # Named, not tagged: IAM sees a bucket's tags only when ABAC is enabled on it.
+        {"Sid": "StackBuckets", "Effect": "Allow", "Action": list(BUCKET_WRITE_ACTIONS), "Resource": scope.bucket_arn()},
+        *_role_statements(scope),
         {
             "Sid": "ServiceLinkedRoles",
             "Effect": "Allow",
             "Action": "iam:CreateServiceLinkedRole",
             "Resource": scope.arn("iam", "role/aws-service-role/*", region=""),
-            "Condition": {"StringEquals": {"iam:AWSServiceName": [
-                "autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com", "imagebuilder.amazonaws.com"]}},
+            "Condition": {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED)}},
         },
         *_state_statements(scope, write=True),
-        *_secret_statements(scope, SECRET_PARAMETER_ACTIONS, ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]),
-        *_image_statements(scope, push=True),
+        *_parameter_statements(scope, write=True),
+        *_key_statement(scope, ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]),
+        *_pull_statement(scope),
         {
             "Sid": "NoAdministrators",
             "Effect": "Deny",
@@ -337,15 +601,16 @@ def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequenc
             "Sid": "NotItsOwnGrants",
             "Effect": "Deny",
             "Action": ["iam:*"],
-            "Resource": list(own_arns),
+            "Resource": sorted({*own_arns, *([scope.boundary_arn] if scope.boundary_arn else [])}),
         },
     ]
     if pass_role_arns:
-        statements.insert(4, {
+        statements.insert(len(_read_statements(scope)) + 4, {
             "Sid": "PassNamedRoles",
             "Effect": "Allow",
             "Action": "iam:PassRole",
             "Resource": sorted(pass_role_arns),
-            "Condition": {"StringEquals": {"iam:PassedToService": ["ec2.amazonaws.com", "imagebuilder.amazonaws.com"]}},
+            # To EC2, or into an instance profile (AddRoleToInstanceProfile names no service).
+            "Condition": {"StringEqualsIfExists": {"iam:PassedToService": "ec2.amazonaws.com"}},
         })
     return {"Version": "2012-10-17", "Statement": statements}

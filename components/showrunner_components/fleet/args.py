@@ -120,8 +120,9 @@ class FleetArgs(TypedDict):
     data_volume_size: NotRequired[int]
     """GiB, gp3, encrypted: Docker's data root (`/mnt/docker`). Default: 60."""
     health_check_grace_period: NotRequired[int]
-    """Seconds before load balancer health counts for a new host; also the refresh's warm-up
-    (and twice it, its checkpoint delay). Default: 180."""
+    """Seconds before health checks count for a new host (the load balancer's when a service is
+    routed, else EC2 status checks); also the refresh's warm-up (and twice it, its checkpoint delay).
+    Default: 180."""
     min_free_mb: NotRequired[int]
     """MiB the disk guard wants free on the data root before a unit starts. Default: 2048."""
     image_id: pulumi.Input[str]
@@ -144,6 +145,9 @@ class FleetArgs(TypedDict):
     http_put_response_hop_limit: NotRequired[int]
     """IMDSv2 is always required. Default: hop limit 1, containers on the bridge network cannot
     reach the instance role. 2 lets them (for containers that call AWS APIs themselves)."""
+    permissions_boundary: NotRequired[pulumi.Input[str]]
+    """The managed policy the instance role carries as its permissions boundary (a deploy role that
+    may create roles only with it). Default: none."""
     additional_role_statements: NotRequired[pulumi.Input[list[dict[str, Any]]]]
     """IAM statements appended to the instance role's policy. Default: none."""
     peer_security_groups: NotRequired[list[FleetPeerSecurityGroup]]

@@ -140,6 +140,7 @@ class Fleet(pulumi.ComponentResource):
             f"{name}-role",
             assume_role_policy=partition.apply(lambda p: iam.to_json(ec2_trust_policy(p))),
             description=f"showrunner {args['stack']} fleet {name} hosts",
+            permissions_boundary=args.get("permissions_boundary"),
             tags=merge_tags(tags, f"{name}-role"),
             opts=child,
         )
@@ -333,7 +334,9 @@ class Fleet(pulumi.ComponentResource):
             min_size=args["min_size"],
             max_size=args["max_size"],
             desired_capacity=args.get("desired_capacity", args["min_size"]),
-            health_check_type="ELB",
+            # ELB health checks need a target group to come from; a group no load balancer serves
+            # has only EC2 status checks, so it says so.
+            health_check_type="ELB" if self._routed else "EC2",
             health_check_grace_period=grace,
             target_group_arns=[s["target_group_arn"] for s in self._routed],
             instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(

@@ -7,7 +7,8 @@ What a host may do, and nothing else:
 - pull images from this stack's ECR repositories (`GetAuthorizationToken` has no resource-level
   permissions, so it is the one ECR action on "*");
 - read the SSM parameters under `/showrunner/<stack>/<service>/` of its own services, and decrypt
-  them with the secrets key only when SSM asks on its behalf (`kms:ViaService`);
+  them with the secrets key only when SSM asks on its behalf (`kms:ViaService`): SSM decrypts only
+  for a GetParameter call it authorized first, so which secrets a host reads is decided there;
 - write its logs to its fleet's log group and metrics to the stack's metric namespaces;
 - answer SSM Session Manager, the only way in (there is no SSH); those actions have no
   resource-level permissions either;

@@ -1,5 +1,5 @@
-"""The golden AMI's other pure builders: names, the recipe's version, the log policy, the build
-instance's user data. Plain strings in, plain values out; `GoldenAmi` turns them into resources."""
+"""The plain values GoldenAmi's resources are made from, as pure functions: names, the recipe's
+version, the log policy and the build instance's user data (the documents are `documents`')."""
 
 from __future__ import annotations
 
@@ -76,3 +76,23 @@ def log_write_policy(bucket: str, prefix: str = LOG_PREFIX, partition: str = "aw
 
 def ami_name(stack: str, project: str = "showrunner") -> str:
     return f"{project}-{stack}-golden-{{{{ imagebuilder:buildDate }}}}"
+
+
+def notification_key_policy(account_id: str, partition: str = "aws") -> dict:
+    """The key of the build notifications topic: the account's IAM policies decide (KMS's default
+    statement), and Image Builder's service-linked role may encrypt the messages it publishes.
+
+    Image Builder publishes with that role, which AWS's managed `aws/sns` key does not admit: an
+    encrypted topic it publishes to needs a customer-managed key whose policy names the role
+    (EC2 Image Builder User Guide, "SNS integration")."""
+    root = f"arn:{partition}:iam::{account_id}:root"
+    publisher = f"arn:{partition}:iam::{account_id}:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "AccountIamPolicies", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"},
+            {"Sid": "ImageBuilderPublishes", "Effect": "Allow", "Principal": {"AWS": publisher},
+             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},
+        ],
+    }
+

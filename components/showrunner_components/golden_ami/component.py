@@ -26,9 +26,11 @@ from showrunner_components.golden_ami.builders import (
     ecr_registry,
     log_bucket_name,
     log_write_policy,
+    notification_key_policy,
     recipe_version,
 )
 from showrunner_components.golden_ami.documents import Document, load_documents
+from showrunner_components.tagging import merge_tags
 
 REGISTRY_PARAMETER = "EcrRegistry"
 """A document that declares this parameter receives the account's ECR registry host."""
@@ -60,9 +62,17 @@ class GoldenAmiArgs(TypedDict):
     """True only for a stack's first deploy, before the pipeline has produced an AMI: `ami_id` is
     then not read (it is null). Default: false, `ami_id` is read from the parameter."""
     subnet_id: NotRequired[pulumi.Input[str]]
-    """The build instance's subnet. Default: Image Builder picks a subnet of the default VPC. Give a private subnet with a NAT route."""
+    """The build instance's subnet. Default: Image Builder picks a subnet of the default VPC. Give a
+    private subnet with a NAT route, and `vpc_id` or `security_group_ids` with it: Image Builder
+    refuses a subnet without security groups."""
+    vpc_id: NotRequired[pulumi.Input[str]]
+    """The VPC of `subnet_id`: the build instance gets a security group of its own there, with no
+    ingress and egress on TCP 80 and 443 only (packages, SSM, S3, ECR). Default: none."""
     security_group_ids: NotRequired[pulumi.Input[list[str]]]
-    """The build instance's security groups. Default: the VPC's default security group. The build needs outbound HTTPS only."""
+    """The build instance's security groups, instead of the one made in `vpc_id`. Default: with
+    `subnet_id`, that one; without, the default VPC's default security group."""
+    permissions_boundary: NotRequired[pulumi.Input[str]]
+    """The managed policy the build role carries as its permissions boundary. Default: none."""
     tags: NotRequired[dict[str, str]]
     """Tags on every resource and on the AMI (which also gets `Role: golden-ami`). Default: none."""
 
@@ -76,6 +86,8 @@ class GoldenAmi(pulumi.ComponentResource):
     """The SSM parameter the distribution writes the AMI id to."""
     pipeline_arn: pulumi.Output[str]
     """The Image Builder pipeline (start a build: `aws imagebuilder start-image-pipeline-execution`)."""
+    build_role_arn: pulumi.Output[str]
+    """The build instance's role: whoever creates the infrastructure configuration passes it to EC2."""
 
     def __init__(self, name: str, args: GoldenAmiArgs, opts: pulumi.ResourceOptions | None = None):
         opts = pulumi.ResourceOptions.merge(
@@ -95,8 +107,8 @@ class GoldenAmi(pulumi.ComponentResource):
         components = self._components(name, prefix, documents, tags)
         bucket_name = identity.account_id.apply(lambda account: log_bucket_name(stack, account, project))
         logs = self._logs(name, bucket_name, args.get("log_retention_days", 90), tags)
-        notifications = aws.sns.Topic(f"{name}-notifications", name=f"{prefix}-golden-ami", tags=tags, opts=pulumi.ResourceOptions(parent=self))
-        profile = self._build_profile(name, prefix, partition.partition, bucket_name, tags)
+        notifications = self._notifications(name, prefix, identity.account_id, partition.partition, tags)
+        role, profile = self._build_profile(name, prefix, partition.partition, bucket_name, args.get("permissions_boundary"), tags)
         infrastructure = aws.imagebuilder.InfrastructureConfiguration(
             f"{name}-infrastructure",
             name=f"{prefix}-golden-ami",
@@ -107,7 +119,7 @@ class GoldenAmi(pulumi.ComponentResource):
             logging={"s3_logs": {"s3_bucket_name": logs.id, "s3_key_prefix": LOG_PREFIX}},
             sns_topic_arn=notifications.arn,
             subnet_id=args.get("subnet_id"),
-            security_group_ids=args.get("security_group_ids"),
+            security_group_ids=self._security_groups(name, args, tags),
             resource_tags=tags,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
@@ -152,12 +164,49 @@ class GoldenAmi(pulumi.ComponentResource):
         )
 
         self.pipeline_arn = pipeline.arn
+        self.build_role_arn = role.arn
         self.ami_parameter_name = pipeline.arn.apply(lambda _: parameter_name)
         if args.get("bootstrap", False):
             self.ami_id = pulumi.Output.from_input(None)
         else:
             self.ami_id = aws.ssm.get_parameter_output(name=self.ami_parameter_name, opts=invoke).insecure_value
-        self.register_outputs({"ami_id": self.ami_id, "ami_parameter_name": self.ami_parameter_name, "pipeline_arn": self.pipeline_arn})
+        self.register_outputs({"ami_id": self.ami_id, "ami_parameter_name": self.ami_parameter_name, "pipeline_arn": self.pipeline_arn,
+                               "build_role_arn": self.build_role_arn})
+
+    def _security_groups(self, name: str, args: GoldenAmiArgs, tags: dict[str, str]) -> pulumi.Input[list[str]] | None:
+        """The given groups; else, with a subnet, one of its own in `vpc_id` (outbound HTTP and HTTPS only)."""
+        if "security_group_ids" in args or "subnet_id" not in args:
+            return args.get("security_group_ids")
+        if "vpc_id" not in args:
+            raise ValueError(f"golden ami {name}: subnet_id needs vpc_id or security_group_ids; Image Builder refuses a subnet without security groups")
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.ec2.SecurityGroup(
+            f"{name}-build-sg",
+            vpc_id=args["vpc_id"],
+            description="golden AMI build instance: no ingress; HTTP and HTTPS out for packages, SSM, S3 and ECR",
+            tags=merge_tags(tags, f"{name}-build-sg"),
+            opts=child,
+        )
+        for port in (80, 443):
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-build-sg-out-{port}", security_group_id=group.id, ip_protocol="tcp", from_port=port, to_port=port,
+                cidr_ipv4="0.0.0.0/0", description=f"tcp {port} out", opts=child,
+            )
+        return [group.id]
+
+    def _notifications(self, name: str, prefix: str, account: pulumi.Output[str], partition: pulumi.Output[str], tags: dict[str, str]) -> aws.sns.Topic:
+        """The build notifications, encrypted with a key Image Builder may publish with."""
+        child = pulumi.ResourceOptions(parent=self)
+        key = aws.kms.Key(
+            f"{name}-notifications-key",
+            description=f"{prefix}: golden AMI build notifications",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.all(account, partition).apply(lambda v: json.dumps(notification_key_policy(v[0], v[1]))),
+            tags=tags,
+            opts=child,
+        )
+        return aws.sns.Topic(f"{name}-notifications", name=f"{prefix}-golden-ami", kms_master_key_id=key.arn, tags=tags, opts=child)
 
     def _components(self, name: str, prefix: str, documents: list[Document], tags: dict[str, str]) -> list[aws.imagebuilder.Component]:
         """One Image Builder component per rendered document, versioned by its content."""
@@ -203,13 +252,15 @@ class GoldenAmi(pulumi.ComponentResource):
         )
         return logs
 
-    def _build_profile(self, name: str, prefix: str, partition: pulumi.Output[str], bucket_name: pulumi.Output[str], tags: dict[str, str]) -> aws.iam.InstanceProfile:
+    def _build_profile(self, name: str, prefix: str, partition: pulumi.Output[str], bucket_name: pulumi.Output[str],
+                       boundary: pulumi.Input[str] | None, tags: dict[str, str]) -> tuple[aws.iam.Role, aws.iam.InstanceProfile]:
         """The build instance's role: Image Builder's and Session Manager's managed policies, and log writes."""
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-build-role",
             name=f"{prefix}-imagebuilder-build",
             assume_role_policy=partition.apply(lambda p: json.dumps(ec2_trust_policy(p))),
+            permissions_boundary=boundary,
             tags=tags,
             opts=child,
         )
@@ -226,7 +277,7 @@ class GoldenAmi(pulumi.ComponentResource):
             policy=pulumi.Output.all(bucket_name, partition).apply(lambda v: json.dumps(log_write_policy(v[0], partition=v[1]))),
             opts=child,
         )
-        return aws.iam.InstanceProfile(f"{name}-build-profile", name=f"{prefix}-imagebuilder", role=role.name, tags=tags, opts=child)
+        return role, aws.iam.InstanceProfile(f"{name}-build-profile", name=f"{prefix}-imagebuilder", role=role.name, tags=tags, opts=child)
 
     def _recipe(
         self,

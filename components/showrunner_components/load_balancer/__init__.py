@@ -1,7 +1,6 @@
 """LoadBalancer: an Application Load Balancer with a target group and a listener rule per routed service.
 
-The pure builders are modules of this package and import without Pulumi; the component and its
-Args load on first use.
+The component and its Args load on first use, so importing the package does not import Pulumi.
 """
 
 __all__ = ["LoadBalancer", "LoadBalancerArgs", "LoadBalancerRoute"]

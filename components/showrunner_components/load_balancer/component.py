@@ -5,7 +5,8 @@ gets a fixed 404. Each routed service gets one target group (its health check, a
 delay, slow start with round robin) and one listener rule, both from its `LoadBalancerRoute`.
 """
 
-from typing import NotRequired, TypedDict
+import json
+from typing import NamedTuple, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -14,12 +15,48 @@ from showrunner_components.tagging import merge_tags
 
 __all__ = ["LoadBalancer", "LoadBalancerArgs", "LoadBalancerRoute"]
 
+
+class _AccessLogs(NamedTuple):
+    bucket: pulumi.Output[str]
+    policy: pulumi.Resource
+
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 """TLS 1.3 and 1.2 only: AWS's recommended policy for public listeners."""
 DEFAULT_HEALTH_CHECK_PATH = "/healthz"
 DEFAULT_IDLE_TIMEOUT = 60
 DEFAULT_DEREGISTRATION_DELAY = 30
 DEFAULT_SLOW_START = 30
+DEFAULT_ACCESS_LOG_DAYS = 90
+ACCESS_LOG_PREFIX = "alb"
+# Who writes a load balancer's access logs: in Regions opened before August 2022, Elastic Load
+# Balancing's account there; elsewhere its log-delivery service. Source: Elastic Load Balancing User
+# Guide, "Enable access logs for your Application Load Balancer", step 2 (bucket policy).
+ELB_LOG_ACCOUNTS = {
+    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980", "us-west-2": "797873946194",
+    "af-south-1": "098369216593", "ap-east-1": "754344448648", "ap-southeast-3": "589379963580", "ap-south-1": "718504428378",
+    "ap-northeast-3": "383597477331", "ap-northeast-2": "600734575887", "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266", "ap-northeast-1": "582318560864", "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928", "eu-west-1": "156460612806", "eu-west-2": "652711504416", "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667", "eu-north-1": "897822967062", "me-south-1": "076674570225", "sa-east-1": "507241528517",
+}
+
+
+def access_log_policy(bucket: str, account: str, region: str, partition: str = "aws", prefix: str = ACCESS_LOG_PREFIX) -> dict:
+    """The log bucket's policy: Elastic Load Balancing may put objects under this account's prefix, nothing else."""
+    principal = {"AWS": f"arn:{partition}:iam::{ELB_LOG_ACCOUNTS[region]}:root"} if region in ELB_LOG_ACCOUNTS else {
+        "Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ElbAccessLogs",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:PutObject",
+                "Resource": f"arn:{partition}:s3:::{bucket}/{prefix}/AWSLogs/{account}/*",
+            }
+        ],
+    }
 
 
 class LoadBalancerRoute(TypedDict):
@@ -54,6 +91,14 @@ class LoadBalancerArgs(TypedDict):
     """Seconds a leaving target keeps its requests (draining). Default: 30."""
     slow_start: NotRequired[int]
     """Seconds over which a new target's share of requests ramps up; 0 turns it off. Default: 30."""
+    deletion_protection: NotRequired[bool]
+    """The load balancer cannot be deleted (nor replaced) until this is turned off. Default: off."""
+    access_logs_bucket_prefix: NotRequired[str]
+    """Write access logs to a new bucket named `<prefix>-<account id>` (bucket names are global):
+    public access blocked, S3-managed encryption, objects expiring after `access_logs_days`, writable
+    only by Elastic Load Balancing's log delivery. Default: no access logs."""
+    access_logs_days: NotRequired[int]
+    """Days access logs are kept. Default: 90."""
     tags: NotRequired[dict[str, str]]
     """Tags on every resource, before `Name` and `Service`. Default: none."""
 
@@ -163,9 +208,38 @@ class LoadBalancer(pulumi.ComponentResource):
                 )
         return group
 
+    def _access_logs(self, name: str, args: LoadBalancerArgs, tags: dict[str, str]):
+        """The access-log bucket: private, encrypted by S3, expiring, and writable by ELB's log delivery only."""
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        bucket_name = account.apply(lambda a: f"{args['access_logs_bucket_prefix']}-{a}")
+        bucket = aws.s3.Bucket(f"{name}-access-logs", bucket=bucket_name, tags=merge_tags(tags, f"{name}-access-logs"), opts=child)
+        block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-access-logs-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+            ignore_public_acls=True, restrict_public_buckets=True, opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-access-logs-expiry",
+            bucket=bucket.id,
+            rules=[{"id": "expire-access-logs", "status": "Enabled", "filter": {"prefix": f"{ACCESS_LOG_PREFIX}/"},
+                    "expiration": {"days": args.get("access_logs_days", DEFAULT_ACCESS_LOG_DAYS)}}],
+            opts=child,
+        )
+        document = pulumi.Output.all(
+            bucket_name,
+            account,
+            aws.get_region_output(opts=invoke).region,
+            aws.get_partition_output(opts=invoke).partition,
+        ).apply(lambda v: json.dumps(access_log_policy(v[0], v[1], v[2], v[3])))
+        policy = aws.s3.BucketPolicy(f"{name}-access-logs-policy", bucket=bucket.id, policy=document,
+                                     opts=pulumi.ResourceOptions(parent=self, depends_on=[block]))
+        return _AccessLogs(bucket.bucket, policy)
+
     def _balancer(self, name: str, args: LoadBalancerArgs, group, tags: dict[str, str]) -> tuple[aws.lb.LoadBalancer, aws.lb.Listener]:
         """The ALB, its HTTPS listener (404 by default) and the HTTP listener that only redirects."""
         child = pulumi.ResourceOptions(parent=self)
+        logs = self._access_logs(name, args, tags) if "access_logs_bucket_prefix" in args else None
         balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
@@ -174,8 +248,10 @@ class LoadBalancer(pulumi.ComponentResource):
             security_groups=[group.id],
             idle_timeout=args.get("idle_timeout", DEFAULT_IDLE_TIMEOUT),
             drop_invalid_header_fields=True,
+            enable_deletion_protection=args.get("deletion_protection", False),
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=logs.bucket, prefix=ACCESS_LOG_PREFIX, enabled=True) if logs else None,
             tags=merge_tags(tags, f"{name}-alb"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs.policy] if logs else []),
         )
         https = aws.lb.Listener(
             f"{name}-https",

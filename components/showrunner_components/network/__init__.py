@@ -1,7 +1,6 @@
 """Network: a VPC with public and private subnets across zones, or an existing VPC.
 
-The pure builders are modules of this package and import without Pulumi; the component and its
-Args load on first use.
+The component and its Args load on first use, so importing the package does not import Pulumi.
 """
 
 __all__ = ["Network", "NetworkArgs"]

@@ -41,9 +41,9 @@ class NetworkArgs(TypedDict):
     """An existing VPC to use instead of creating one; then give both subnet lists and none of
     the new-VPC fields. Default: a new VPC."""
     public_subnet_ids: NotRequired[pulumi.Input[list[str]]]
-    """The existing VPC's public subnets (the load balancer's), two zones or more."""
+    """The existing VPC's public subnets (the load balancer's), two zones or more. Needed with `vpc_id`."""
     private_subnet_ids: NotRequired[pulumi.Input[list[str]]]
-    """The existing VPC's private subnets (hosts and stores), two zones or more."""
+    """The existing VPC's private subnets (hosts and stores), two zones or more. Needed with `vpc_id`."""
     tags: NotRequired[dict[str, str]]
     """Tags on every resource, before `Name`, `Service=network` and `Tier`. Default: none."""
 

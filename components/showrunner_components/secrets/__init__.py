@@ -1,7 +1,6 @@
 """ServiceSecrets: service secrets as SSM SecureStrings under a customer-managed KMS key.
 
-The pure builders are modules of this package and import without Pulumi; the component and its
-Args load on first use.
+The component and its Args load on first use, so importing the package does not import Pulumi.
 """
 
 __all__ = ["ServiceSecrets", "ServiceSecretsArgs"]

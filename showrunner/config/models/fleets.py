@@ -6,8 +6,15 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from showrunner.config.values import CronSchedule, InstanceType, Name, TimeZone, _fail
+from showrunner.config.values import InstanceType, Name, Recurrence, TimeZone, _fail
 from showrunner.config.models.base import _Strict
+
+# Upper bounds, each AWS's own:
+SIZE_MAX = 1000
+"""Instances in a group at most: an ALB target group holds at most 1,000 instance targets (Elastic
+Load Balancing quotas, "Targets per target group per Region"), and no fleet outgrows the load balancer."""
+SCHEDULED_MAX = 125
+"""Scheduled actions per Auto Scaling group (Amazon EC2 Auto Scaling quotas)."""
 
 
 class Scaling(_Strict):
@@ -22,13 +29,13 @@ class Scaling(_Strict):
 class ScheduledCapacity(_Strict):
     """A recurring capacity change for the weekly peaks (times in `time_zone`)."""
 
-    recurrence: CronSchedule
+    recurrence: Recurrence
     """When the change applies, read in `time_zone`."""
-    min_size: int = Field(ge=0)
+    min_size: int = Field(ge=0, le=SIZE_MAX)
     """The group's `min_size` from then on; at most `max_size`."""
-    max_size: int = Field(ge=0)
+    max_size: int = Field(ge=0, le=SIZE_MAX)
     """The group's `max_size` from then on."""
-    desired_capacity: int | None = Field(default=None, ge=0)
+    desired_capacity: int | None = Field(default=None, ge=0, le=SIZE_MAX)
     """The group's desired capacity from then on, between the two sizes. Default: left to scaling."""
     time_zone: TimeZone = "UTC"
     """The zone `recurrence` is read in. Default: `UTC`."""
@@ -42,7 +49,7 @@ class ScheduledCapacity(_Strict):
 class Spot(_Strict):
     """Mixed instances: on-demand up to a base, Spot above it."""
 
-    on_demand_base_capacity: int = Field(default=0, ge=0)
+    on_demand_base_capacity: int = Field(default=0, ge=0, le=SIZE_MAX)
     """On-demand instances before any Spot one. Default: `0`."""
     on_demand_percentage_above_base: int = Field(default=0, ge=0, le=100)
     """Percent of the instances above the base that are on-demand. Default: `0`, all Spot."""
@@ -51,9 +58,9 @@ class Spot(_Strict):
 class WarmPool(_Strict):
     """Instances booted ahead of a scale-out, kept in the pool until the group needs them."""
 
-    min_size: int = Field(default=0, ge=0)
+    min_size: int = Field(default=0, ge=0, le=SIZE_MAX)
     """Instances the pool keeps at least. Default: `0`."""
-    max_group_prepared_capacity: int | None = Field(default=None, ge=0)
+    max_group_prepared_capacity: int | None = Field(default=None, ge=0, le=SIZE_MAX)
     """Instances in the group and the pool together at most. Default: the group's `max_size`."""
     pool_state: Literal["Stopped", "Running", "Hibernated"] = "Stopped"
     """The state pooled instances wait in. Default: `Stopped`."""
@@ -77,16 +84,16 @@ class Fleet(_Strict):
 
     instance_types: list[InstanceType] = Field(min_length=1, max_length=20)
     """The first is preferred; arm64 (Graviton) types are refused: the golden AMI is x86_64."""
-    min_size: int = Field(ge=0)
+    min_size: int = Field(ge=0, le=SIZE_MAX)
     """Fewest instances; at most `max_size`."""
-    max_size: int = Field(ge=1)
-    """Most instances."""
-    desired_capacity: int | None = Field(default=None, ge=0)
+    max_size: int = Field(ge=1, le=SIZE_MAX)
+    """Most instances (an ALB target group holds at most 1,000)."""
+    desired_capacity: int | None = Field(default=None, ge=0, le=SIZE_MAX)
     """The group's size at creation only; ignored afterwards so scaling owns it. Default: `min_size`."""
     scaling: Scaling = Field(default_factory=Scaling)
     """Target tracking: ALB requests per target (web fleets) and average CPU. Default: CPU tracking only."""
-    scheduled: dict[Name, ScheduledCapacity] = Field(default_factory=dict)
-    """Recurring capacity changes for the weekly peaks, by name. Default: none."""
+    scheduled: dict[Name, ScheduledCapacity] = Field(default_factory=dict, max_length=SCHEDULED_MAX)
+    """Recurring capacity changes for the weekly peaks, by name (Auto Scaling takes at most 125 per group). Default: none."""
     spot: Spot | None = None
     """Mixed instances with Spot; cannot be combined with `warm_pool`. Default: on-demand only."""
     warm_pool: WarmPool | None = None

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from showrunner.config.values import AcmArn, Cidr, GithubEnvironment, GithubOidcProviderArn, GithubRepository, KmsKeyArn, S3Bucket, StackName, SubnetId, VpcId, _fail
+from showrunner.config.values import AcmArn, Cidr, GithubEnvironment, GithubOidcProviderArn, GithubRepository, KmsKeyArn, S3Bucket, SlowStart, StackName, SubnetId, VpcId, _fail
 from showrunner.config.models.base import _Strict
 
 
@@ -47,7 +47,7 @@ class LoadBalancer(_Strict):
     deregistration_delay_seconds: int = Field(default=30, ge=0, le=3600)
     """Seconds a leaving host keeps answering open requests before it is deregistered; its fleet's
     terminate hook waits that long too. Default: `30`."""
-    slow_start_seconds: int = Field(default=30, ge=0, le=900)
+    slow_start_seconds: SlowStart = 30
     """Seconds a new host ramps up to its full share of requests. Default: `30`."""
 
 

@@ -9,6 +9,10 @@ from typing import Any
 from pydantic import Field, SecretStr
 
 from showrunner.config.models.base import _Strict
+from showrunner_components.tagging import PROGRAM_TAG_KEYS
+
+TAGS_MAX = 50
+"""Tags per resource (AWS's tagging rules, "Tagging best practices": at most 50 user-created tags)."""
 from showrunner.config.models.fleets import Fleet
 from showrunner.config.models.images import GoldenAmi, Image, ImagePipeline
 from showrunner.config.models.platform import Delivery, LoadBalancer, Network
@@ -36,14 +40,21 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section(
         "services", Service, "map of service name → spec", entry="service",
-        doc="Names are lower-case letters, digits and dashes (2-32). Each spec replaces one 2015 `base_docker` LWRP resource.",
+        doc="Names are lower-case letters, digits and dashes (2-32); a routed service's name is at most 20, since its "
+        "target group is named `web-<service>-<7 characters>` and AWS allows 32. At most 100 services are routed (an ALB "
+        "listener's rules). A route that an earlier rule (lower priority number) matches entirely can never receive a "
+        "request and is refused. A literal credential in `env` (an AWS key, a token, a password in a URL) is refused: it "
+        "belongs in `showrunner:secrets`. Each spec replaces one 2015 `base_docker` LWRP resource.",
     ),
     Section(
         "secrets", dict[str, dict[str, str]], "map service → name → secret value", absent=dict,
         doc="Set with `pulumi config set --secret --path 'showrunner:secrets.<service>.<NAME>' <value>`. Each becomes an "
         "SSM SecureString `/showrunner/<stack>/<service>/<NAME>` under a customer-managed KMS key (rotation on); hosts "
         "fetch them at container start. A secret set but not listed by its service is an error, as is one listed but "
-        "not set. Values never appear in errors, previews or user data.",
+        "not set; a value is at most 4 KB (a Standard SSM parameter). This is the only section that may hold secrets: a "
+        "`secure:` value anywhere else (a service's `env`, `tags`…) is refused with its path, since the program would "
+        "read it as plain text. Values never appear in errors, previews or user data, and no message about a key that "
+        "holds a secret shows its value.",
     ),
     Section(
         "fleets", Fleet, "map of fleet name → Auto Scaling group", entry="fleet",
@@ -87,8 +98,18 @@ SECTIONS: tuple[Section, ...] = (
         "[components/showrunner_components/state/README.md](components/showrunner_components/state/README.md).",
     ),
     Section(
+        "production", bool, "whether this stack is production", absent=lambda: False,
+        doc="`showrunner:production: true` declares the stack production, whatever it is called (a copy of prod named "
+        "`prod-eu` or `prd` is production once it says so). A production stack must keep `state.protect` on; every "
+        "resource of it carries the tag `Production: true`, which the policy pack reads. Default: `false`.",
+    ),
+    Section(
         "tags", dict[str, str], "map of tag key → value", absent=dict,
-        doc="Tags on every resource, plus `Environment: <stack>`. `Pulumi.yaml` sets `Project` and `ManagedBy`.",
+        doc="Tags on every resource, plus `Environment: <stack>`. `Pulumi.yaml` sets `Project` and `ManagedBy`. AWS's "
+        "rules hold: keys 1-128 and values 0-256 characters of letters, digits, spaces and `_ . : / = + - @`; no key "
+        "starts with `aws:`; none is one the program sets (" + ", ".join(f"`{key}`" for key in PROGRAM_TAG_KEYS) + "); "
+        f"and these, the aws provider's `defaultTags` and the program's together are at most {TAGS_MAX} on a resource, "
+        f"so at most {TAGS_MAX - len(PROGRAM_TAG_KEYS)} of your own.",
     ),
 )
 """Every section, in the order the reference lists them."""
@@ -99,6 +120,7 @@ class Settings(_Strict):
 
     project: str
     stack: str
+    production: bool = False
     tags: dict[str, str]
     services: dict[str, Service]
     fleets: dict[str, Fleet]

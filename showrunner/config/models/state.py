@@ -131,8 +131,8 @@ class State(_Strict):
     queues: Queues | None = None
     """SQS queues for Celery. Default: not created."""
     protect: bool = True
-    """Every stateful resource carries Pulumi's `protect` and `retain_on_delete`; only a non-prod
-    stack may set `false` (then `pulumi destroy` can remove it). Default: `true`."""
+    """Every stateful resource carries Pulumi's `protect` and `retain_on_delete`; a production stack
+    (`showrunner:production: true`) may not set `false` (then `pulumi destroy` could remove it). Default: `true`."""
 
     def defined(self) -> list[str]:
         present = {"mysql": self.mysql, "cache": self.cache, "queues": self.queues, "tables": self.tables or None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -44,6 +45,8 @@ def test_preview_policy_is_exact():
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "Read", "Effect": "Allow", "Action": list(delivery.READ_ACTIONS), "Resource": "*"},
+            {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            {"Sid": "ReadStackBuckets", "Effect": "Allow", "Action": list(delivery.BUCKET_READ_ACTIONS), "Resource": "arn:aws:s3:::showrunner-prod-*"},
             {"Sid": "StateList", "Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": "arn:aws:s3:::showrunner-pulumi-state"},
             {"Sid": "StateObjects", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::showrunner-pulumi-state/*"},
             {"Sid": "StateLocks", "Effect": "Allow", "Action": ["s3:DeleteObject", "s3:PutObject"], "Resource": "arn:aws:s3:::showrunner-pulumi-state/.pulumi/locks/*"},
@@ -52,13 +55,14 @@ def test_preview_policy_is_exact():
             {"Sid": "PublicParameters", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"], "Resource": "arn:aws:ssm:us-east-1::parameter/aws/service/*"},
             {"Sid": "StackKeys", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": ["arn:aws:kms:us-east-1:123456789012:key/1111"]},
             # build_on_preview: a preview builds changed images, pulling parents and the registry cache.
-            {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
             {"Sid": "PullStackImages", "Effect": "Allow",
              "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
              "Resource": "arn:aws:ecr:us-east-1:123456789012:repository/*",
              "Condition": {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi", "aws:ResourceTag/Environment": "prod"}}},
         ],
     }
+    # Reads never reach an object, an item or a secret.
+    assert not any(a.startswith(("s3:GetObject", "dynamodb:GetItem", "secretsmanager:", "ssm:GetParameter")) for a in delivery.READ_ACTIONS)
 
 
 def test_preview_policy_changes_nothing():
@@ -70,22 +74,38 @@ def test_preview_policy_changes_nothing():
 
 def test_deploy_policy_statements():
     own = ["arn:aws:iam::123456789012:role/delivery-preview", "arn:aws:iam::123456789012:role/delivery-deploy"]
-    document = delivery.deploy_policy(SCOPE, ["arn:aws:iam::123456789012:role/www-role"], own)
+    boundary = "arn:aws:iam::123456789012:policy/showrunner-prod-boundary"
+    scope = dataclasses.replace(SCOPE, boundary_arn=boundary)
+    document = delivery.deploy_policy(scope, ["arn:aws:iam::123456789012:role/www-role"], own)
     statements = {s["Sid"]: s for s in document["Statement"]}
-    assert list(statements) == ["Read", "CreateTagged", "ManageTagged", "ManageTaggedIam", "PassNamedRoles", "ServiceLinkedRoles",
-                                "StateList", "StateObjects", "StackParameters", "PublicParameters", "StackKeys", "EcrLogin", "PushStackImages",
-                                "NoAdministrators", "NotItsOwnGrants"]
-    assert statements["PushStackImages"]["Action"] == [
-        "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:GetDownloadUrlForLayer",
-        "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"]
-    assert statements["PushStackImages"]["Condition"] == {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi", "aws:ResourceTag/Environment": "prod"}}
+    assert list(statements) == [
+        "Read", "EcrLogin", "ReadStackBuckets", "CreateTagged", "TagOnCreateEc2", "TagOnCreateElb", "ManageTagged", "PassNamedRoles",
+        "LaunchInterfacesAndImages", "StackAliases", "TargetTrackingAlarms", "StoreSnapshotsAndMembers", "DefaultCacheParameters",
+        "DatabasePasswordSecrets", "StackBuckets", "CreateBoundedRoles", "ManageBoundedRoles", "NoRoleWithoutTheBoundary",
+        "TheBoundaryStays", "ServiceLinkedRoles", "StateList", "StateObjects", "StackParameters", "PublicParameters",
+        "CreateStackParameters", "ManageStackParameters", "StackKeys", "PullStackImages", "NoAdministrators", "NotItsOwnGrants",
+    ]
+    # Pushing is ManageTagged's; a build also pulls its parent and the registry cache.
+    assert statements["PullStackImages"]["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    assert {"ecr:PutImage", "ecr:InitiateLayerUpload"} <= set(statements["ManageTagged"]["Action"])
     tag_scope = {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi", "aws:ResourceTag/Environment": "prod"}}
+    request_tags = {"aws:RequestTag/ManagedBy": "pulumi", "aws:RequestTag/Environment": "prod"}
     assert statements["ManageTagged"]["Condition"] == tag_scope
-    assert statements["ManageTaggedIam"]["Condition"] == tag_scope
-    assert statements["CreateTagged"]["Condition"] == {"StringEquals": {"aws:RequestTag/ManagedBy": "pulumi", "aws:RequestTag/Environment": "prod"}}
+    # A new resource: tagged as this stack's by the request, and with no tags of its own yet.
+    assert statements["CreateTagged"]["Condition"] == {"StringEquals": request_tags, "Null": {"aws:ResourceTag/Environment": "true"}}
+    assert statements["TagOnCreateEc2"]["Condition"]["StringEquals"]["ec2:CreateAction"][:2] == ["AllocateAddress", "CreateInternetGateway"]
+    assert statements["CreateBoundedRoles"]["Condition"] == {"StringEquals": {**request_tags, "iam:PermissionsBoundary": boundary}}
+    assert statements["ManageBoundedRoles"]["Condition"] == {"StringEquals": {**tag_scope["StringEquals"], "iam:PermissionsBoundary": boundary}}
+    assert statements["NoRoleWithoutTheBoundary"] == {
+        "Sid": "NoRoleWithoutTheBoundary", "Effect": "Deny", "Action": list(delivery.UNBOUNDED_DENIED), "Resource": "*",
+        "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": boundary}}}
     assert statements["PassNamedRoles"]["Resource"] == ["arn:aws:iam::123456789012:role/www-role"]
-    assert statements["NotItsOwnGrants"] == {"Sid": "NotItsOwnGrants", "Effect": "Deny", "Action": ["iam:*"], "Resource": own}
-    assert "PassNamedRoles" not in {s["Sid"] for s in delivery.deploy_policy(SCOPE, [], own)["Statement"]}
+    assert statements["NotItsOwnGrants"] == {"Sid": "NotItsOwnGrants", "Effect": "Deny", "Action": ["iam:*"], "Resource": sorted([*own, boundary])}
+    assert not any(a.startswith("iam:") for a in statements["CreateTagged"]["Action"] if a not in ("iam:CreateInstanceProfile", "iam:TagInstanceProfile", "iam:TagRole"))
+    assert "PassNamedRoles" not in {s["Sid"] for s in delivery.deploy_policy(scope, [], own)["Statement"]}
+    # No boundary: no role at all.
+    unbounded = {s["Sid"]: s for s in delivery.deploy_policy(SCOPE, [], own)["Statement"]}
+    assert "CreateBoundedRoles" not in unbounded and unbounded["NoRoles"]["Effect"] == "Deny"
 
 
 def test_every_arn_names_the_partition():
@@ -120,13 +140,16 @@ def test_stack_gets_provider_and_two_roles_that_pass_the_pack(stack_run, stack):
     assert trust["Statement"][0]["Condition"]["StringLike"] == {
         "token.actions.githubusercontent.com:sub": [f"repo:showrunner-tv/showrunner:environment:{stack}"]}
     preview_trust = json.loads(one(run, "aws:iam/role:Role", "delivery-preview").inputs["assumeRolePolicy"])
-    assert preview_trust["Statement"][0]["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"] == [
-        "repo:showrunner-tv/showrunner:pull_request", "repo:showrunner-tv/showrunner:ref:refs/heads/main"]
+    # A production stack's pull requests preview offline: its preview role trusts main only.
+    assert preview_trust["Statement"][0]["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"] == (
+        ["repo:showrunner-tv/showrunner:ref:refs/heads/main"] if stack == "prod"
+        else ["repo:showrunner-tv/showrunner:pull_request", "repo:showrunner-tv/showrunner:ref:refs/heads/main"])
 
     deploy_policy = json.loads(one(run, "aws:iam/rolePolicy:RolePolicy", "delivery-deploy-policy").inputs["policy"])
     passed = next(s for s in deploy_policy["Statement"] if s["Sid"] == "PassNamedRoles")["Resource"]
-    fleet_roles = sorted(r.urn.rsplit("::", 1)[1] for r in by_type(run, "aws:iam/role:Role") if ":Fleet$aws:iam/role:Role::" in r.urn)
-    assert len(passed) == len(fleet_roles) > 0
+    fleet_roles = [r.name for r in by_type(run, "aws:iam/role:Role") if ":Fleet$aws:iam/role:Role::" in r.urn]
+    assert len(passed) == len(fleet_roles) + 1 and len(fleet_roles) > 0
+    assert f"arn:aws:iam::123456789012:role/showrunner-{stack}-imagebuilder-build" in passed
     assert all(arn.startswith("arn:aws:iam::123456789012:role/") for arn in passed)
 
     report = policy.check_document(preview.preview_document(run))

@@ -93,6 +93,7 @@ def test_instance_role_statements_resource_by_resource(stack_run, fleet, service
     assert all(s["Effect"] == "Allow" for s in statements.values())
     assert one(run, "aws:cloudwatch/logGroup:LogGroup", f"{fleet}-logs").inputs["name"] == f"/showrunner/prod/{fleet}"
     role = one(run, "aws:iam/role:Role", f"{fleet}-role")
+    assert role.inputs["permissionsBoundary"] == f"arn:aws:iam::{ACCOUNT}:policy/showrunner-prod-boundary"
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
     attached = [a.name for a in by_type(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.inputs["role"] == role.name]
@@ -176,7 +177,9 @@ def test_groups_refresh_roll_and_ignore_desired_capacity(stack_run):
     for group in groups.values():
         inputs = group.inputs
         assert group.ignore_changes == ["desiredCapacity"]
-        assert inputs["healthCheckType"] == "ELB" and inputs["healthCheckGracePeriod"] == 180
+        # ELB health checks only where a target group serves the group; EC2 status checks elsewhere.
+        assert inputs["healthCheckType"] == ("ELB" if inputs.get("targetGroupArns") else "EC2")
+        assert inputs["healthCheckGracePeriod"] == 180
         assert inputs["instanceRefresh"] == {
             "strategy": "Rolling",
             "preferences": {
@@ -199,6 +202,7 @@ def test_groups_refresh_roll_and_ignore_desired_capacity(stack_run):
     assert groups["ops-asg"].inputs["launchTemplate"]["version"] == "1"
     assert len(groups["www-asg"].inputs["targetGroupArns"]) == 1
     assert groups["worker-asg"].inputs.get("targetGroupArns", []) == []
+    assert [n for n, g in sorted(groups.items()) if g.inputs["healthCheckType"] == "EC2"] == ["ops-asg", "worker-asg"]
 
 
 def test_scaling_policies_and_weekly_schedules(stack_run):

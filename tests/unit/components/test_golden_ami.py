@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from showrunner_components.golden_ami.builders import (
+    notification_key_policy,
     ami_name,
     ami_parameter_name,
     build_user_data,
@@ -132,11 +133,46 @@ def test_infrastructure_terminates_on_failure_with_imdsv2_logs_and_notifications
     assert inputs["instanceMetadataOptions"] == {"httpTokens": "required", "httpPutResponseHopLimit": 2}
     assert inputs["logging"]["s3Logs"]["s3KeyPrefix"] == "imagebuilder"
     assert inputs["snsTopicArn"] == one(run, "aws:sns/topic:Topic", "golden-ami-notifications").inputs["name"].join(
-        ["arn:aws:sns:us-east-1:123456789012:topic/", ""]
+        ["arn:aws:sns:us-east-1:123456789012:", ""]
     )
     assert "imagebuilder" in inputs["instanceProfileName"]
     assert inputs["instanceTypes"] == ["m7i.large"]
     assert inputs["subnetId"].startswith("subnet-")
+    # Image Builder refuses a subnet without security groups: the build instance gets its own.
+    group = one(run, "aws:ec2/securityGroup:SecurityGroup", "golden-ami-build-sg")
+    assert len(inputs["securityGroupIds"]) == 1 and group.inputs["vpcId"].startswith("vpc-")
+    assert inputs["securityGroupIds"][0].startswith("sg-")
+    egress = sorted((r.inputs["ipProtocol"], r.inputs["fromPort"], r.inputs["cidrIpv4"]) for r in by_type(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+                    if r.name.startswith("golden-ami-build-sg-out-"))
+    assert egress == [("tcp", 80, "0.0.0.0/0"), ("tcp", 443, "0.0.0.0/0")]
+    assert not [r for r in by_type(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if r.name.startswith("golden-ami-")]
+
+
+def test_notifications_are_encrypted_with_a_key_image_builder_may_use(stack_run):
+    run = stack_run("prod")
+    key = one(run, "aws:kms/key:Key", "golden-ami-notifications-key").inputs
+    assert key["enableKeyRotation"] is True
+    assert json.loads(key["policy"]) == notification_key_policy("123456789012")
+    topic = one(run, "aws:sns/topic:Topic", "golden-ami-notifications").inputs
+    assert topic["kmsMasterKeyId"].startswith("arn:aws:kms:us-east-1:123456789012:key/")
+    publisher = notification_key_policy("123456789012")["Statement"][1]
+    assert publisher["Principal"] == {"AWS": "arn:aws:iam::123456789012:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"}
+    assert publisher["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+
+
+def test_a_subnet_without_a_vpc_or_security_groups_is_refused(tmp_path):
+    import pulumi
+
+    from showrunner_components.golden_ami import GoldenAmi
+
+    @pulumi.runtime.test
+    def build():
+        with pytest.raises(ValueError, match="subnet_id needs vpc_id or security_group_ids; Image Builder refuses a subnet without security groups"):
+            GoldenAmi("g", {"stack": "qa", "documents_dir": str(GOLDEN_DIR), "subnet_id": "subnet-1"})
+
+    from showrunner.mocks import ShowrunnerMocks
+    pulumi.runtime.set_mocks(ShowrunnerMocks("qa"), preview=True)
+    build()
 
 
 def test_build_role_has_the_two_managed_policies_and_log_writes_only(stack_run):

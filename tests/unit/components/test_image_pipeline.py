@@ -21,6 +21,7 @@ from showrunner_components.image_pipeline.builds import (
 )
 from showrunner.mocks import SECRET
 from tests.conftest import by_type, one
+from tests.unit.under_mocks import run_program
 
 IMAGE_TYPE = "docker:index/image:Image"
 REPO_TYPE = "aws:ecr/repository:Repository"
@@ -269,25 +270,6 @@ def test_stack_exports_digests_never_tags(run):
 
 
 # --- the component on its own Args (another program's images) -----------------------------------
-
-
-def run_program(program) -> tuple[list, dict]:
-    """Run `program` under the offline engine's mocks, as a one-file Pulumi program would run."""
-    from pulumi.runtime import settings as runtime_settings
-    from pulumi.runtime.stack import run_in_stack
-    from pulumi.runtime.sync_await import _sync_await
-
-    import pulumi
-    from showrunner.mocks import RecordingMonitor, ShowrunnerMocks
-
-    mocks = ShowrunnerMocks("test")
-    monitor = RecordingMonitor(mocks)
-    runtime_settings.SETTINGS.rpc_manager.clear()
-    runtime_settings.SETTINGS.outputs.clear()
-    pulumi.runtime.set_mocks(mocks, project="other", stack="test", preview=True, monitor=monitor)
-    runtime_settings.ROOT.set(None)
-    _sync_await(run_in_stack(program))
-    return monitor.recorded, monitor.stack_outputs
 
 
 def _context(root: Path, name: str, dockerfile_text: str) -> str:

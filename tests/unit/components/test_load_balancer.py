@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from showrunner_components.load_balancer.component import LoadBalancer, health_check, rule_conditions
+from showrunner_components.load_balancer.component import LoadBalancer, access_log_policy, health_check, rule_conditions
 from tests.conftest import by_type, one
 
 
@@ -93,3 +94,35 @@ def test_rule_conditions_put_hosts_before_paths_and_leave_out_what_is_empty():
     assert rule_conditions(route) == [{"host_header": {"values": ["a.example"]}}, {"path_pattern": {"values": ["/a/*"]}}]
     assert rule_conditions(_route("a", 1, path_patterns=["/a/*"], host_headers=[])) == [{"path_pattern": {"values": ["/a/*"]}}]
     assert health_check(route)["path"] == "/healthz"
+
+
+def test_prod_keeps_its_load_balancer_and_its_access_logs(stack_run):
+    prod = stack_run("prod")
+    alb = one(prod, "aws:lb/loadBalancer:LoadBalancer", "web-alb").inputs
+    bucket = "showrunner-prod-alb-logs-123456789012"
+    assert alb["enableDeletionProtection"] is True
+    assert alb["accessLogs"] == {"bucket": bucket, "prefix": "alb", "enabled": True}
+    assert one(prod, "aws:s3/bucket:Bucket", "web-access-logs").inputs["bucket"] == bucket
+    block = one(prod, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "web-access-logs-public-access").inputs
+    assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    policy = json.loads(one(prod, "aws:s3/bucketPolicy:BucketPolicy", "web-access-logs-policy").inputs["policy"])
+    assert policy == access_log_policy(bucket, "123456789012", "us-east-1")
+    staging = one(stack_run("staging"), "aws:lb/loadBalancer:LoadBalancer", "web-alb").inputs
+    assert staging["enableDeletionProtection"] is False and "accessLogs" not in staging
+    assert by_type(stack_run("staging"), "aws:s3/bucketPolicy:BucketPolicy") == []
+
+
+def test_only_elastic_load_balancing_may_write_the_access_logs():
+    assert access_log_policy("logs", "123456789012", "us-east-1") == {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "ElbAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::127311923021:root"},
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::logs/alb/AWSLogs/123456789012/*",
+        }],
+    }
+    # A Region opened after August 2022 takes the log-delivery service instead of an ELB account.
+    newer = access_log_policy("logs", "123456789012", "ap-southeast-5")
+    assert newer["Statement"][0]["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}

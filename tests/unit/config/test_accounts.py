@@ -28,7 +28,7 @@ SECRETS = {"showrunner:secrets": {service: {"SECRET_KEY": {"secure": "v1:bm9uY2U
 
 def certificate(account: str, partition: str = "aws", region: str = "us-east-1") -> dict:
     """A stack file whose only account-specific value is its certificate's account."""
-    return {"showrunner:load_balancer": {"certificate_arn": f"arn:{partition}:acm:{region}:{account}:certificate/qa-0000"},
+    return {"aws:region": region, "showrunner:load_balancer": {"certificate_arn": f"arn:{partition}:acm:{region}:{account}:certificate/qa-0000"},
             "showrunner:image_pipeline": {"refresh_key": "2026-W48"}, **SECRETS}
 
 

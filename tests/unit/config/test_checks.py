@@ -11,7 +11,7 @@ from showrunner.config.checks import (
     ensure_cron_services_on_single_host_fleets,
     ensure_every_fleet_runs_a_service,
     ensure_host_ports_unique_per_fleet,
-    ensure_prod_stacks_protected,
+    ensure_production_protected,
     ensure_route_priorities_unique,
     ensure_routed_services_have_a_port,
     ensure_secrets_set_and_listed,
@@ -96,21 +96,21 @@ def test_secrets_set_and_listed():
     assert ensure_secrets_set_and_listed(view(config)) == [
         "showrunner:services.django.secrets[0]: secret SECRET_KEY is not set in stack \"qa\"; "
         "run: pulumi config set --secret --path 'showrunner:secrets.django.SECRET_KEY' <value>",
-        "showrunner:secrets.django.OTHER: is set but no service lists it in `secrets`; remove it or add it to showrunner:services.django.secrets",
+        "showrunner:secrets.django.OTHER: is set but no service lists it in `secrets`; remove it (showrunner:secrets: {django: null} drops them all) or add it to showrunner:services.django.secrets",
     ]
 
 
 def test_a_secret_set_for_no_service_at_all_is_reported():
     config = mutate("secrets.ghost", {"TOKEN": "[secret]"})(valid())
     assert ensure_secrets_set_and_listed(view(config)) == [
-        "showrunner:secrets.ghost.TOKEN: is set but no service lists it in `secrets`; remove it or add it to showrunner:services.ghost.secrets"
+        "showrunner:secrets.ghost.TOKEN: is set but no service lists it in `secrets`; remove it (showrunner:secrets: {ghost: null} drops them all) or add it to showrunner:services.ghost.secrets"
     ]
 
 
 def test_every_fleet_runs_a_service():
     config = view(mutate("fleets.spare", {"instance_types": ["t3.small"], "min_size": 0, "max_size": 1})(valid()))
     assert ensure_every_fleet_runs_a_service(config) == [
-        "showrunner:fleets.spare: no service runs on this fleet; remove it or assign a service"
+        "showrunner:fleets.spare: no service runs on this fleet; remove it (showrunner:fleets: {spare: null}) or assign a service"
     ]
 
 
@@ -128,13 +128,18 @@ def test_visibility_timeout_above_longest_task():
     ]
 
 
-@pytest.mark.parametrize("stack", ["prod", "production"])
-def test_prod_stacks_protected(stack):
-    config = view(mutate("state.protect", False)(with_state()), stack=stack)
-    assert ensure_prod_stacks_protected(config) == [
-        f'showrunner:state.protect: stack "{stack}" keeps its data protected; only a non-prod stack may set protect: false'
+@pytest.mark.parametrize("stack", ["prod", "prod-eu", "prd", "staging"])
+def test_a_stack_declared_production_stays_protected_whatever_its_name(stack):
+    config = view(mutate("production", True)(mutate("state.protect", False)(with_state())), stack=stack)
+    assert ensure_production_protected(config) == [
+        f'showrunner:state.protect: stack "{stack}" declares showrunner:production: true, so its data stays protected; '
+        "remove protect: false (or declare showrunner:production: false if this stack is not production)"
     ]
-    assert ensure_prod_stacks_protected(view(mutate("state.protect", False)(with_state()), stack="staging")) == []
+
+
+@pytest.mark.parametrize("stack", ["prod", "production"])
+def test_the_name_alone_does_not_make_a_stack_production(stack):
+    assert ensure_production_protected(view(mutate("state.protect", False)(with_state()), stack=stack)) == []
 
 
 def test_stores_defined():

@@ -76,9 +76,13 @@ DELETE = object()
 
 CASES = [
     ("unknown top-level key", mutate("servics", {}),
-     'showrunner:servics: is not a known key (expected one of: delivery, fleets, golden_ami, image_pipeline, images, load_balancer, network, secrets, services, state, tags)'),
+     'showrunner:servics: is not a known key; did you mean "services"?'),
+    ("unknown top-level key, nothing close", mutate("zzz", {}),
+     "showrunner:zzz: is not a known key; expected one of: delivery, fleets, golden_ami, image_pipeline, images, load_balancer, network, production, secrets, services, state, tags"),
     ("unknown service key", mutate("services.django.cron", True),
-     "showrunner:services.django.cron: is not a known key"),
+     "showrunner:services.django.cron: is not a known key; expected one of: command, env, fleet, health, image, ports, rm, route, schedule, secrets, type, uses, volumes"),
+    ("misspelt nested key", mutate("services.django.route", {"paths": ["/*"], "priorty": 100}),
+     'showrunner:services.django.route.priorty: is not a known key; did you mean "priority"?'),
     ("wrong type for ports", mutate("services.django.ports", "8000:8000"),
      'showrunner:services.django.ports: expected a list, got "8000:8000"'),
     ("wrong type for rm", mutate("services.celery.rm", "yes"),
@@ -132,7 +136,7 @@ CASES = [
     ("secret named but not set", mutate("secrets", {}),
      "showrunner:services.django.secrets[0]: secret SECRET_KEY is not set in stack \"qa\"; run: pulumi config set --secret --path 'showrunner:secrets.django.SECRET_KEY' <value>"),
     ("secret set but unused", mutate("secrets.catalog", {"TOKEN": "[secret]"}),
-     "showrunner:secrets.catalog.TOKEN: is set but no service lists it in `secrets`; remove it or add it to showrunner:services.catalog.secrets"),
+     "showrunner:secrets.catalog.TOKEN: is set but no service lists it in `secrets`; remove it (showrunner:secrets: {catalog: null} drops them all) or add it to showrunner:services.catalog.secrets"),
     ("malformed instance type", mutate("fleets.www.instance_types", ["c7i-large"]),
      'showrunner:fleets.www.instance_types[0]: "c7i-large" is not an EC2 instance type like "c7i.large"'),
     ("arm64 instance type", mutate("fleets.www.instance_types", ["c7g.large"]),
@@ -162,7 +166,7 @@ CASES = [
     ("bad ISO week", mutate("image_pipeline.refresh_key", "2026-48"),
      'showrunner:image_pipeline.refresh_key: "2026-48" is not an ISO week like "2026-W48"'),
     ("bad Image Builder schedule", mutate("golden_ami", {"schedule": "weekly"}),
-     'showrunner:golden_ami.schedule: "weekly" is not an AWS cron expression like "cron(0 4 ? * sun *)"'),
+     'showrunner:golden_ami.schedule: "weekly" is not an AWS cron expression: it is not written cron(...), like "cron(0 4 ? * sun *)"'),
     ("bad certificate ARN", mutate("load_balancer.certificate_arn", "arn:aws:iam::123:server-certificate/x"),
      'showrunner:load_balancer.certificate_arn: "arn:aws:iam::123:server-certificate/x" is not an ACM certificate ARN'),
     ("missing load balancer", mutate("load_balancer", DELETE),
@@ -172,7 +176,7 @@ CASES = [
     ("bad service name", mutate("services.Django", {}),
      'showrunner:services.Django: "Django" is not a name (lower-case letters, digits and dashes, 2-32 long)'),
     ("fleet without services", mutate("fleets.spare", {"instance_types": ["t3.small"], "min_size": 0, "max_size": 1}),
-     'showrunner:fleets.spare: no service runs on this fleet; remove it or assign a service'),
+     'showrunner:fleets.spare: no service runs on this fleet; remove it (showrunner:fleets: {spare: null}) or assign a service'),
 ]
 
 
@@ -271,7 +275,7 @@ IMAGE_CASES = [
     ("bad image name", mutate("images.Search", {}),
      'showrunner:images.Search: "Search" is not a name (lower-case letters, digits and dashes, 2-32 long)'),
     ("unknown image key", mutate("images.micro.dockerfile", "Dockerfile.go"),
-     "showrunner:images.micro.dockerfile: is not a known key"),
+     "showrunner:images.micro.dockerfile: is not a known key; expected one of: context, parent, parent_build_arg, release, target, test_target, weekly"),
     ("parent build argument without a parent", mutate("images.micro.parent_build_arg", "GO_IMAGE"),
      "showrunner:images.micro: `parent_build_arg` is only for an image with a `parent`"),
     ("context outside images/", mutate("images.micro.context", "../tools"),
@@ -310,4 +314,6 @@ def test_every_section_is_parsed_checked_and_kept():
 
     keys = {section.key for section in SECTIONS}
     assert keys == set(Settings.model_fields) - {"project", "stack"}
-    assert keys == {field.name for field in dataclasses.fields(Parsed)} - {"stack", "claims", "fleet_names", "image_names", "project_dir"}
+    assert keys == {field.name for field in dataclasses.fields(Parsed)} - {
+        "stack", "claims", "fleet_names", "protect", "region", "provider_tags", "secret_sections", "image_names", "project_dir"
+    }

@@ -51,7 +51,7 @@ def test_the_cli_shape_qualified_keys_json_objects_and_redacted_secrets(project,
         "config:\n  demo:services:\n    web: {env: {B: '2'}}\n"
         "  demo:secrets:\n    web:\n      TOKEN:\n        secure: v1:abc:def\n  demo:replicas: 3\n",
     )
-    config, secret_keys = cli_config(project, load_stack_file(stack, project))
+    config, secret_keys = cli_config(project, load_stack_file(stack, project).values)
     assert config == {
         "aws:region": "us-east-1",
         "demo:replicas": "3",

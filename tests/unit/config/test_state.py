@@ -77,7 +77,9 @@ CASES = [
     ("table without a hash key", mutate("state.tables.watch-progress", {"ttl_attribute": "expires_at"}),
      "showrunner:state.tables.watch-progress.hash_key: is required"),
     ("unknown state key", mutate("state.redis", {}),
-     "showrunner:state.redis: is not a known key"),
+     "showrunner:state.redis: is not a known key; expected one of: cache, mysql, protect, queues, tables"),
+    ("misspelt state key", mutate("state.mysql", {"instance_clas": "db.t3.small"}),
+     'showrunner:state.mysql.instance_clas: is not a known key; did you mean "instance_class"?'),
     ("storage ceiling below the size", mutate("state.mysql", {"allocated_storage_gb": 100, "max_allocated_storage_gb": 50}),
      "showrunner:state.mysql: max_allocated_storage_gb (50) must be above allocated_storage_gb (100), or leave it out"),
 ]
@@ -95,12 +97,22 @@ def test_every_use_of_a_missing_state_section_is_reported():
     ]
 
 
-def test_prod_may_not_turn_protection_off_but_staging_may():
+def test_production_may_not_turn_protection_off_but_staging_may():
     config = mutate("state.protect", False)(with_state())
-    assert problems_of(config, stack="prod") == [
-        'showrunner:state.protect: stack "prod" keeps its data protected; only a non-prod stack may set protect: false'
+    assert problems_of(mutate("production", True)(config), stack="prd") == [
+        'showrunner:state.protect: stack "prd" declares showrunner:production: true, so its data stays protected; '
+        "remove protect: false (or declare showrunner:production: false if this stack is not production)"
     ]
     assert load_settings(config, project="showrunner", stack="staging").state.protect is False
+
+
+def test_an_unprotected_production_stack_is_reported_with_every_other_problem():
+    config = mutate("production", True)(mutate("state.protect", False)(mutate("state.redis", {})(with_state())))
+    assert problems_of(config, stack="prod") == [
+        "showrunner:state.redis: is not a known key; expected one of: cache, mysql, protect, queues, tables",
+        'showrunner:state.protect: stack "prod" declares showrunner:production: true, so its data stays protected; '
+        "remove protect: false (or declare showrunner:production: false if this stack is not production)",
+    ]
 
 
 def test_defaults_are_the_safe_ones():

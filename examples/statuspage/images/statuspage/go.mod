@@ -1,0 +1,3 @@
+module statuspage
+
+go 1.19
