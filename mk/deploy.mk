@@ -4,15 +4,12 @@
 .PHONY: deploy-prepare doctor
 
 # Image tags hash every file a build sends, wheelhouses included (the Docker provider rebuilds and
-# pushes when any changes, and ECR refuses a tag twice), so a wheel rebuilt with other bytes is a
-# new image and a roll of every host. Wheels built from source are therefore built reproducibly:
-# fixed zip timestamps, no debug information (which holds the random build directory), never a
-# cached wheel from another build.
-REPRODUCIBLE_WHEELS := SOURCE_DATE_EPOCH=315532800 CFLAGS=-g0 PIP_NO_CACHE_DIR=1
+# pushes when any changes, and ECR refuses a tag twice): tools/build-images builds the wheels byte
+# for byte the same every time, so that a deploy from a fresh runner keeps the last one's tags.
 
 # make deploy-prepare STACK=…: build the wheelhouses, then `showrunner doctor` checks them and Docker.
 deploy-prepare: venv
-	$(REPRODUCIBLE_WHEELS) $(BIN)/python tools/build-images wheelhouse
+	$(BIN)/python tools/build-images wheelhouse
 	$(BIN)/showrunner doctor --stack $(STACK) --offline --check wheelhouse --check docker
 
 # make doctor STACK=…: everything the stack's first `pulumi up` needs (README.md, "Deploying for real").

@@ -155,7 +155,7 @@ def _set(path: str, value):
         (_set("images.micro.test_target", "test"),
          'showrunner:images.micro.test_target: stage "test" is not defined in images/micro/Dockerfile (its stages: build; a stage is named by FROM … AS <stage>)'),
         (_set("images.www.target", "relase"),
-         'showrunner:images.www.target: stage "relase" is not defined in images/www/Dockerfile (its stages: test, release; a stage is named by FROM … AS <stage>)'),
+         'showrunner:images.www.target: stage "relase" is not defined in images/www/Dockerfile (its stages: compiled, test, bytecode, release; a stage is named by FROM … AS <stage>)'),
         (_set("images.micro.parent", "base"),
          "showrunner:images.micro.parent: images/micro/Dockerfile declares no ARG BASE_IMAGE, so the parent's digest would not reach the build; "
          "declare it (ARG BASE_IMAGE, then FROM ${BASE_IMAGE})"),

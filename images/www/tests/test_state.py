@@ -59,6 +59,13 @@ def test_tls_disabled_only_when_asked_for_locally():
     assert settings["OPTIONS"] == {"charset": "utf8mb4", "ssl_disabled": True}
 
 
+def test_the_mysql_settings_load_djangos_mysql_backend_on_pymysql_without_connecting():
+    from django.db.utils import ConnectionHandler
+
+    connection = ConnectionHandler({"default": state.database(MYSQL, testing=False)})["default"]
+    assert (connection.vendor, connection.Database.__name__, connection.connection) == ("mysql", "pymysql", None)
+
+
 def test_tests_and_a_hostless_environment_use_sqlite():
     assert state.database(MYSQL, testing=True) == {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
     assert state.database({}, testing=False) == {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/www.sqlite3"}
@@ -88,6 +95,17 @@ def test_cache_is_redis_from_its_url():
     local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": "www"}
     assert state.cache({}, testing=False) == local
     assert state.cache({"CACHE_URL": "redis://127.0.0.1:6379/0"}, testing=True) == local
+
+
+def test_the_cache_settings_load_a_redis_client_that_speaks_tls_for_rediss():
+    from django.core.cache.backends.redis import RedisCache
+
+    settings = state.cache({"CACHE_URL": "rediss://master.prod-cache.abc.euw1.cache.amazonaws.com:6379/0"}, testing=False)
+    pool = RedisCache(settings["LOCATION"], {"KEY_PREFIX": settings["KEY_PREFIX"]})._cache.get_client(write=True).connection_pool
+    assert pool.connection_class.__name__ == "SSLConnection"
+    assert (pool.connection_kwargs["host"], pool.connection_kwargs["port"], pool.connection_kwargs["db"]) == (
+        "master.prod-cache.abc.euw1.cache.amazonaws.com", 6379, 0,
+    )
 
 
 def test_a_cache_url_that_is_not_redis_is_refused_without_its_credentials():
