@@ -125,7 +125,8 @@ class GhRepository:
         self._repository = repository
 
     def _api(self, path: str) -> Any:
-        result = subprocess.run(["gh", "api", "--paginate", path], capture_output=True, text=True, check=True, timeout=60)
+        # One page of 100: these answers are objects, which `gh api --paginate` would print back to back.
+        result = subprocess.run(["gh", "api", path], capture_output=True, text=True, check=True, timeout=60)
         return json.loads(result.stdout or "{}")
 
     def variables(self) -> dict[str, str]:
@@ -133,7 +134,7 @@ class GhRepository:
         return {v["name"]: v.get("value", "") for v in page.get("variables", [])}
 
     def environments(self) -> list[str]:
-        return [e["name"] for e in self._api(f"repos/{self._repository}/environments").get("environments", [])]
+        return [e["name"] for e in self._api(f"repos/{self._repository}/environments?per_page=100").get("environments", [])]
 
 
 class LocalEnvironment:

@@ -271,3 +271,15 @@ def test_the_cli_runs_a_subset_and_refuses_an_unknown_check(capsys):
     assert cli.main(["doctor", "--stack", "staging", "--check", "dns"]) == 2
     assert capsys.readouterr().err == ("error: no check dns (checks: config, backend, secrets-provider, secrets, bootstrap, wheelhouse, "
                                        "docker, oidc, github)\n")
+
+
+def test_the_repository_is_read_through_gh(tmp_path, monkeypatch):
+    from tests.fakes import FakeTools
+
+    fakes = FakeTools(tmp_path)
+    fakes.answer("gh", "api repos/acme/shop/actions/variables", '{"total_count": 1, "variables": [{"name": "AWS_REGION", "value": "us-east-1"}]}')
+    fakes.answer("gh", "api repos/acme/shop/environments", '{"total_count": 1, "environments": [{"name": "prod"}]}')
+    for name in ("PATH", "FAKE_TOOLS_STATE", "FAKE_TOOLS_LOG"):
+        monkeypatch.setenv(name, fakes.env()[name])
+    repository = doctor.GhRepository("acme/shop")
+    assert (repository.variables(), repository.environments()) == ({"AWS_REGION": "us-east-1"}, ["prod"])
