@@ -1,6 +1,6 @@
 # Review gates (issue 6): preview diffs between git refs, the offline review of a pull request, the
 # GitHub workflows' make targets, and actionlint over the workflows.
-.PHONY: diff review-offline pr-comment drift-issue release-manifest promote deploy-started rollout-wait refresh-base lint-workflows stacks-json stacks-python require-stack-vars replacement-table
+.PHONY: diff review-offline pr-comment drift-check drift-issue release-manifest promote deploy-started rollout-wait refresh-base lint-workflows stacks-json stacks-python require-stack-vars replacement-table
 
 BASE ?= HEAD
 REVIEW_DIR ?= out/review
@@ -23,44 +23,61 @@ require-stack-vars:
 
 # make diff BASE=<git ref> [STACK=staging] [MARKDOWN=1]: the base ref, previewed offline in a
 # temporary worktree with its own code, against the working tree (uncommitted changes included).
+# A stack the base ref has no file for is new: the base is empty, and the output says so first.
+# The working tree's wheelhouses (git-ignored; image tags hash them) are copied to the base, so
+# that only the two refs' differences show.
 diff: venv
 	@tmp=$$(mktemp -d); trap 'git worktree remove --force "$$tmp/base" >/dev/null 2>&1 || true; rm -rf "$$tmp"' EXIT; \
 	git worktree add --quiet --detach "$$tmp/base" "$(BASE)" || { echo "diff: cannot check out $(BASE)" >&2; exit 2; }; \
-	if [ ! -f "$$tmp/base/Pulumi.$(STACK).yaml" ]; then echo "diff: $(BASE) has no stack $(STACK): every resource is new" >&2; echo '{"steps": []}' >"$$tmp/base.json"; \
+	for wheels in images/*/wheelhouse; do if [ -d "$$wheels" ] && [ -d "$$tmp/base/$${wheels%/wheelhouse}" ]; then cp -a "$$wheels" "$$tmp/base/$$wheels"; fi; done; \
+	if [ ! -f "$$tmp/base/Pulumi.$(STACK).yaml" ]; then new_stack=1; echo '{"steps": []}' >"$$tmp/base.json"; \
 	else (cd "$$tmp/base" && PYTHONPATH="$$tmp/base:$$tmp/base/components" "$(CURDIR)/$(BIN)/python" -m showrunner.cli preview --stack $(STACK) --json "$$tmp/base.json" >"$$tmp/base.log" 2>&1) || true; fi; \
 	test -s "$$tmp/base.json" || { echo "diff: the offline preview of $(BASE) failed:" >&2; tail -n 5 "$$tmp/base.log" >&2; exit 1; }; \
 	$(BIN)/showrunner preview --stack $(STACK) --json "$$tmp/head.json" >"$$tmp/head.log" 2>&1 || true; \
 	test -s "$$tmp/head.json" || { echo "diff: the offline preview of the working tree failed:" >&2; tail -n 5 "$$tmp/head.log" >&2; exit 1; }; \
+	if [ -n "$${new_stack:-}" ]; then printf "$(if $(MARKDOWN),> **New stack:** %s,Note: %s)\n\n" "$(BASE) has no Pulumi.$(STACK).yaml, so the base is empty and every resource is a create."; fi; \
 	$(BIN)/showrunner diff "$$tmp/base.json" "$$tmp/head.json" $(if $(MARKDOWN),--markdown,)
 
-# What a fork's pull request gets without secrets: offline preview, policy check, diff comment.
-# Writes $(REVIEW_DIR)/<stack>.{json,policy.json,md}; fails on a mandatory policy violation.
+# What every pull request gets without secrets: offline preview, policy check, diff comment.
+# Writes $(REVIEW_DIR)/<stack>.{json,policy.json,md} (and PR=<number> to pr-number, the claim
+# tools/pr-comment checks); fails on a mandatory policy violation.
 review-offline: venv
 	mkdir -p $(REVIEW_DIR)
+	$(if $(PR),echo "$(PR)" >$(REVIEW_DIR)/pr-number,)
 	$(BIN)/showrunner preview --stack $(STACK) --json $(REVIEW_DIR)/$(STACK).json >/dev/null || test -s $(REVIEW_DIR)/$(STACK).json
 	$(MAKE) --no-print-directory diff BASE=$(BASE) STACK=$(STACK) MARKDOWN=1 >$(REVIEW_DIR)/$(STACK).md
 	$(BIN)/showrunner policy $(REVIEW_DIR)/$(STACK).json --json $(REVIEW_DIR)/$(STACK).policy.json
 
-# make pr-comment STACK=… (PR=<number> | PR_FILE=<file holding it>): one comment per stack,
-# edited in place on later pushes (found by its marker). Needs gh and GH_TOKEN.
+# make pr-comment STACK=… PR=<number>, or HEAD_SHA, HEAD_REPO and EVENT_PULLS in the environment (a
+# workflow_run job: never the artifact's word): the stack's review on its pull request, edited in
+# place. tools/pr-comment says how it finds the pull request and what it refuses. Needs gh, GH_TOKEN.
 pr-comment:
-	@pr="$(PR)"; if [ -n "$(PR_FILE)" ]; then pr=$$(head -c 20 "$(PR_FILE)" | tr -d '[:space:]'); fi; \
-	[[ "$$pr" =~ ^[0-9]+$$ ]] || { echo "pr-comment: PR=<number> or PR_FILE=<file> is required (got '$$pr')" >&2; exit 2; }; \
-	test -s "$(REVIEW_DIR)/$(STACK).md" || { echo "pr-comment: $(REVIEW_DIR)/$(STACK).md is missing; run make review-offline" >&2; exit 2; }; \
-	marker="<!-- showrunner-diff:$(STACK) -->"; body="$$(printf '%s\n' "$$marker"; cat "$(REVIEW_DIR)/$(STACK).md")"; \
-	repo="$${GITHUB_REPOSITORY:?pr-comment: GITHUB_REPOSITORY is not set}"; \
-	id=$$(gh api --paginate "repos/$$repo/issues/$$pr/comments" --jq ".[] | select(.body | startswith(\"$$marker\")) | .id" | head -n 1); \
-	if [ -n "$$id" ]; then gh api -X PATCH "repos/$$repo/issues/comments/$$id" -f body="$$body" >/dev/null; \
-	else gh api -X POST "repos/$$repo/issues/$$pr/comments" -f body="$$body" >/dev/null; fi; \
-	echo "pr-comment: $(STACK) diff posted on #$$pr"
+	@$(PYTHON) tools/pr-comment "$(STACK)" --review-dir "$(REVIEW_DIR)" \
+	  $(if $(PR),--pr "$(PR)",--head-sha "$${HEAD_SHA:-}" --head-repo "$${HEAD_REPO:-}" --event-pulls "$${EVENT_PULLS:-[]}")
 
-# make drift-issue STACK=… [RUN_URL=…]: open "Drift in <stack>", or comment on it if it is open.
+# make drift-check STACK=… [RUN_URL=…]: the nightly drift check. A refreshing `pulumi preview --json`
+# (the Pulumi CLI, logged in to the backend), read by `showrunner drift`: the weekly golden-AMI
+# roll is expected and only reported; any other change is drift. Writes $(DRIFT_DIR)/<stack>.md
+# (and, on drift, <stack>.drifted, which drift-issue acts on) and fails on drift. A preview that
+# fails is a failed check, not drift.
+DRIFT_DIR ?= out/drift
+drift-check: venv
+	@mkdir -p $(DRIFT_DIR); rm -f $(DRIFT_DIR)/$(STACK).drifted
+	@pulumi preview --stack $(STACK) --refresh --json --non-interactive >$(DRIFT_DIR)/$(STACK).json \
+	  || { echo "drift-check: pulumi preview failed for stack $(STACK) (not drift: the check could not run)" >&2; exit 1; }
+	@rc=0; $(BIN)/showrunner drift $(DRIFT_DIR)/$(STACK).json --markdown $(DRIFT_DIR)/$(STACK).md $(if $(RUN_URL),--run-url "$(RUN_URL)",) || rc=$$?; \
+	if [ $$rc = 1 ]; then touch $(DRIFT_DIR)/$(STACK).drifted; fi; exit $$rc
+
+# make drift-issue STACK=…: when drift-check found drift ($(DRIFT_DIR)/<stack>.drifted), open "Drift in
+# <stack>" with its report, or comment the report on the open one. Needs gh and GH_TOKEN.
 drift-issue:
-	@title="Drift in $(STACK)"; body="\`pulumi preview --refresh --expect-no-changes\` found changes in stack $(STACK): $(RUN_URL)"; \
+	@if [ ! -f "$(DRIFT_DIR)/$(STACK).drifted" ]; then echo "drift-issue: no drift reported for stack $(STACK)"; exit 0; fi; \
+	test -s "$(DRIFT_DIR)/$(STACK).md" || { echo "drift-issue: $(DRIFT_DIR)/$(STACK).md is missing; run make drift-check" >&2; exit 2; }; \
+	title="Drift in $(STACK)"; \
 	gh label create drift --color B60205 --description "Stack differs from its code" --force >/dev/null; \
 	number=$$(gh issue list --state open --label drift --json number,title --jq ".[] | select(.title == \"$$title\") | .number" | head -n 1); \
-	if [ -n "$$number" ]; then gh issue comment "$$number" --body "$$body"; \
-	else gh issue create --title "$$title" --label drift --body "$$body"; fi
+	if [ -n "$$number" ]; then gh issue comment "$$number" --body-file "$(DRIFT_DIR)/$(STACK).md"; \
+	else gh issue create --title "$$title" --label drift --body-file "$(DRIFT_DIR)/$(STACK).md"; fi
 
 # The digests a stack runs (its `image_digests` output), for the stacks that promote from it. Needs the Pulumi CLI.
 release-manifest:
@@ -85,10 +102,11 @@ promote: venv
 deploy-started:
 	@echo "at=$$(date -u +%Y-%m-%dT%H:%M:%SZ)" | tee -a "$${GITHUB_OUTPUT:-/dev/null}"
 
-# make rollout-wait STACK=… [SINCE=<ISO time the deploy started>]: every fleet's instance refresh
-# finished and succeeded (exit 1 on rollback, failure, timeout, or one that never started). Needs AWS.
+# make rollout-wait STACK=… [SINCE=<ISO time the deploy started>, or in the environment]: every fleet's
+# instance refresh finished and succeeded (exit 1 on rollback, failure, timeout, or one that never
+# started). Needs AWS.
 rollout-wait: venv
-	$(BIN)/showrunner rollout wait --stack $(STACK) $(if $(SINCE),--since $(SINCE),)
+	$(BIN)/showrunner rollout wait --stack $(STACK) $(if $(SINCE),--since $(SINCE),) $(if $(POLL),--poll $(POLL),)
 
 # Weekly: move the base image's refresh key to this ISO week in every stack file (by its YAML path,
 # tools/stacks set) and open a pull request.

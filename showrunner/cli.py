@@ -4,6 +4,8 @@
                        [--expect-no-changes] [--suppress-outputs] [--as-stack] [--color WHEN]
     showrunner policy FILE... [--json OUT]
     showrunner diff BASE.json HEAD.json [--markdown] [--exit-code] [--as-stack] [--color WHEN]
+    showrunner drift PREVIEW.json [--markdown OUT] [--run-url URL]
+    showrunner doctor -s NAME [--offline] [--check NAME]...
     showrunner schema
     showrunner rollout wait --stack NAME [--since TIME] [--timeout SECONDS] [--region REGION]
 
@@ -145,6 +147,32 @@ def _shared(command: argparse.ArgumentParser) -> None:
                          help="colour the output: auto (on a terminal, unless NO_COLOR is set), always or never")
 
 
+def _drift(args: argparse.Namespace) -> int:
+    from showrunner import drift
+
+    _writable(args.markdown, "--markdown")
+    try:
+        report = drift.load(args.preview)
+    except drift.DocumentError as error:
+        raise UsageError(str(error)) from None
+    sys.stdout.write(drift.render_text(report))
+    if args.markdown:
+        Path(args.markdown).write_text(drift.render_markdown(report, args.run_url))
+    return 1 if report.drifted else 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from showrunner import doctor
+
+    try:
+        text, code = doctor.run(args.project_dir, args.stack, env=doctor.LocalEnvironment(offline=args.offline),
+                                checks=tuple(args.check or doctor.CHECKS), config_file=args.config_file)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    sys.stdout.write(text)
+    return code
+
+
 def _config_reference(args: argparse.Namespace) -> int:
     from showrunner.config import reference
 
@@ -233,6 +261,20 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--exit-code", action="store_true", help="exit 0 when nothing changes, 1 when something does (2 on error)")
     _shared(diff)
     diff.set_defaults(handler=_diff)
+
+    drift = commands.add_parser("drift", help="tell the expected golden-AMI roll from drift in a `pulumi preview --refresh --json`")
+    drift.add_argument("preview", type=Path, metavar="PREVIEW.json")
+    drift.add_argument("--markdown", metavar="OUT", help="also write the drift issue's body to OUT")
+    drift.add_argument("--run-url", help="the run to link from that body")
+    drift.set_defaults(handler=_drift)
+
+    doctor = commands.add_parser("doctor", help="what a stack's first `pulumi up` needs, and what to do for each miss")
+    doctor.add_argument("-s", "--stack", required=True, help="stack name")
+    doctor.add_argument("--config-file", type=Path, help="stack file to read instead of Pulumi.<stack>.yaml")
+    doctor.add_argument("--offline", action="store_true", help="read neither AWS nor GitHub, even with credentials")
+    doctor.add_argument("--check", action="append", metavar="NAME", help="only this check (repeatable): " + ", ".join(
+        ("config", "backend", "secrets-provider", "secrets", "bootstrap", "wheelhouse", "docker", "oidc", "github")))
+    doctor.set_defaults(handler=_doctor)
 
     config_reference = commands.add_parser("config-reference", help="rewrite README.md's configuration reference from the models")
     config_reference.add_argument("--check", action="store_true", help="only compare: exit 1 if README.md differs from the models")

@@ -8,7 +8,8 @@ Args back; the program hands Outputs in and gets Outputs.
 
 This is where the program's words become the components' words: a service's `uses` becomes its
 store environment, its fleet's hop limit, role statements and peer security groups; its `route`
-becomes a load balancer route and the fleet's target group; `tag` decides which digest it runs.
+becomes a load balancer route and the fleet's target group; its `image` decides which digest it
+runs and which repositories its fleet's role may pull from.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ import pulumi
 from showrunner.config import Settings
 from showrunner.config.images import IMAGES_DIR
 from showrunner.config.models import Fleet, Service
-from showrunner.config.values import is_external_image
+from showrunner.config.values import is_external_image, is_private_ecr
 from showrunner.golden import GOLDEN_DOCUMENTS, GOLDEN_FOLDER
 from showrunner_components.delivery import DeliveryArgs
 from showrunner_components.permissions_boundary import PermissionsBoundaryArgs
 from showrunner_components.fleet import FleetArgs, FleetPeerSecurityGroup, FleetScheduledAction, FleetService, FleetSpot, FleetWarmPool
 from showrunner_components.golden_ami import GoldenAmiArgs
 from showrunner_components.image_pipeline import ImagePipelineArgs, PipelineImage
+from showrunner_components.image_pipeline.builds import repository_arn_of
 from showrunner_components.load_balancer import LoadBalancerArgs, LoadBalancerRoute
 from showrunner_components.network import NetworkArgs
 from showrunner_components.observability import AlertsArgs, AlertsSubscription, DashboardArgs, DashboardStores, alarms
@@ -252,13 +254,17 @@ def image_pipeline_args(settings: Settings, project_dir: Path, tags: dict[str, s
 
 
 def service_image(service: Service, pipeline_digests: pulumi.Input[Mapping[str, str]]) -> pulumi.Input[str]:
-    """The digest a host runs: the service's own pinned `tag` digest, else the pipeline's
-    (`pipeline_digests`: `ImagePipeline.digests`, or a plain map of them)."""
+    """The digest a host runs: an external image's own reference (settings refuse one without a
+    digest), else the pipeline's (`pipeline_digests`: `ImagePipeline.digests`, or a plain map of them)."""
     if is_external_image(service.image):
-        return f"{service.image}@{service.tag}"  # settings refuse an external image without a digest
-    if service.tag is not None and service.tag.startswith("sha256:"):
-        return _with(pipeline_digests[service.image], lambda ref: ref.split("@", 1)[0] + "@" + service.tag)
+        return service.image
     return pipeline_digests[service.image]
+
+
+def external_repository_arns(services: Mapping[str, Service]) -> list[str]:
+    """The private ECR repositories, outside this stack's pipeline, that `services` run images of:
+    their fleet's role may pull exactly these (ECR Public needs no grant)."""
+    return sorted({repository_arn_of(s.image) for s in services.values() if is_external_image(s.image) and is_private_ecr(s.image)})
 
 
 def fleet_service(name: str, service: Service, *, image: pulumi.Input[str], endpoints: pulumi.Input[StateEndpoints], load_balancer) -> FleetService:
@@ -298,7 +304,10 @@ def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secre
             for name, service in sorted(services.items())
         ],
         image_id=golden_ami.ami_id,
-        repository_arns=[images.repository_arns[image] for image in sorted({s.image for s in services.values()} & set(settings.images))],
+        repository_arns=[
+            *(images.repository_arns[image] for image in sorted({s.image for s in services.values()} & set(settings.images))),
+            *external_repository_arns(services),
+        ],
         secrets_key_arn=secrets.key_arn,
         vpc_id=network.vpc_id,
         subnet_ids=network.private_subnet_ids,

@@ -1,5 +1,6 @@
 """What several components share about AWS itself: the Debian AMIs' root device, the EC2 trust
-policy, and the YAML form of the documents AWS receives (user data, Image Builder components)."""
+policy, the account's ECR registry host, and the YAML form of the documents AWS receives (user
+data, Image Builder components)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ def ec2_trust_policy(partition: str = "aws") -> dict:
         "Version": IAM_VERSION,
         "Statement": [{"Sid": "Ec2Instances", "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
     }
+
+
+def ecr_registry(account_id: str, region: str, dns_suffix: str = "amazonaws.com") -> str:
+    """The account's private ECR registry host in a region: what the golden image's credential helper serves."""
+    return f"{account_id}.dkr.ecr.{region}.{dns_suffix}"
 
 
 class _BlockDumper(yaml.SafeDumper):

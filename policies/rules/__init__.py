@@ -17,11 +17,12 @@ echoed. Modules: `model` (what a rule sees, `evaluate`), `iam`, `hosts`, `data`,
 """
 
 from .catalog import PACK_NAME, RULES
+from .data import BUILD_CACHE_TAG
 from .iam import action_matches
 from .model import ADVISORY, MANDATORY, PRODUCTION_TAG, SECRET, Resource, Rule, Violation, evaluate, is_secret, is_unknown
 from .userdata import decode_user_data
 
 __all__ = [
-    "ADVISORY", "MANDATORY", "PACK_NAME", "PRODUCTION_TAG", "RULES", "SECRET", "Resource", "Rule", "Violation",
+    "ADVISORY", "BUILD_CACHE_TAG", "MANDATORY", "PACK_NAME", "PRODUCTION_TAG", "RULES", "SECRET", "Resource", "Rule", "Violation",
     "action_matches", "decode_user_data", "evaluate", "is_secret", "is_unknown",
 ]

@@ -7,17 +7,34 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from .model import Resource, describe, is_unknown, truthy
 
+BUILD_CACHE_TAG = "build-cache"
+"""The image pipeline's one mutable tag (its layer cache; fleets run digests, never it). Equal to the
+pipeline's CACHE_TAG, which the pack cannot import (a unit test keeps them equal)."""
+
+
 def check_ecr_repository(resource: Resource) -> Iterator[str]:
     scanning = resource.props.get("imageScanningConfiguration")
     scan = scanning.get("scanOnPush") if isinstance(scanning, Mapping) else None
     if not is_unknown(scan) and scan is not True:
         yield f'{resource.label}: does not scan on push; set imageScanningConfiguration = {{"scanOnPush": true}}'
     mutability = resource.props.get("imageTagMutability", "MUTABLE")
-    if not is_unknown(mutability) and mutability != "IMMUTABLE":
+    if is_unknown(mutability) or mutability == "IMMUTABLE":
+        return
+    if mutability == "IMMUTABLE_WITH_EXCLUSION":
+        filters = resource.props.get("imageTagMutabilityExclusionFilters") or []
+        others = [f.get("filter") if isinstance(f, Mapping) else f for f in filters if not (isinstance(f, Mapping) and f.get("filter") == BUILD_CACHE_TAG)]
+        if filters and not others:
+            return
+        named = ", ".join(f'"{o}"' for o in others) if others else "none"
         yield (
-            f'{resource.label}: imageTagMutability is "{mutability}", so a pushed tag can be overwritten; '
-            'set imageTagMutability = "IMMUTABLE" and deploy by digest'
+            f"{resource.label}: imageTagMutability is IMMUTABLE_WITH_EXCLUSION and its exclusion filters name {named}; "
+            f'only the build cache\'s tag "{BUILD_CACHE_TAG}", which no host runs, may be overwritten: every release tag stays immutable'
         )
+        return
+    yield (
+        f'{resource.label}: imageTagMutability is "{mutability}", so a pushed tag can be overwritten; '
+        'set imageTagMutability = "IMMUTABLE" and deploy by digest'
+    )
 
 
 BUCKET_TYPES = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})

@@ -13,6 +13,7 @@ from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from showrunner.config import accounts
 from showrunner.config import images as image_checks
 from showrunner.config.messages import count, path_of
 from showrunner.config.models import Alerts, Delivery, Fleet, GoldenAmi, Image, ImagePipeline, LoadBalancer, Logs, Network, Route, Service, State
@@ -693,6 +694,7 @@ CHECKS: tuple[Callable[[Parsed], list[str]], ...] = (
     ensure_no_credentials_in_env,
     ensure_user_data_fits,
     *image_checks.CHECKS,
+    accounts.ensure_one_oidc_provider_per_account,
 )
 """Every cross-entry rule, in the order their problems are listed."""
 

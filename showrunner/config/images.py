@@ -76,7 +76,7 @@ def ensure_service_images_defined(config: Parsed) -> list[str]:
     return [
         f'{path_of("services", name, "image")}: image "{claim.image}" is not defined in showrunner:images '
         f"(defined: {_listing(config.image_names)}); add an entry and its folder images/{claim.image}/, "
-        'or name an external repository like "public.ecr.aws/org/name"'
+        'or name an ECR image pinned by digest like "public.ecr.aws/org/name@sha256:…"'
         for name, claim in config.claims.items()
         if claim.image is not None and not is_external_image(claim.image) and claim.image not in config.image_names
     ]

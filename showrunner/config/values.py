@@ -17,6 +17,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from showrunner_components.fleet import cron
+from showrunner_components.image_pipeline.builds import ecr_registry_of
 
 
 def _fail(kind: str, message: str, **context: Any):
@@ -285,24 +286,39 @@ def is_external_image(value: str) -> bool:
     return "/" in value
 
 
+ECR_PUBLIC = "public.ecr.aws"
+"""ECR Public's registry: anonymous pulls, so hosts need no credential for it."""
+
+
+def is_private_ecr(reference: str) -> bool:
+    """The reference's registry is a private ECR registry (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`)."""
+    return ecr_registry_of(reference) is not None
+
+
 def image_ref(value: str) -> str:
-    """An entry of `showrunner:images`, or a repository (`public.ecr.aws/org/name`)."""
-    if not (_NAME.match(value) if not is_external_image(value) else _REPOSITORY.match(value)):
+    """An entry of `showrunner:images`, or an ECR image pinned by digest (`REGISTRY/REPOSITORY@sha256:…`)."""
+    if not is_external_image(value):
+        if not _NAME.match(value):
+            _fail("image", '"{value}" is neither an image name (an entry of showrunner:images) nor a repository pinned by digest '
+                  'like "public.ecr.aws/org/name@sha256:…"', value=value)
+        return value
+    repository, at, digest = value.partition("@")
+    if not at:
+        path, _, tag = repository.rpartition(":")
+        if tag and "/" not in tag:
+            _fail("image_tagged", '"{value}" names a tag; hosts run digests only: write the repository and its digest, '
+                  '"{repository}@sha256:…"', value=value, repository=path)
+        _fail("image_unpinned", '"{value}" is not pinned; hosts run digests only: write "{value}@sha256:…"', value=value)
+    if not _REPOSITORY.match(repository) or not _DIGEST.match(digest):
+        _fail("image", '"{value}" is not REPOSITORY@sha256:<64 hex digits>', value=value)
+    if repository.split("/", 1)[0] != ECR_PUBLIC and not is_private_ecr(value):
         _fail(
-            "image",
-            '"{value}" is neither an image name (an entry of showrunner:images) nor a repository like "public.ecr.aws/org/name"',
+            "image_outside_ecr",
+            '"{value}" is outside ECR: hosts pull with their instance role\'s ECR credentials only, and no registry password '
+            "reaches them; copy the image into an ECR repository (or an ECR pull-through cache) and name that, "
+            "or use an ECR Public image (public.ecr.aws/…)",
             value=value,
         )
-    return value
-
-
-def image_tag(value: str) -> str:
-    """Image tag or `sha256:` digest."""
-    if value.startswith("sha256:"):
-        if not _DIGEST.match(value):
-            _fail("digest", '"{value}" is not a sha256 digest (sha256: and 64 hex digits)', value=value)
-    elif not _TAG.match(value):
-        _fail("tag", '"{value}" is not an image tag or sha256: digest', value=value)
     return value
 
 
@@ -370,7 +386,6 @@ HttpPath = Annotated[str, AfterValidator(http_path)]
 PathPattern = Annotated[str, AfterValidator(path_pattern)]
 HostPattern = Annotated[str, AfterValidator(host_pattern)]
 ImageRef = Annotated[str, AfterValidator(image_ref)]
-ImageTag = Annotated[str, AfterValidator(image_tag)]
 IsoWeek = Annotated[str, AfterValidator(iso_week)]
 EcrDigestRef = Annotated[str, AfterValidator(ecr_digest_ref)]
 AcmArn = Annotated[str, AfterValidator(acm_arn)]

@@ -452,7 +452,10 @@ class Builder:
         if not resource.spec:
             return []
         if resource.type == "docker:index/image:Image":
-            return self._push(principal, resource) if phase == CREATE and not resource.inputs.get("skipPush") else []
+            # A build pulls its parent and its registry cache; a preview builds too (buildOnPreview).
+            if phase == CREATE:
+                return ([] if resource.inputs.get("skipPush") else self._push(principal, resource)) + self._pulls(principal, resource)
+            return self._pulls(principal, resource) if phase == READ and resource.inputs.get("buildOnPreview") else []
         permissions = handler(resource, phase)
         create_action = _api_action(resource) if phase == CREATE else None
         out: list[Request] = []
@@ -477,6 +480,26 @@ class Builder:
                 continue
             context = self._context(repository, act, "repository", UPDATE, None, new=False, tags=repository.tags)
             out.append(Request(principal, name, self.stack.arn(repository), tuple(context.items()), f"push Image {image.name} to its ECR repository (docker push)"))
+        return out
+
+
+    def _pulls(self, principal: str, image: Resource) -> list[Request]:
+        """What the build pulls from this stack's repositories: the images its `cacheFrom` names and the
+        parent digest its build arguments pass (a promoted parent is another stack's, and its own grant)."""
+        build = image.inputs.get("build") or {}
+        references = [*((build.get("cacheFrom") or {}).get("images") or []),
+                      *(v for v in (build.get("args") or {}).values() if isinstance(v, str) and "@sha256:" in v)]
+        repositories = {r.inputs.get("name"): r for r in self.stack.of_type("aws:ecr/repository:Repository")}
+        out = []
+        for ref in references:
+            name = ref.split("/", 1)[-1].split("@", 1)[0].rsplit(":", 1)[0]
+            repository = repositories.get(name)
+            if repository is None:
+                continue
+            for action in ECR_PULL:
+                context = self._context(repository, reference.action(action), "repository", UPDATE, None, new=False, tags=repository.tags)
+                what = "the registry cache" if "@" not in ref else f"its parent from {name}"
+                out.append(Request(principal, action, self.stack.arn(repository), tuple(context.items()), f"build Image {image.name}: pull {what}"))
         return out
 
 

@@ -248,6 +248,13 @@ CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     # --- data-ecr-scan-immutable
     ("ecr-good", [state(ECR, "repo", GOOD_ECR)], {}),
     ("ecr-mutable", [state(ECR, "repo", {**GOOD_ECR, "imageTagMutability": "MUTABLE"})], {"repo": ["data-ecr-scan-immutable"]}),
+    ("ecr-build-cache-mutable", [state(ECR, "repo", {**GOOD_ECR, "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                                                     "imageTagMutabilityExclusionFilters": [{"filter": "build-cache", "filterType": "WILDCARD"}]})], {}),
+    ("ecr-release-tags-mutable", [state(ECR, "repo", {**GOOD_ECR, "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+                                                      "imageTagMutabilityExclusionFilters": [{"filter": "build-cache", "filterType": "WILDCARD"},
+                                                                                             {"filter": "v*", "filterType": "WILDCARD"}]})],
+     {"repo": ["data-ecr-scan-immutable"]}),
+    ("ecr-exclusion-without-filters", [state(ECR, "repo", {**GOOD_ECR, "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION"})], {"repo": ["data-ecr-scan-immutable"]}),
     ("ecr-default-no-scan", [state(ECR, "repo", {"tags": TAGS})], {"repo": ["data-ecr-scan-immutable", "data-ecr-scan-immutable"]}),
     # --- data-s3-block-public (stack rule)
     ("bucket-with-block", [state(BUCKET, "b", {"tags": TAGS}), state(PAB, "b-pab", {"bucket": "b", **FULL_BLOCK}, dependencies=[urn(BUCKET, "b")])], {}),

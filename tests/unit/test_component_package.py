@@ -245,7 +245,7 @@ CONSTRUCT = {
         {"repositoryPrefix": "other/qa", "images": [{"name": "micro", "context": str(PROJECT_DIR / "images" / "micro")}], "keepReleases": 5.0},
         {
             ("aws:ecr/repository:Repository", "x-micro"), ("aws:ecr/lifecyclePolicy:LifecyclePolicy", "x-micro-lifecycle"),
-            ("docker:index/image:Image", "x-micro"),
+            ("docker:index/image:Image", "x-micro"), ("docker:index/image:Image", "x-micro-cache"),
         },
     ),
     "GoldenAmi": (

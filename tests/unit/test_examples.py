@@ -65,7 +65,9 @@ def test_an_example_imports_the_components_and_never_this_program(example):
 def test_statuspage_has_its_own_repository_and_image_build(statuspage):
     repository = one(statuspage, "aws:ecr/repository:Repository", "images-statuspage").inputs
     assert repository["name"] == "statuspage/prod/statuspage"
-    assert repository["imageTagMutability"] == "IMMUTABLE"
+    # Every tag immutable but the registry cache's (ImagePipeline's default), which no host runs.
+    assert repository["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    assert repository["imageTagMutabilityExclusionFilters"] == [{"filter": "build-cache", "filterType": "WILDCARD"}]
     image = one(statuspage, "docker:index/image:Image", "images-statuspage").inputs
     # The engine runs a program in its project directory, as the Pulumi CLI does.
     assert image["build"]["context"] == "images/statuspage"

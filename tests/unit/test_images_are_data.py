@@ -62,7 +62,7 @@ def test_a_new_image_gets_its_repository_and_build(with_search):
     assert one(with_search, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "images-search-lifecycle").inputs["repository"] == "showrunner/staging/search"
     build = one(with_search, "docker:index/image:Image", "images-search").inputs["build"]
     assert build["context"].endswith("images/search") and build["dockerfile"].endswith("images/search/Dockerfile")
-    assert "args" not in build  # no parent, not weekly: like micro
+    assert build["args"] == {"BUILDKIT_INLINE_CACHE": "1"}  # no parent, not weekly: like micro
     assert with_search.outputs["image_digests"]["search"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/staging/search@sha256:")
 
 
@@ -105,7 +105,7 @@ def test_the_tools_see_it_in_dependency_order(tmp_path):
          "an image needs a folder under images/ with its Dockerfile and sources"),
         (None, True, SEARCH_SERVICE,
          'showrunner:services.search.image: image "search" is not defined in showrunner:images (defined: base, micro, www); '
-         'add an entry and its folder images/search/, or name an external repository like "public.ecr.aws/org/name"'),
+         'add an entry and its folder images/search/, or name an ECR image pinned by digest like "public.ecr.aws/org/name@sha256:…"'),
         ({"parent": "bsae"}, True, SEARCH_SERVICE,
          'showrunner:images.search.parent: image "bsae" is not defined in showrunner:images (defined: base, micro, search, www)'),
     ],

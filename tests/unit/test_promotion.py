@@ -29,7 +29,7 @@ def promoted(tmp_path_factory):
 
 def test_a_promoted_image_is_not_built_again(promoted):
     images = {r.name for r in by_type(promoted, "docker:index/image:Image")}
-    assert images == {"images-base", "images-micro"}
+    assert images == {"images-base", "images-base-cache", "images-micro", "images-micro-cache"}
     assert promoted.outputs["image_digests"]["www"] == STAGING_WWW
 
 

@@ -9,6 +9,7 @@ import importlib.util
 from showrunner import mocks, policy
 from showrunner.config import stackfile
 from showrunner_components import tagging
+from showrunner_components.image_pipeline.builds import CACHE_TAG
 from tests.conftest import PROJECT_DIR
 
 
@@ -30,3 +31,7 @@ def test_production_is_what_the_stack_file_declares_for_the_workflows_too():
     listed = module.stacks(PROJECT_DIR)
     assert [e["stack"] for e in listed["offline"]] == ["prod"]
     assert [e["stack"] for e in listed["previewed"]] == ["staging"]
+
+
+def test_the_one_mutable_tag_is_the_build_cache():
+    assert policy.rules().BUILD_CACHE_TAG == CACHE_TAG == "build-cache"

@@ -1,7 +1,7 @@
 """A stack's settings → each runtime component's Args (showrunner.wiring), compared exactly.
 
 The other components' outputs are plain stand-ins (tests/unit/stand_ins.py), so the Args come back
-as plain values: what the program's `uses`, `route` and `tag` become in the components' words.
+as plain values: what the program's `uses`, `route` and `image` become in the components' words.
 """
 
 from __future__ import annotations

@@ -376,6 +376,22 @@ PARAMETER_READ_ACTIONS = ("ssm:GetParameter", "ssm:GetParameters")
 PARAMETER_WRITE_ACTIONS = ("ssm:AddTagsToResource", "ssm:DeleteParameter", "ssm:PutParameter", "ssm:RemoveTagsFromResource")
 
 
+# A build pulls its parent and the registry cache (`cache_from`), and a preview builds every image it
+# would rebuild (`build_on_preview`): both roles pull from the repositories tagged as this stack's
+# (the Docker provider's pulls, not a resource API; pushing is the deploy role's ManageTagged).
+IMAGE_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+
+
+def _pull_statement(scope: "Scope") -> list[dict]:
+    return [{
+        "Sid": "PullStackImages",
+        "Effect": "Allow",
+        "Action": list(IMAGE_PULL_ACTIONS),
+        "Resource": scope.arn("ecr", "repository/*"),
+        "Condition": _stack_tags(scope, "ResourceTag"),
+    }]
+
+
 def trust_policy(provider_arn: str, subjects: Sequence[str]) -> dict:
     """Web identity trust in GitHub's tokens for exactly `subjects` (`repo:owner/name:...`)."""
     return {
@@ -497,6 +513,7 @@ def preview_policy(scope: Scope) -> dict:
             *_state_statements(scope, write=False),
             *_parameter_statements(scope, write=False),
             *_key_statement(scope, ["kms:Decrypt"]),
+            *_pull_statement(scope),
             *observability_statements(scope, write=False),
         ],
     }
@@ -574,6 +591,7 @@ def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequenc
         *_state_statements(scope, write=True),
         *_parameter_statements(scope, write=True),
         *_key_statement(scope, ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]),
+        *_pull_statement(scope),
         *observability_statements(scope, write=True),
         *release_statements(release_repository_arns),
         {

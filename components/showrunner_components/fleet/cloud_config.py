@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 from collections.abc import Iterable
 
 from showrunner_components.aws import dump_yaml
@@ -65,6 +66,17 @@ def user_data_base64(cloud_config: str, fleet: str) -> str:
     return base64.b64encode(raw).decode()
 
 
+DOCKER_CLIENT_CONFIG = "/root/.docker/config.json"
+"""Where the Docker client (the units run `docker pull` as root) reads its credential helpers."""
+
+
+def docker_client_config(ecr_registries: Iterable[str]) -> str:
+    """The Docker client's configuration: the ECR credential helper (baked into the golden image)
+    for each of `ecr_registries`, so a pull from any of them logs in with the instance role."""
+    helpers = {registry: "ecr-login" for registry in sorted(set(ecr_registries))}
+    return json.dumps({"credHelpers": helpers}, indent=2) + "\n"
+
+
 def render_cloud_config(
     stack: str,
     region: str,
@@ -75,10 +87,14 @@ def render_cloud_config(
     logging: HostLogging | None = None,
     secrets_dir: str | None = None,
     prune_scope: str | None = None,
+    ecr_registries: Iterable[str] = (),
 ) -> str:
     """The fleet's user data: host settings, its units, and the command that starts them.
 
     `prune_scope` (a prune.env's text) is the boot simulation's only; a fleet host prunes unscoped.
+    `ecr_registries`, when given, replaces the golden image's Docker client configuration (which
+    names the account's own registry only) with one that names each of them: a fleet that runs an
+    image from another account's or region's registry passes them all, its own included.
     """
     services = list(services)
     units = render_units(services, min_free_mb=min_free_mb, logging=logging)
@@ -86,6 +102,9 @@ def render_cloud_config(
     files = [{"path": HOST_ENV, "owner": "root:root", "permissions": "0644", "content": settings}]
     if prune_scope is not None:
         files.append({"path": PRUNE_ENV, "owner": "root:root", "permissions": "0644", "content": prune_scope})
+    registries = list(ecr_registries)
+    if registries:
+        files.append({"path": DOCKER_CLIENT_CONFIG, "owner": "root:root", "permissions": "0600", "content": docker_client_config(registries)})
     files += [
         {"path": f"{UNIT_DIR}/{file_name}", "owner": "root:root", "permissions": "0644", "content": text}
         for file_name, text in units.items()

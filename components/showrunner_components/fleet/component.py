@@ -15,8 +15,9 @@ whose containers call AWS themselves (this program: those using SQS queues or Dy
 import pulumi
 import pulumi_aws as aws
 
-from showrunner_components.aws import ROOT_DEVICE, ec2_trust_policy
+from showrunner_components.aws import ROOT_DEVICE, ec2_trust_policy, ecr_registry
 from showrunner_components.fleet import cloud_config, iam, units
+from showrunner_components.image_pipeline.builds import ecr_registry_of
 from showrunner_components.fleet.args import (
     FleetAlarms,
     FleetArgs,
@@ -122,13 +123,14 @@ class Fleet(pulumi.ComponentResource):
         self._alarm_options = {"alarm_actions": args.get("alarm_actions", []), "ok_actions": args.get("alarm_actions", [])}
 
         invoke = pulumi.InvokeOptions(parent=self)
-        partition = aws.get_partition_output(opts=invoke).partition
+        aws_partition = aws.get_partition_output(opts=invoke)
+        partition = aws_partition.partition
         region = aws.get_region_output(opts=invoke).region
         account = aws.get_caller_identity_output(opts=invoke).account_id
         role, profile, log_groups = self._identity(partition, region, account)
         group = self._security_group()
         self._peers(group)
-        self.user_data = self._user_data(region)
+        self.user_data = self._user_data(region, account, aws_partition.dns_suffix)
         template = self._launch_template(profile, group)
         service_alarms = self._service_alarms()
         asg = self._group(template, service_alarms, log_groups)
@@ -272,11 +274,11 @@ class Fleet(pulumi.ComponentResource):
 
     # --- launch template -----------------------------------------------------------------------
 
-    def _user_data(self, region) -> pulumi.Output[str]:
+    def _user_data(self, region, account, dns_suffix) -> pulumi.Output[str]:
         """The `#cloud-config`, rendered once every service's image, environment and references resolved."""
         args = self._args
         specs = [{k: v for k, v in service.items() if k not in ROUTING_KEYS} for service in args["services"]]
-        return pulumi.Output.all(region, pulumi.Output.from_input(specs)).apply(
+        return pulumi.Output.all(region, pulumi.Output.from_input(specs), account, dns_suffix).apply(
             lambda v: cloud_config.render_cloud_config(
                 args["stack"],
                 v[0],
@@ -284,6 +286,7 @@ class Fleet(pulumi.ComponentResource):
                 fleet=self._name,
                 min_free_mb=args["min_free_mb"],
                 logging=units.HostLogging(region=v[0], group_prefix=iam.log_group_name(args["stack"], self._name)),
+                ecr_registries=_registries_beyond_own([spec["image"] for spec in v[1]], ecr_registry(v[2], v[0], v[3])),
             )
         )
 
@@ -512,3 +515,10 @@ def _volume(device: str, size_gb: int) -> aws.ec2.LaunchTemplateBlockDeviceMappi
             volume_size=size_gb, volume_type="gp3", encrypted="true", delete_on_termination="true"
         ),
     )
+
+
+def _registries_beyond_own(images: list[str], own: str) -> list[str]:
+    """Every private ECR registry the images come from, own included, when one is not the account's
+    own registry in this region (the one the golden image already names); otherwise none."""
+    registries = {registry for registry in map(ecr_registry_of, images) if registry is not None}
+    return sorted(registries | {own}) if registries - {own} else []

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Sequence
 
+from showrunner_components.aws import ecr_registry  # noqa: F401  (re-exported: the golden image bakes its credential helper for it)
 from showrunner_components.golden_ami.documents import component_version
 
 LOG_PREFIX = "imagebuilder"
@@ -32,10 +33,6 @@ def ami_parameter_name(stack: str, project: str = "showrunner") -> str:
     written and fleets never see a new AMI. It is also outside `/<project>/<stack>/`, which holds
     one folder of secrets per service, so no service name can collide with it."""
     return f"/imagebuilder/{project}/{stack}/ami-id"
-
-
-def ecr_registry(account_id: str, region: str, dns_suffix: str = "amazonaws.com") -> str:
-    return f"{account_id}.dkr.ecr.{region}.{dns_suffix}"
 
 
 def build_user_data(documents_dir: Path) -> str:

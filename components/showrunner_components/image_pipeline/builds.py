@@ -7,12 +7,16 @@ checks reuse `build_order` (cycles, unknown parents), and the tests compare them
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
-# Build inputs that are not sources: the wheelhouse is derived from the pinned requirements
-# (which are hashed), and bytecode caches differ from machine to machine.
-_NOT_HASHED = {"wheelhouse", "wheelhouse.tmp", "__pycache__", ".pytest_cache"}
+# What no build sends (every .dockerignore leaves them out): bytecode and test caches, which differ
+# from machine to machine, and a wheelhouse being built. A built wheelhouse IS hashed: the Docker
+# provider hashes every file it sends and rebuilds when one changes, so a wheel rebuilt with other
+# bytes must come with a new tag (ECR refuses to push a tag twice).
+_NOT_HASHED = {"wheelhouse.tmp", "__pycache__", ".pytest_cache"}
 
 DEFAULT_PARENT_BUILD_ARG = "BASE_IMAGE"
 """The build argument that receives a parent image's digest, unless an image names another."""
@@ -22,6 +26,12 @@ RELEASE_TAG_PREFIX = "release-"
 """A digest another stack runs is tagged `release-<stack>-<digest>` (`release_tag`) in its repository."""
 REPOSITORY_IMAGE_LIMIT = 10_000
 """ECR's "Maximum number of images per repository" (its service quotas): a count rule above it never fires."""
+CACHE_TAG = "build-cache"
+"""Each repository's one mutable tag: the image whose layers every build of it reuses (never run:
+fleets run digests). Every other tag is immutable."""
+INLINE_CACHE_BUILD_ARG = "BUILDKIT_INLINE_CACHE"
+"""Set to 1, BuildKit writes the cache metadata into the pushed image, so a later build can reuse
+its layers from the registry (`cache_from`)."""
 
 
 class BuildOrderError(ValueError):
@@ -114,7 +124,8 @@ def release_tag(stack: str, digest: str) -> str:
 
 
 def context_hash(directory: Path) -> str:
-    """sha256 over a build context's files (relative path and bytes, in path order)."""
+    """sha256 over a build context's files (relative path, permission bits and bytes, in path order):
+    whatever changes the Docker provider's own hash of the context changes this one too."""
     digest = hashlib.sha256()
     files = sorted(
         p for p in directory.rglob("*")
@@ -124,6 +135,7 @@ def context_hash(directory: Path) -> str:
         raise FileNotFoundError(f"image build context {directory} has no files")
     for path in files:
         digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        digest.update(f"{path.stat().st_mode & 0o777:o}".encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
@@ -133,11 +145,22 @@ def content_tag(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
-def image_tag(context: str, parent_digest: str | None = None, refresh_key: str | None = None) -> str:
-    """The tag of one build: its context's hash and its parent's digest, so a new parent is a new
-    image; a weekly image's tag starts with the refresh key (`2026-W48-<hash>`), so a new week is one too."""
-    tag = content_tag(context, *([parent_digest] if parent_digest is not None else []))
+def image_tag(context: str, parent_digest: str | None = None, refresh_key: str | None = None, recipe: str | None = None) -> str:
+    """The tag of one build: its context's hash, its parent's digest (a new parent is a new image)
+    and its `recipe` (`build_recipe`); a weekly image's tag starts with the refresh key
+    (`2026-W48-<hash>`), so a new week is one too.
+
+    ECR refuses to push a tag again (immutable tags), even with the same digest; and the Docker
+    provider rebuilds and pushes whenever any input of the image changes. So every input is in the
+    tag: an input that changes always comes with a new tag to push."""
+    tag = content_tag(context, *(part for part in (parent_digest, recipe) if part is not None))
     return f"{refresh_key}-{tag}" if refresh_key is not None else tag
+
+
+def build_recipe(**inputs: object) -> str:
+    """The build's inputs that the context hash and the parent's digest do not already carry (paths,
+    target, platform, cache and preview settings), as one stable text for `image_tag`."""
+    return json.dumps(inputs, sort_keys=True, separators=(",", ":"))
 
 
 def repository_name(prefix: str, image: str) -> str:
@@ -145,8 +168,23 @@ def repository_name(prefix: str, image: str) -> str:
     return f"{prefix}/{image}"
 
 
-def repository_arn_of(reference: str, partition: str = "aws") -> str:
-    """`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…` → the repository's ARN."""
+_ECR_REGISTRY = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<china>\.cn)?$")
+
+
+def ecr_registry_of(reference: str) -> str | None:
+    """The private ECR registry host of an image reference (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`), or None."""
+    registry = reference.split("/", 1)[0]
+    return registry if _ECR_REGISTRY.match(registry) else None
+
+
+def repository_arn_of(reference: str, partition: str | None = None) -> str:
+    """`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…` → the repository's ARN, in `partition`
+    (default: the registry's own: `aws-cn` for `.amazonaws.com.cn`, `aws-us-gov` for `us-gov-*`)."""
     registry, _, rest = reference.partition("/")
-    account, _, _, region, *_ = registry.split(".")
+    match = _ECR_REGISTRY.match(registry)
+    if match is None:
+        raise ValueError(f"{reference} is not an image of a private ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY)")
+    account, region = match["account"], match["region"]
+    if partition is None:
+        partition = "aws-cn" if match["china"] else "aws-us-gov" if region.startswith("us-gov-") else "aws"
     return f"arn:{partition}:ecr:{region}:{account}:repository/{rest.split('@', 1)[0]}"

@@ -7,8 +7,11 @@ What Jenkins, a per-host S3 registry and an `@daily docker rmi` cron did in 2015
 - an image may be built on another (`parent`): the parent's digest is its build argument, so a new
   parent is a new image; a `weekly` image takes the refresh key (an ISO week), so a weekly
   `pulumi up` rebuilds it for OS security updates even when no file changed;
-- an image's `test_target` stage is built first as its own image (never pushed), and the release
-  image waits for it;
+- an image's `test_target` stage is built first as its own image, and the release image waits for it;
+- builds reuse layers from the registry: each repository keeps one mutable tag, `build-cache`
+  (the test stage, or the release stage of an image without one, pushed with BuildKit's inline
+  cache), and every build caches from it; every other tag is immutable;
+- `pulumi preview` builds (and so tests) every image it would rebuild, without pushing;
 - a `release` image is not built: it runs the reference another stack built and tested;
 - the outputs are digests (`repository@sha256:…`): fleets run digests, never tags.
 
@@ -26,9 +29,12 @@ import pulumi_docker as docker
 
 from showrunner_components.image_pipeline import dockerfile
 from showrunner_components.image_pipeline.builds import (
+    CACHE_TAG,
     DEFAULT_PARENT_BUILD_ARG,
+    INLINE_CACHE_BUILD_ARG,
     REFRESH_BUILD_ARG,
     build_order,
+    build_recipe,
     context_hash,
     image_tag,
     lifecycle_policy,
@@ -56,8 +62,9 @@ class PipelineImage(TypedDict):
     target: NotRequired[str]
     """The Dockerfile stage of the release image. Default: the Dockerfile's last stage."""
     test_target: NotRequired[str]
-    """A stage that must build (its tests pass) before the release image is built and pushed; it
-    is built as its own image, tagged `<tag>-test`, and never pushed. Default: no test gate."""
+    """A stage that must build (its tests pass) before the release image is built and pushed. It is
+    built as its own image; with `registry_cache` it is what `build-cache` holds, otherwise it is
+    tagged `<tag>-test` and never pushed. Hosts never run it. Default: no test gate."""
     weekly: NotRequired[bool]
     """Rebuilt every week: the build argument `REFRESH_KEY` is `refresh_key`, and the tag starts
     with it. Default: false, rebuilt when its files or its parent change."""
@@ -80,6 +87,16 @@ class ImagePipelineArgs(TypedDict):
     """Days after push until an untagged image (a superseded build) expires. Default: 3."""
     platform: NotRequired[str]
     """The build platform. Default: linux/amd64, the golden AMI's architecture."""
+    build_on_preview: NotRequired[bool]
+    """`pulumi preview` builds every image it would rebuild, its test stage first, as `pulumi up`
+    would, without pushing: a broken Dockerfile or a failing test stage fails the preview. That
+    preview then needs a Docker daemon, the build contexts (wheelhouses included) and pull access
+    to the parents and the cache. Default: true."""
+    registry_cache: NotRequired[bool]
+    """Builds reuse layers from the registry, so a build on a fresh machine is warm: each repository
+    keeps one mutable tag, `build-cache` (the test stage, or the release stage when there is none,
+    pushed with BuildKit's inline cache metadata), and every build of the image caches from it.
+    Every other tag stays immutable. Default: true."""
     tags: NotRequired[dict[str, str]]
     """Tags on every repository (plus `Service: image-pipeline` and `Image: <name>`). Default: none."""
 
@@ -137,13 +154,24 @@ class ImagePipeline(pulumi.ComponentResource):
         """One immutable, scanned, encrypted repository per image, with the lifecycle policy."""
         child = pulumi.ResourceOptions(parent=self)
         policy = json.dumps(lifecycle_policy(args.get("keep_releases", 20), args.get("untagged_expiry_days", 3)))
+        # The one mutable tag, the build cache, which no host runs; every release tag is immutable.
+        mutability = (
+            dict(
+                image_tag_mutability="IMMUTABLE_WITH_EXCLUSION",
+                image_tag_mutability_exclusion_filters=[
+                    aws.ecr.RepositoryImageTagMutabilityExclusionFilterArgs(filter=CACHE_TAG, filter_type="WILDCARD")
+                ],
+            )
+            if args.get("registry_cache", True)
+            else dict(image_tag_mutability="IMMUTABLE")
+        )
         repositories = {}
         for image in args["images"]:
             image_name = image["name"]
             repositories[image_name] = aws.ecr.Repository(
                 f"{name}-{image_name}",
                 name=repository_name(args["repository_prefix"], image_name),
-                image_tag_mutability="IMMUTABLE",
+                **mutability,
                 image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
                 encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")],
                 tags=merge_tags(args.get("tags", {}), Service="image-pipeline", Image=image_name),
@@ -166,53 +194,65 @@ class ImagePipeline(pulumi.ComponentResource):
         parent_digest: pulumi.Output[str] | None,
         args: ImagePipelineArgs,
     ) -> pulumi.Output[str]:
-        """The test stage (if any), then the release image, which waits for it: 2015's py.test before push."""
+        """The test stage (if any), then the release image, which waits for it: 2015's py.test before
+        push. With the registry cache, the test stage (or, without one, a rebuild of the release
+        stage, from the local cache) is pushed as `build-cache` for the next build to reuse."""
         image_name = image["name"]
         context = image["context"]
+        dockerfile_path = image.get("dockerfile", os.path.join(context, "Dockerfile"))
+        platform = args.get("platform", "linux/amd64")
+        cache = args.get("registry_cache", True)
+        on_preview = args.get("build_on_preview", True)
         files = context_hash(Path(context))
         refresh_key = args.get("refresh_key") if image.get("weekly", False) else None
         build_args: dict[str, pulumi.Input[str]] = {}
         if refresh_key is not None:
             build_args[REFRESH_BUILD_ARG] = refresh_key
+        if cache:
+            build_args[INLINE_CACHE_BUILD_ARG] = "1"
+        recipe = build_recipe(
+            context=context, dockerfile=dockerfile_path, platform=platform, target=image.get("target"),
+            test_target=image.get("test_target"), registry_cache=cache, build_on_preview=on_preview,
+        )
         if parent_digest is not None:
             build_args[image.get("parent_build_arg", DEFAULT_PARENT_BUILD_ARG)] = parent_digest
-            tag: pulumi.Input[str] = parent_digest.apply(lambda digest: image_tag(files, digest, refresh_key))
+            tag: pulumi.Input[str] = parent_digest.apply(lambda digest: image_tag(files, digest, refresh_key, recipe))
         else:
-            tag = image_tag(files, None, refresh_key)
+            tag = image_tag(files, None, refresh_key, recipe)
         registry = docker.RegistryArgs(
             server=repository.repository_url,
             username=token.user_name,
             password=pulumi.Output.secret(token.password),
         )
+        cache_ref = pulumi.Output.concat(repository.repository_url, ":", CACHE_TAG)
 
-        def build(target: str | None) -> docker.DockerBuildArgs:
-            return docker.DockerBuildArgs(
-                context=context,
-                dockerfile=image.get("dockerfile", os.path.join(context, "Dockerfile")),
-                platform=args.get("platform", "linux/amd64"),
-                target=target,
-                args=build_args or None,
+        def build(resource: str, image_ref: pulumi.Input[str], target: str | None, push: bool, after: list) -> docker.Image:
+            return docker.Image(
+                resource,
+                image_name=image_ref,
+                build=docker.DockerBuildArgs(
+                    context=context,
+                    dockerfile=dockerfile_path,
+                    platform=platform,
+                    target=target,
+                    args=build_args or None,
+                    builder_version=docker.BuilderVersion.BUILDER_BUILD_KIT,
+                    cache_from=docker.CacheFromArgs(images=[cache_ref]) if cache else None,
+                ),
+                build_on_preview=on_preview,
+                registry=registry,
+                skip_push=not push,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after),
             )
 
-        depends_on = []
+        gate = []
         if "test_target" in image:
-            depends_on.append(
-                docker.Image(
-                    f"{name}-{image_name}-test",
-                    image_name=pulumi.Output.concat(repository.repository_url, ":", tag, "-test"),
-                    build=build(image["test_target"]),
-                    registry=registry,
-                    skip_push=True,
-                    opts=pulumi.ResourceOptions(parent=self),
-                )
-            )
-        return docker.Image(
-            f"{name}-{image_name}",
-            image_name=pulumi.Output.concat(repository.repository_url, ":", tag),
-            build=build(image.get("target")),
-            registry=registry,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
-        ).repo_digest
+            test_ref = cache_ref if cache else pulumi.Output.concat(repository.repository_url, ":", tag, "-test")
+            gate.append(build(f"{name}-{image_name}-test", test_ref, image["test_target"], cache, []))
+        release = build(f"{name}-{image_name}", pulumi.Output.concat(repository.repository_url, ":", tag), image.get("target"), True, gate)
+        if cache and "test_target" not in image:
+            build(f"{name}-{image_name}-cache", cache_ref, image.get("target"), True, [release])
+        return release.repo_digest
 
 
 def _check_images(images, refresh_key: str | None) -> None:

@@ -23,7 +23,8 @@ class Image(_Strict):
     """The `ARG` of the Dockerfile that receives the parent's digest. Default: `BASE_IMAGE`."""
     test_target: StageName | None = None
     """A Dockerfile stage that must build (its tests pass) before the release image is built and
-    pushed; it is never pushed. Default: no test gate."""
+    pushed; it is pushed only as the repository's build cache (`build-cache`), which no host runs.
+    Default: no test gate."""
     target: StageName | None = None
     """The Dockerfile stage of the release image. Default: the Dockerfile's last stage."""
     weekly: bool = False

@@ -69,8 +69,9 @@ class Delivery(_Strict):
     secrets_provider_key_arn: KmsKeyArn | None = None
     """The KMS key of the `awskms://` secrets provider. Default: none, the roles cannot decrypt stack secrets."""
     oidc_provider_arn: GithubOidcProviderArn | None = None
-    """An account has one GitHub OIDC provider: a second stack in the same account names the first
-    one's here. Default: this stack creates it."""
+    """An account has one GitHub OIDC provider: a second stack in the same account (its load balancer
+    certificate's) names the first one's here; validation refuses a second creator and names the
+    stack that deploys first. Default: this stack creates it."""
     deploy_environment: GithubEnvironment | None = None
     """The GitHub environment whose jobs may deploy (prod's has required reviewers). Default: the stack name."""
     promote_from: StackName | None = None

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from showrunner.config.values import CronSchedule, EnvName, EnvValue, HostPattern, HttpPath, ImageRef, ImageTag, Name, PathPattern, Port, Volume, _fail, host_port, is_external_image
+from showrunner.config.values import CronSchedule, EnvName, EnvValue, HostPattern, HttpPath, ImageRef, Name, PathPattern, Port, Volume, _fail, host_port
 from showrunner.config.models.base import _Strict, replaces
 from showrunner.config.models.state import Store
 
@@ -45,10 +45,11 @@ class Service(_Strict):
     """Bind mounts. Default: `["/var/log/containers:/var/log"]`."""
     rm: bool = Field(default=False, json_schema_extra=replaces("`rm` (default false)"))
     """Remove the container when it exits. Default: `false`."""
-    image: ImageRef = Field(json_schema_extra=replaces("`image` (required)"))
-    """A pipeline image, or an external repository (which must be pinned by digest)."""
-    tag: ImageTag | None = Field(default=None, json_schema_extra=replaces("`tag` (required then)"))
-    """Pins the image (promoting to prod pins the digest staging ran). Default: this stack's pipeline build."""
+    image: ImageRef = Field(json_schema_extra=replaces("`image` and `tag` (both required)"))
+    """A pipeline image (this stack's build, or the `release` it is pinned to), or an image of another
+    ECR repository pinned by digest in the reference itself: its fleet's role may pull exactly that
+    repository, and its hosts get that registry's credentials. An image outside ECR is refused (hosts
+    hold no registry password); ECR Public needs none."""
     type: Literal["web", "worker", "cron"] = Field(json_schema_extra=replaces("`type` (required)"))
     """Web services may be routed; cron services need `schedule`."""
     schedule: CronSchedule | None = Field(default=None, json_schema_extra=replaces("`cron` (bool)"))
@@ -68,6 +69,17 @@ class Service(_Strict):
     secrets fetcher), its fleet's role and security groups admit it. A store the stack does not
     define is refused, as is a worker consuming a queue not in `state.queues.names`. Default: none."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_tag(cls, data):
+        if isinstance(data, dict) and "tag" in data:
+            _fail(
+                "tag_removed",
+                "`tag` is gone: hosts run digests only, so an external image carries its digest in `image` "
+                "(`repository@sha256:…`), and a pipeline image is pinned with showrunner:images.<image>.release",
+            )
+        return data
+
     @model_validator(mode="after")
     def _type_rules(self) -> "Service":
         if self.type == "cron" and self.schedule is None:
@@ -76,12 +88,6 @@ class Service(_Strict):
             _fail("schedule_refused", "`schedule` is only for type cron, not {type}", type=self.type)
         if self.type != "web" and self.route is not None:
             _fail("route_refused", "`route` is only for type web, not {type}", type=self.type)
-        if is_external_image(self.image) and (self.tag is None or not self.tag.startswith("sha256:")):
-            _fail(
-                "external_unpinned",
-                "external image {image} must be pinned: set `tag` to its sha256: digest",
-                image=self.image,
-            )
         if len(set(self.uses)) != len(self.uses):
             _fail("uses_repeated", "lists a store twice: {uses}", uses=", ".join(self.uses))
         both = sorted(set(self.env) & set(self.secrets))

@@ -54,6 +54,11 @@ def test_preview_policy_is_exact():
              "Resource": ["arn:aws:ssm:us-east-1:123456789012:parameter/showrunner/prod/*", "arn:aws:ssm:us-east-1:123456789012:parameter/imagebuilder/showrunner/prod/*"]},
             {"Sid": "PublicParameters", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"], "Resource": "arn:aws:ssm:us-east-1::parameter/aws/service/*"},
             {"Sid": "StackKeys", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": ["arn:aws:kms:us-east-1:123456789012:key/1111"]},
+            # build_on_preview: a preview builds changed images, pulling parents and the registry cache.
+            {"Sid": "PullStackImages", "Effect": "Allow",
+             "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+             "Resource": "arn:aws:ecr:us-east-1:123456789012:repository/*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi", "aws:ResourceTag/Environment": "prod"}}},
             {"Sid": "ReadObservability", "Effect": "Allow", "Action": list(delivery.OBSERVABILITY_READ_ACTIONS), "Resource": "*"},
         ],
     }
@@ -63,7 +68,7 @@ def test_preview_policy_is_exact():
 
 def test_preview_policy_changes_nothing():
     actions = [a for s in delivery.preview_policy(SCOPE)["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
-    writes = [a for a in actions if not a.split(":")[1].startswith(("Describe", "Get", "List"))]
+    writes = [a for a in actions if not a.split(":")[1].startswith(("Describe", "Get", "List", "BatchGet", "BatchCheck"))]
     # The backend's lock file, and decrypting the stack's config secrets (which any preview does).
     assert writes == ["s3:DeleteObject", "s3:PutObject", "kms:Decrypt"]
 
@@ -79,7 +84,7 @@ def test_deploy_policy_statements():
         "LaunchInterfacesAndImages", "StackAliases", "TargetTrackingAlarms", "StoreSnapshotsAndMembers", "DefaultCacheParameters",
         "DatabasePasswordSecrets", "StackBuckets", "CreateBoundedRoles", "ManageBoundedRoles", "NoRoleWithoutTheBoundary",
         "TheBoundaryStays", "ServiceLinkedRoles", "StateList", "StateObjects", "StackParameters", "PublicParameters",
-        "CreateStackParameters", "ManageStackParameters", "StackKeys",
+        "CreateStackParameters", "ManageStackParameters", "StackKeys", "PullStackImages",
         "ReadObservability", "SubscribeToAlertTopic", "CreateFailedBuildRule", "ManageFailedBuildRule", "WriteDashboard", "CreateTaggedAlarms", "ManageTaggedObservability", "NoAdministrators", "NotItsOwnGrants",
     ]
     # The topic and rule by their names and tags, the dashboard (untagged) by its name; new alarms by the tags their request carries.
@@ -93,6 +98,9 @@ def test_deploy_policy_statements():
     assert {s["Sid"]: s for s in promoted["Statement"]}["TagReleases"] == {
         "Sid": "TagReleases", "Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:PutImage"],
         "Resource": ["arn:aws:ecr:us-east-1:123456789012:repository/showrunner/staging/www"]}
+    # Pushing is ManageTagged's; a build also pulls its parent and the registry cache.
+    assert statements["PullStackImages"]["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    assert {"ecr:PutImage", "ecr:InitiateLayerUpload"} <= set(statements["ManageTagged"]["Action"])
     tag_scope = {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi", "aws:ResourceTag/Environment": "prod"}}
     request_tags = {"aws:RequestTag/ManagedBy": "pulumi", "aws:RequestTag/Environment": "prod"}
     assert statements["ManageTagged"]["Condition"] == tag_scope
@@ -125,15 +133,23 @@ def test_every_arn_names_the_partition():
     assert "arn:aws-cn:s3:::state/*" in resources and "arn:aws-cn:ssm:cn-north-1::parameter/aws/service/*" in resources
 
 
+SHARED_PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+
+
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_stack_gets_provider_and_two_roles_that_pass_the_pack(stack_run, stack):
     run = stack_run(stack)
     assert [r.name for r in by_type(run, "showrunner:index:Delivery")] == ["delivery"]
-    provider = one(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "delivery-github")
-    assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
-    assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+    providers = by_type(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     deploy = one(run, "aws:iam/role:Role", "delivery-deploy")
     trust = json.loads(deploy.inputs["assumeRolePolicy"])
+    if stack == "staging":
+        # The account's one GitHub provider; prod, in the same account, trusts it (Pulumi.prod.yaml).
+        [provider] = providers
+        assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
+        assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+    else:
+        assert providers == [] and trust["Statement"][0]["Principal"]["Federated"] == SHARED_PROVIDER
     assert trust["Statement"][0]["Condition"]["StringLike"] == {
         "token.actions.githubusercontent.com:sub": [f"repo:showrunner-tv/showrunner:environment:{stack}"]}
     preview_trust = json.loads(one(run, "aws:iam/role:Role", "delivery-preview").inputs["assumeRolePolicy"])

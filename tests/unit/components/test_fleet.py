@@ -256,13 +256,11 @@ def test_secure_string_values_are_redacted(stack_run, canary_run):
         assert len(parameters) == 3 and all(p.inputs["type"] == "SecureString" and p.inputs["value"] == SECRET for p in parameters)
 
 
-def test_service_image_prefers_a_pinned_digest():
+def test_service_image_is_the_pipeline_digest_or_the_external_reference():
     digests = {"www": "r.example/www@sha256:" + "a" * 64}
-    pinned = Service(command="x", image="www", type="worker", fleet="worker", tag="sha256:" + "b" * 64)
-    assert service_image(pinned, digests) == "r.example/www@sha256:" + "b" * 64
-    unpinned = Service(command="x", image="www", type="worker", fleet="worker")
-    assert service_image(unpinned, digests) == digests["www"]
-    external = Service(command="x", image="public.ecr.aws/org/tool", type="worker", fleet="worker", tag="sha256:" + "c" * 64)
+    pipeline = Service(command="x", image="www", type="worker", fleet="worker")
+    assert service_image(pipeline, digests) == digests["www"]
+    external = Service(command="x", image="public.ecr.aws/org/tool@sha256:" + "c" * 64, type="worker", fleet="worker")
     assert service_image(external, digests) == "public.ecr.aws/org/tool@sha256:" + "c" * 64
 
 

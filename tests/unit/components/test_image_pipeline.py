@@ -11,6 +11,7 @@ from showrunner_components.image_pipeline import dockerfile
 from showrunner_components.image_pipeline.builds import (
     BuildOrderError,
     build_order,
+    build_recipe,
     content_tag,
     context_hash,
     image_tag,
@@ -51,24 +52,34 @@ def test_lifecycle_policy_expires_untagged_never_a_release_and_keeps_the_last_im
     }
 
 
-def test_context_hash_follows_content_and_names_but_not_the_wheelhouse(tmp_path: Path):
+def test_context_hash_follows_content_names_modes_and_wheels_but_not_caches(tmp_path: Path):
+    """Everything a build sends is hashed, so the Docker provider never sees a change the tag does not."""
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "main.py").write_text("print(1)\n")
+    (tmp_path / "app" / "main.py").chmod(0o644)
     first = context_hash(tmp_path)
     assert len(first) == 64 and first == context_hash(tmp_path)
 
-    (tmp_path / "wheelhouse").mkdir()
-    (tmp_path / "wheelhouse" / "django-5.2-py3-none-any.whl").write_bytes(b"wheel")
     (tmp_path / "app" / "__pycache__").mkdir()
     (tmp_path / "app" / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"pyc")
+    (tmp_path / "wheelhouse.tmp").mkdir()
+    (tmp_path / "wheelhouse.tmp" / "half-built.whl").write_bytes(b"...")
     assert context_hash(tmp_path) == first
 
+    (tmp_path / "wheelhouse").mkdir()
+    (tmp_path / "wheelhouse" / "pycurl-7.49.0-cp311-cp311-linux_x86_64.whl").write_bytes(b"built here")
+    with_wheel = context_hash(tmp_path)
+    (tmp_path / "wheelhouse" / "pycurl-7.49.0-cp311-cp311-linux_x86_64.whl").write_bytes(b"built elsewhere")
+    assert len({first, with_wheel, context_hash(tmp_path)}) == 3
+
+    before = context_hash(tmp_path)
+    (tmp_path / "app" / "main.py").chmod(0o755)
+    assert context_hash(tmp_path) != before
     (tmp_path / "app" / "main.py").write_text("print(2)\n")
     changed = context_hash(tmp_path)
-    assert changed != first
     (tmp_path / "app" / "main.py").rename(tmp_path / "app" / "other.py")
-    assert context_hash(tmp_path) not in (first, changed)
+    assert context_hash(tmp_path) not in (before, changed)
 
 
 def test_context_hash_refuses_an_empty_context(tmp_path: Path):
@@ -88,6 +99,17 @@ def test_a_child_tag_follows_its_parent_digest():
     assert image_tag("ctx", "repo@sha256:1") == content_tag("ctx", "repo@sha256:1")
     assert image_tag("ctx", "repo@sha256:1") != image_tag("ctx", "repo@sha256:2")
     assert image_tag("ctx", "repo@sha256:1", "2026-W48") == "2026-W48-" + content_tag("ctx", "repo@sha256:1")
+
+
+def test_the_recipe_is_in_the_tag_so_a_changed_input_is_a_new_tag_to_push():
+    """ECR refuses a second push of a tag; the Docker provider pushes whenever an input changes."""
+    recipe = build_recipe(context="images/www", target="release", registry_cache=True)
+    assert image_tag("ctx", "repo@sha256:1", None, recipe) == content_tag("ctx", "repo@sha256:1", recipe)
+    changed = [build_recipe(context="images/www", target="test", registry_cache=True),
+               build_recipe(context="images/www2", target="release", registry_cache=True),
+               build_recipe(context="images/www", target="release", registry_cache=False)]
+    assert len({image_tag("ctx", None, None, r) for r in [recipe, *changed]}) == 4
+    assert build_recipe(b=1, a=2) == build_recipe(a=2, b=1) == '{"a":2,"b":1}'
 
 
 def test_repository_name_and_arn_of_a_reference():
@@ -154,7 +176,9 @@ def test_one_immutable_scanned_encrypted_repository_per_image(run):
     for image in ("base", "www", "micro"):
         inputs = one(run, REPO_TYPE, f"images-{image}").inputs
         assert inputs["name"] == f"showrunner/{run.stack}/{image}"
-        assert inputs["imageTagMutability"] == "IMMUTABLE"
+        # Every tag immutable but the build cache's, which no host runs.
+        assert inputs["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+        assert inputs["imageTagMutabilityExclusionFilters"] == [{"filter": "build-cache", "filterType": "WILDCARD"}]
         assert inputs["imageScanningConfiguration"] == {"scanOnPush": True}
         assert inputs["encryptionConfigurations"] == [{"encryptionType": "KMS"}]
         assert inputs["tags"]["Image"] == image
@@ -171,14 +195,41 @@ def test_each_repository_has_the_configured_lifecycle_policy(run):
         assert json.loads(policy.inputs["policy"]) == expected
 
 
+BUILDS = [("images-base", "base"), ("images-base-cache", "base"), ("images-www", "www"), ("images-www-test", "www"),
+          ("images-micro", "micro"), ("images-micro-cache", "micro")]
+
+
 def test_three_images_built_from_their_own_directories(run):
     images = {r.name: r.inputs for r in by_type(run, IMAGE_TYPE)}
-    assert sorted(images) == ["images-base", "images-micro", "images-www", "images-www-test"]
-    for name, directory in [("images-base", "base"), ("images-www", "www"), ("images-www-test", "www"), ("images-micro", "micro")]:
+    assert sorted(images) == sorted(name for name, _ in BUILDS)
+    for name, directory in BUILDS:
         build = images[name]["build"]
         assert build["context"] == f"images/{directory}"
         assert build["dockerfile"] == f"images/{directory}/Dockerfile"
         assert build["platform"] == "linux/amd64"
+
+
+def test_every_build_runs_on_preview_and_reuses_the_registry_cache(run):
+    """`pulumi preview` builds what `pulumi up` would push (a failing test stage fails the preview),
+    and every build of an image, on any machine, reuses the layers its `build-cache` tag holds."""
+    for name, directory in BUILDS:
+        inputs = one(run, IMAGE_TYPE, name).inputs
+        assert inputs["buildOnPreview"] is True
+        cache = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/{run.stack}/{directory}:build-cache"
+        assert inputs["build"]["cacheFrom"] == {"images": [cache]}
+        assert inputs["build"]["builderVersion"] == "BuilderBuildKit" and inputs["build"]["args"]["BUILDKIT_INLINE_CACHE"] == "1"
+
+
+def test_the_cache_is_the_test_stage_or_the_release_stage_rebuilt(run):
+    """www's test stage (its dependencies and tests) is what the next www build reuses; base and
+    micro, without one, push their release stage again, from the local cache, under the cache tag."""
+    cache = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/{run.stack}"
+    test = one(run, IMAGE_TYPE, "images-www-test")
+    assert (test.inputs["imageName"], test.inputs["skipPush"]) == (f"{cache}/www:build-cache", False)
+    for image in ("base", "micro"):
+        release, again = one(run, IMAGE_TYPE, f"images-{image}"), one(run, IMAGE_TYPE, f"images-{image}-cache")
+        assert (again.inputs["imageName"], again.inputs["skipPush"]) == (f"{cache}/{image}:build-cache", False)
+        assert again.inputs["build"] == release.inputs["build"] and release.urn in again.dependencies
 
 
 def test_www_is_built_on_the_base_images_digest(run):
@@ -187,25 +238,23 @@ def test_www_is_built_on_the_base_images_digest(run):
     assert base_digest.startswith(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/{run.stack}/base@sha256:")
     for name in ("images-www", "images-www-test"):
         www = one(run, IMAGE_TYPE, name)
-        assert www.inputs["build"]["args"] == {"BASE_IMAGE": base_digest}
+        assert www.inputs["build"]["args"] == {"BASE_IMAGE": base_digest, "BUILDKIT_INLINE_CACHE": "1"}
         assert base.urn in www.dependencies
 
 
-def test_release_image_waits_for_the_test_stage_which_is_never_pushed(run):
+def test_release_image_waits_for_the_test_stage(run):
     test = one(run, IMAGE_TYPE, "images-www-test")
     release = one(run, IMAGE_TYPE, "images-www")
     assert test.inputs["build"]["target"] == "test"
-    assert test.inputs["skipPush"] is True
     assert release.inputs["build"]["target"] == "release"
     assert release.inputs["skipPush"] is False
     assert test.urn in release.dependencies
-    assert release.inputs["imageName"] + "-test" == test.inputs["imageName"]
 
 
 def test_base_tag_carries_the_refresh_key_so_a_new_week_rebuilds_it(run):
     base = one(run, IMAGE_TYPE, "images-base")
     refresh_key = run.settings.image_pipeline.refresh_key
-    assert base.inputs["build"]["args"] == {"REFRESH_KEY": refresh_key}
+    assert base.inputs["build"]["args"] == {"BUILDKIT_INLINE_CACHE": "1", "REFRESH_KEY": refresh_key}
     assert base.inputs["imageName"].startswith(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/{run.stack}/base:{refresh_key}-")
 
 
@@ -264,9 +313,11 @@ def test_a_child_of_a_released_parent_is_built_on_the_released_reference_weekly(
     images = {r.name: r for r in resources if r.type == IMAGE_TYPE}
     assert sorted(images) == ["pipe-app", "pipe-app-test"]  # the released image is not built
     app = images["pipe-app"].inputs
-    assert app["build"]["args"] == {"PARENT": RELEASED, "REFRESH_KEY": "2026-W50"}
+    assert app["build"]["args"] == {"BUILDKIT_INLINE_CACHE": "1", "PARENT": RELEASED, "REFRESH_KEY": "2026-W50"}
     assert "target" not in app["build"]  # the Dockerfile's last stage
-    assert app["imageName"].split(":")[-1] == image_tag(context_hash(Path(contexts["app"])), RELEASED, "2026-W50")
+    recipe = build_recipe(context=contexts["app"], dockerfile=f"{contexts['app']}/Dockerfile", platform="linux/amd64", target=None,
+                          test_target="check", registry_cache=True, build_on_preview=True)
+    assert app["imageName"].split(":")[-1] == image_tag(context_hash(Path(contexts["app"])), RELEASED, "2026-W50", recipe)
     assert images["pipe-app-test"].inputs["build"]["target"] == "check"
     assert outputs["digests"]["os"] == RELEASED
     assert outputs["arns"] == {
@@ -276,6 +327,27 @@ def test_a_child_of_a_released_parent_is_built_on_the_released_reference_weekly(
     policies = [r for r in resources if r.type == "aws:ecr/lifecyclePolicy:LifecyclePolicy"]
     assert {p.name for p in policies} == {"pipe-app-lifecycle", "pipe-os-lifecycle"}
     assert json.loads(policies[0].inputs["policy"]) == lifecycle_policy(5, 3)
+
+
+def test_without_the_registry_cache_every_tag_is_immutable_and_the_test_stage_stays_local(tmp_path):
+    import pulumi
+    from showrunner_components.image_pipeline import ImagePipeline, ImagePipelineArgs
+
+    context = _context(tmp_path, "app", "FROM debian:12 AS check\nFROM debian:12\n")
+
+    def program():
+        ImagePipeline("pipe", ImagePipelineArgs(repository_prefix="other/test", images=[{"name": "app", "context": context, "test_target": "check"}],
+                                                registry_cache=False, build_on_preview=False))
+
+    resources, _ = run_program(program)
+    [repository] = [r for r in resources if r.type == REPO_TYPE]
+    assert repository.inputs["imageTagMutability"] == "IMMUTABLE" and "imageTagMutabilityExclusionFilters" not in repository.inputs
+    images = {r.name: r.inputs for r in resources if r.type == IMAGE_TYPE}
+    assert sorted(images) == ["pipe-app", "pipe-app-test"]
+    assert images["pipe-app-test"]["skipPush"] is True
+    assert images["pipe-app-test"]["imageName"] == images["pipe-app"]["imageName"] + "-test"
+    for inputs in images.values():
+        assert inputs["buildOnPreview"] is False and "cacheFrom" not in inputs["build"] and "args" not in inputs["build"]
 
 
 @pytest.mark.parametrize(

@@ -31,9 +31,9 @@ def view(values: dict, stack: str = "qa"):
 
 
 def test_every_ensure_function_is_run_by_the_loader():
-    from showrunner.config import images
+    from showrunner.config import accounts, images
 
-    defined = {f for module in (checks, images) for name, f in vars(module).items() if name.startswith("ensure_")}
+    defined = {f for module in (checks, images, accounts) for name, f in vars(module).items() if name.startswith("ensure_")}
     assert set(CHECKS) == defined and len(CHECKS) == len(defined)
 
 

@@ -81,7 +81,7 @@ CASES = [
     ("unknown top-level key, nothing close", mutate("zzz", {}),
      "showrunner:zzz: is not a known key; expected one of: alerts, delivery, fleets, golden_ami, image_pipeline, images, load_balancer, logs, network, production, secrets, services, state, tags"),
     ("unknown service key", mutate("services.django.cron", True),
-     "showrunner:services.django.cron: is not a known key; expected one of: command, env, fleet, health, image, ports, rm, route, schedule, secrets, tag, type, uses, volumes"),
+     "showrunner:services.django.cron: is not a known key; expected one of: command, env, fleet, health, image, ports, rm, route, schedule, secrets, type, uses, volumes"),
     ("misspelt nested key", mutate("services.django.route", {"paths": ["/*"], "priorty": 100}),
      'showrunner:services.django.route.priorty: is not a known key; did you mean "priority"?'),
     ("wrong type for ports", mutate("services.django.ports", "8000:8000"),
@@ -115,9 +115,19 @@ CASES = [
     ("unknown service type", mutate("services.celery.type", "daemon"),
      "showrunner:services.celery.type: \"daemon\" is not one of 'web', 'worker' or 'cron'"),
     ("external image without digest", mutate("services.catalog.image", "public.ecr.aws/acme/catalog"),
-     "showrunner:services.catalog: external image public.ecr.aws/acme/catalog must be pinned: set `tag` to its sha256: digest"),
-    ("malformed digest", mutate("services.catalog.tag", "sha256:1234"),
-     'showrunner:services.catalog.tag: "sha256:1234" is not a sha256 digest (sha256: and 64 hex digits)'),
+     'showrunner:services.catalog.image: "public.ecr.aws/acme/catalog" is not pinned; hosts run digests only: write "public.ecr.aws/acme/catalog@sha256:…"'),
+    ("external image by tag", mutate("services.catalog.image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/search:1.4"),
+     'showrunner:services.catalog.image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/search:1.4" names a tag; hosts run digests only: '
+     'write the repository and its digest, "123456789012.dkr.ecr.us-east-1.amazonaws.com/search@sha256:…"'),
+    ("malformed digest", mutate("services.catalog.image", "public.ecr.aws/acme/catalog@sha256:1234"),
+     'showrunner:services.catalog.image: "public.ecr.aws/acme/catalog@sha256:1234" is not REPOSITORY@sha256:<64 hex digits>'),
+    ("image outside ECR", mutate("services.catalog.image", "ghcr.io/acme/catalog@sha256:" + "e" * 64),
+     f'showrunner:services.catalog.image: "ghcr.io/acme/catalog@sha256:{"e" * 64}" is outside ECR: hosts pull with their instance '
+     "role's ECR credentials only, and no registry password reaches them; copy the image into an ECR repository (or an ECR "
+     "pull-through cache) and name that, or use an ECR Public image (public.ecr.aws/…)"),
+    ("the removed tag", mutate("services.catalog.tag", "1.4"),
+     "showrunner:services.catalog: `tag` is gone: hosts run digests only, so an external image carries its digest in `image` "
+     "(`repository@sha256:…`), and a pipeline image is pinned with showrunner:images.<image>.release"),
     ("empty env value", mutate("services.django.env", {"SECRET_KEY": ""}),
      "showrunner:services.django.env.SECRET_KEY: is empty; an empty value starts the container broken (2015: an empty SECRET_KEY). Give a value, or move it to `secrets`"),
     ("bad env name", mutate("services.django.env", {"1BAD": "x"}),
@@ -199,7 +209,7 @@ def test_the_valid_config_loads_with_lwrp_defaults():
     celery = settings.services["celery"]
     # The 2015 LWRP defaults: env {}, port [], volume ['/var/log/containers:/var/log'], rm false.
     assert (celery.env, celery.ports, celery.volumes, celery.rm) == ({}, [], ["/var/log/containers:/var/log"], False)
-    assert celery.health == "/healthz" and celery.tag is None
+    assert celery.health == "/healthz" and celery.image == "www"
     assert settings.network.cidr == "10.20.0.0/16" and settings.golden_ami.parent_image_parameter.endswith("debian/release/12/latest/amd64")
 
 
@@ -254,9 +264,9 @@ IMAGE_CASES = [
      "showrunner:image_pipeline.refresh_key: is required: image base is rebuilt weekly (weekly: true)"),
     ("service image without an entry", mutate("services.catalog.image", "search"),
      'showrunner:services.catalog.image: image "search" is not defined in showrunner:images (defined: base, micro, www); '
-     'add an entry and its folder images/search/, or name an external repository like "public.ecr.aws/org/name"'),
+     'add an entry and its folder images/search/, or name an ECR image pinned by digest like "public.ecr.aws/org/name@sha256:…"'),
     ("service image neither a name nor a repository", mutate("services.catalog.image", "Micro"),
-     'showrunner:services.catalog.image: "Micro" is neither an image name (an entry of showrunner:images) nor a repository like "public.ecr.aws/org/name"'),
+     'showrunner:services.catalog.image: "Micro" is neither an image name (an entry of showrunner:images) nor a repository pinned by digest like "public.ecr.aws/org/name@sha256:…"'),
     ("parent typo", mutate("images.www.parent", "bsae"),
      'showrunner:images.www.parent: image "bsae" is not defined in showrunner:images (defined: base, micro, www)'),
     ("parents in a cycle", mutate("images.base", {"parent": "www"}),
