@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import io
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from showrunner.release import MANIFEST_TYPES, ReleaseError, parse_pins, protect
+from tests.unit.recorded import stubbed
 
 DIGEST = "sha256:" + "7af0b7b0" * 8
 REFERENCE = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/showrunner/staging/www@{DIGEST}"
@@ -18,10 +17,8 @@ IDS = {"registryId": "123456789012", "repositoryName": "showrunner/staging/www"}
 
 @pytest.fixture
 def ecr():
-    client = boto3.client("ecr", region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="stubbed")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed("ecr") as pair:
+        yield pair
 
 
 def _found(stubber) -> None:

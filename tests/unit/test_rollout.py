@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 from datetime import datetime, timezone
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from showrunner import cli, rollout
 from tests.unit.recorded import autoscaling as recorded
+from tests.unit.recorded import stubbed
 
 FILTERS = [
     {"Name": "tag:Environment", "Values": ["staging"]},
@@ -34,10 +33,8 @@ class Clock:
 
 @pytest.fixture
 def aws():
-    client = boto3.client("autoscaling", region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="stubbed")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed("autoscaling") as pair:
+        yield pair
 
 
 def _waiter(client, **overrides) -> tuple[rollout.Waiter, io.StringIO, Clock]:

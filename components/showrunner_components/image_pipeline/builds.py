@@ -77,7 +77,8 @@ def lifecycle_policy(keep_releases: int, untagged_expiry_days: int) -> dict:
     what a repository can hold, and an image matched by a rule's tags cannot be expired by a
     lower-priority rule (ECR's evaluation rules; `lifecycle.evaluate` applies them). Of the rest,
     the newest `keep_releases` images (releases among them count) are kept, so that a rollback to a
-    recent digest still pulls.
+    recent digest still pulls; the `build-cache` image is the newest build's, and a cache image the
+    tag moved off is untagged, so the first rule expires it.
     """
     return {
         "rules": [

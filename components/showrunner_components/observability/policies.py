@@ -66,21 +66,19 @@ def topic_policy(*, partition: str, account: str, region: str, topic_arn: str) -
                 "Action": ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:Publish", "sns:SetTopicAttributes", "sns:Subscribe"],
                 "Resource": topic_arn,
             },
-            {
-                "Sid": "AlarmsPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {"ArnLike": {"aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account}:alarm:*"}},
-            },
-            {
-                "Sid": "RulesPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {"ArnLike": {"aws:SourceArn": f"arn:{partition}:events:{region}:{account}:rule/*"}},
-            },
+            _publishes("AlarmsPublish", "cloudwatch.amazonaws.com", f"arn:{partition}:cloudwatch:{region}:{account}:alarm:*", topic_arn),
+            _publishes("RulesPublish", "events.amazonaws.com", f"arn:{partition}:events:{region}:{account}:rule/*", topic_arn),
         ],
+    }
+
+
+def _publishes(sid: str, service: str, source_arns: str, topic_arn: str) -> dict:
+    """`service` may publish to the topic on behalf of this account's resources only (`aws:SourceArn`)."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sns:Publish",
+        "Resource": topic_arn,
+        "Condition": {"ArnLike": {"aws:SourceArn": source_arns}},
     }

@@ -134,3 +134,40 @@ def test_the_cache_check_tells_refused_from_unreachable(monkeypatch, error, resu
 def test_the_app_user_is_made_on_mysql_only():
     with pytest.raises(CommandError, match="^the database is sqlite, not MySQL: there is no user to create$"):
         call_command("create_app_user", "showrunner_app", "--iam")
+
+
+class _Recorded:
+    """A cursor that formats each statement as PyMySQL does (`query % escaped params`, none without params)."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def execute(self, sql, params=None):
+        self.statements.append(sql if params is None else sql % tuple(pymysql.converters.escape_item(p, "utf8mb4") for p in params))
+
+
+@pytest.mark.django_db
+def test_the_app_user_statements_survive_the_drivers_formatting(monkeypatch, tmp_path):
+    """The account's host is `%`: passed as a parameter, never part of the format string."""
+    from django.db import connection
+
+    cursor = _Recorded()
+    monkeypatch.setattr(connection, "vendor", "mysql")
+    monkeypatch.setattr(connection, "cursor", lambda: cursor)
+    (tmp_path / "password").write_text("it's-50%\n")
+    call_command("create_app_user", "showrunner_app", "--password-file", str(tmp_path / "password"))
+    database = connection.ops.quote_name(connection.settings_dict["NAME"])
+    assert cursor.statements == [
+        "CREATE USER IF NOT EXISTS 'showrunner_app'@'%' IDENTIFIED BY 'it\\'s-50%'",
+        "ALTER USER 'showrunner_app'@'%' IDENTIFIED BY 'it\\'s-50%'",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {database}.* TO 'showrunner_app'@'%'",
+    ]
+    cursor.statements.clear()
+    call_command("create_app_user", "showrunner_app", "--iam")
+    assert cursor.statements[0] == "CREATE USER IF NOT EXISTS 'showrunner_app'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL"

@@ -124,6 +124,8 @@ def test_containers_log_through_awslogs_with_the_fleets_configuration(booted):
     assert "Listening at: http://0.0.0.0:8000" in local.stdout + local.stderr
     for service in ("bootsim-catalog", "bootsim-crash"):
         assert json.loads(_inspect(service, "{{json .HostConfig.LogConfig}}"))["Config"]["awslogs-group"] == simulation.log_group(service)
+    print(f"awslogs: {container} logs to {simulation.log_group(container)} (mode {config['Config']['mode']}), stream "
+          f"{booted.container}/{container_id[:12]}: {len(logs.recorded.messages(simulation.log_group(container)))} events shipped")
 
 
 PRUNE_IMAGE = "bootsim-prune"
@@ -172,6 +174,8 @@ def test_the_prune_timers_remove_stopped_containers_and_dangling_images_and_keep
             assert simulation.healthy(simulation.HEALTH_URLS[name]), name
         journal = booted.journal("showrunner-prune-containers.service") + booted.journal("showrunner-prune-images.service")
         assert stopped in journal and dangling.removeprefix("sha256:") in journal and "Total reclaimed space" in journal
+        print(f"prune: removed stopped {stopped[:12]} and {made[0][:12]}, dangling {dangling.removeprefix('sha256:')[:12]}, "
+              f"unused {unused.removeprefix('sha256:')[:12]}; kept running {running[:12]} and its image, and {', '.join(services)}")
     finally:
         for container in made:
             simulation.run("docker", "rm", "--force", container, check=False)

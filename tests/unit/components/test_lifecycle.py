@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from showrunner_components.image_pipeline.builds import lifecycle_policy, release_tag
+from showrunner_components.image_pipeline.builds import CACHE_TAG, lifecycle_policy, release_tag
 from showrunner_components.image_pipeline.lifecycle import PolicyError, RegistryImage, evaluate
 
 NOW = datetime(2026, 11, 30, tzinfo=timezone.utc)
@@ -91,12 +91,19 @@ def _digest(*parts) -> str:
 
 def history(policy: dict, *, tag_releases: bool) -> tuple[dict[str, RegistryImage], list[str], str]:
     """Staging's www repository after 100 daily builds, the policy applied after each (ECR within a
-    day of a change). Returns the images left, every digest prod ran, and staging's current one."""
+    day of a change). Each build pushes its test stage under the one mutable tag, `build-cache`
+    (which leaves the previous cache image untagged), and its release stage under its content tag.
+    Returns the images left, every digest prod ran, and staging's current one."""
     repository: dict[str, RegistryImage] = {}
     prod_ran: list[str] = []
     start = NOW - timedelta(days=BUILDS)
     for build in range(1, BUILDS + 1):
         pushed = start + timedelta(days=build)
+        for key, image in list(repository.items()):
+            if CACHE_TAG in image.tags:
+                repository[key] = RegistryImage(image.digest, image.pushed_at, tuple(t for t in image.tags if t != CACHE_TAG))
+        cache = _digest("www-test", build)
+        repository[cache] = RegistryImage(cache, pushed, (CACHE_TAG,))
         digest = _digest("www", build)
         repository[digest] = RegistryImage(digest, pushed, (hashlib.sha256(str(build).encode()).hexdigest()[:16],))
         if build % LEFTOVER_EVERY == 0:  # a push that left an untagged manifest behind
@@ -118,12 +125,15 @@ def test_every_digest_a_stack_runs_survives_100_builds():
     assert len(prod_ran) == 14
     assert set(prod_ran) <= set(left), "every digest prod ran, so a rollback pulls too"
     assert staging_runs in left
-    # Besides the releases, the newest images only: 20 counted, the releases among them included.
-    builds = sorted((image for image in left.values() if image.tags and not any(t.startswith("release-") for t in image.tags)),
+    # The build cache: the latest build's test stage, once; the ones it replaced expire untagged.
+    assert [image.digest for image in left.values() if CACHE_TAG in image.tags] == [_digest("www-test", BUILDS)]
+    # Besides the releases and the cache, the newest images only: 20 counted, the releases among them included.
+    builds = sorted((image for image in left.values()
+                     if image.tags and CACHE_TAG not in image.tags and not any(t.startswith("release-") for t in image.tags)),
                     key=lambda image: image.pushed_at)
     newest_twenty = sorted(left.values(), key=lambda image: image.pushed_at)[-20:]
     assert set(image.digest for image in builds) <= {image.digest for image in newest_twenty}
-    assert len(left) == 14 + len(builds) + sum(1 for image in left.values() if not image.tags)
+    assert len(left) == 14 + 1 + len(builds) + sum(1 for image in left.values() if not image.tags)
     # No untagged image outlives its 3 days.
     assert all(image.pushed_at >= NOW - timedelta(days=4) for image in left.values() if not image.tags)
 

@@ -35,11 +35,13 @@ class Command(BaseCommand):
             raise CommandError(f"{user!r} is not a MySQL user name (a letter, then letters, digits and underscores; at most 32)")
         if user == connection.settings_dict["USER"]:
             raise CommandError(f"{user} is the user this command connects as; the application user is another one")
-        account = f"'{user}'@'%'"
+        # The account as two string parameters ('user'@'%'), so the driver quotes both and no `%`
+        # reaches its format string.
+        account = [user, "%"]
         database = connection.ops.quote_name(connection.settings_dict["NAME"])
         with connection.cursor() as cursor:
             if iam:
-                cursor.execute(f"CREATE USER IF NOT EXISTS {account} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL")
+                cursor.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL", account)
             else:
                 try:
                     password = password_file.read_text(encoding="utf-8").strip()
@@ -47,7 +49,7 @@ class Command(BaseCommand):
                     raise CommandError(f"--password-file {password_file}: {error.strerror}") from None
                 if not password:
                     raise CommandError(f"--password-file {password_file} is empty")
-                cursor.execute(f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY %s", [password])
-                cursor.execute(f"ALTER USER {account} IDENTIFIED BY %s", [password])
-            cursor.execute(f"GRANT {PRIVILEGES} ON {database}.* TO {account}")
+                cursor.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s", [*account, password])
+                cursor.execute("ALTER USER %s@%s IDENTIFIED BY %s", [*account, password])
+            cursor.execute(f"GRANT {PRIVILEGES} ON {database}.* TO %s@%s", account)
         self.stdout.write(f"create_app_user: {user} may {PRIVILEGES.lower()} rows of {connection.settings_dict['NAME']}")
