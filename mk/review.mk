@@ -24,18 +24,14 @@ require-stack-vars:
 # make diff BASE=<git ref> [STACK=staging] [MARKDOWN=1]: the base ref, previewed offline in a
 # temporary worktree with its own code, against the working tree (uncommitted changes included).
 # A stack the base ref has no file for is new: the base is empty, and the output says so first.
-# The working tree's wheelhouses (git-ignored; image tags hash them) are copied to the base, so
-# that only the two refs' differences show.
+# The base is previewed by showrunner.baseline (as `showrunner preview --base` does), which lends
+# it the working tree's wheelhouses (git-ignored; image tags hash them), so only the refs' differences show.
 diff: venv
-	@tmp=$$(mktemp -d); trap 'git worktree remove --force "$$tmp/base" >/dev/null 2>&1 || true; rm -rf "$$tmp"' EXIT; \
-	git worktree add --quiet --detach "$$tmp/base" "$(BASE)" || { echo "diff: cannot check out $(BASE)" >&2; exit 2; }; \
-	for wheels in images/*/wheelhouse; do if [ -d "$$wheels" ] && [ -d "$$tmp/base/$${wheels%/wheelhouse}" ]; then cp -a "$$wheels" "$$tmp/base/$$wheels"; fi; done; \
-	if [ ! -f "$$tmp/base/Pulumi.$(STACK).yaml" ]; then new_stack=1; echo '{"steps": []}' >"$$tmp/base.json"; \
-	else (cd "$$tmp/base" && PYTHONPATH="$$tmp/base:$$tmp/base/components" "$(CURDIR)/$(BIN)/python" -m showrunner.cli preview --stack $(STACK) --json "$$tmp/base.json" >"$$tmp/base.log" 2>&1) || true; fi; \
-	test -s "$$tmp/base.json" || { echo "diff: the offline preview of $(BASE) failed:" >&2; tail -n 5 "$$tmp/base.log" >&2; exit 1; }; \
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	note=$$($(BIN)/python -m showrunner.baseline "$(BASE)" $(STACK) "$$tmp/base.json"); \
 	$(BIN)/showrunner preview --stack $(STACK) --json "$$tmp/head.json" >"$$tmp/head.log" 2>&1 || true; \
 	test -s "$$tmp/head.json" || { echo "diff: the offline preview of the working tree failed:" >&2; tail -n 5 "$$tmp/head.log" >&2; exit 1; }; \
-	if [ -n "$${new_stack:-}" ]; then printf "$(if $(MARKDOWN),> **New stack:** %s,Note: %s)\n\n" "$(BASE) has no Pulumi.$(STACK).yaml, so the base is empty and every resource is a create."; fi; \
+	if [ -n "$$note" ]; then printf "$(if $(MARKDOWN),> **New stack:** %s,Note: %s)\n\n" "$$note"; fi; \
 	$(BIN)/showrunner diff "$$tmp/base.json" "$$tmp/head.json" $(if $(MARKDOWN),--markdown,)
 
 # What every pull request gets without secrets: offline preview, policy check, diff comment.

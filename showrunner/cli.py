@@ -69,7 +69,9 @@ def _base(args: argparse.Namespace):
             return diff._load(Path(spec))
         with tempfile.TemporaryDirectory(prefix="showrunner-") as tmp:
             out = Path(tmp) / "base.json"
-            baseline.preview_ref(args.project_dir, spec, args.stack, args.config_file, out)
+            note = baseline.preview_ref(args.project_dir, spec, args.stack, args.config_file, out)
+            if note:
+                print(f"note: {note}", file=sys.stderr)
             return diff._load(out)
     except (baseline.BaselineError, diff.DocumentError) as error:
         raise UsageError(str(error)) from None

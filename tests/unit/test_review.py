@@ -242,6 +242,18 @@ def test_expect_no_changes_is_0_on_an_unchanged_tree_and_1_after_an_edit(tmp_pat
     assert "    maxSize: 60 → 80\n" in captured.out, "--diff adds the property-level detail"
 
 
+def test_a_built_wheelhouse_is_lent_to_the_base_so_the_images_do_not_look_changed(tmp_path, capsys):
+    """The image tags hash the git-ignored wheelhouses; a base previewed without them would show
+    every image (and every fleet running one) as changed."""
+    repo = _repository(tmp_path)
+    wheels = repo / "images" / "www" / "wheelhouse"
+    wheels.mkdir()
+    (wheels / "Django-5.2-py3-none-any.whl").write_bytes(b"a wheel this machine built")
+    assert cli.main(["--project-dir", str(repo), "preview", "-s", "prod", "--expect-no-changes"]) == 0, capsys.readouterr().err
+    (wheels / "Django-5.2-py3-none-any.whl").write_bytes(b"another build of the same wheel")
+    assert cli.main(["--project-dir", str(repo), "preview", "-s", "staging", "--base", "HEAD", "--expect-no-changes"]) == 0
+
+
 def test_a_component_renamed_with_an_alias_previews_as_no_change(tmp_path):
     def project(where, type_token: str, alias: str | None):
         where.mkdir()
