@@ -1,6 +1,6 @@
 # Review gates (issue 6): preview diffs between git refs, the offline review of a pull request, the
 # GitHub workflows' make targets, and actionlint over the workflows.
-.PHONY: diff review-offline pr-comment drift-check drift-issue release-manifest promote refresh-base lint-workflows stacks-json stacks-python require-stack-vars replacement-table
+.PHONY: diff review-offline pr-comment drift-check drift-issue release-manifest promote deploy-started rollout-wait refresh-base lint-workflows stacks-json stacks-python require-stack-vars replacement-table
 
 BASE ?= HEAD
 REVIEW_DIR ?= out/review
@@ -84,11 +84,25 @@ release-manifest:
 # Pin STACK to the references in MANIFEST (showrunner:images.<image>.release), before its
 # `pulumi up`: the stack then runs exactly what its `delivery.promote_from` stack built and tested,
 # and builds none of them. The images are the ones STACK's services run (tools/release-pins reads
-# the stack's config).
+# the stack's config). Each pinned digest is then tagged `release-<stack>-<digest>` in the source's
+# repository (tools/protect-releases), so the source's lifecycle rules never expire it. Needs AWS.
 promote: venv
 	@test -s "$(MANIFEST)" || { echo "promote: MANIFEST=<release.json from make release-manifest> is required" >&2; exit 2; }
-	$(BIN)/python tools/release-pins --stack $(STACK) "$(MANIFEST)" \
-	| while read -r image reference; do pulumi config set --stack $(STACK) --path "showrunner:images.$$image.release" "$$reference"; done
+	mkdir -p $(REVIEW_DIR)
+	$(BIN)/python tools/release-pins --stack $(STACK) "$(MANIFEST)" >"$(REVIEW_DIR)/pins.txt"
+	$(BIN)/python tools/protect-releases --stack $(STACK) "$(REVIEW_DIR)/pins.txt"
+	while read -r image reference; do pulumi config set --stack $(STACK) --path "showrunner:images.$$image.release" "$$reference"; done <"$(REVIEW_DIR)/pins.txt"
+
+# The time a deploy starts (UTC, ISO 8601), as the step output `at` in a GitHub job: what
+# rollout-wait's SINCE ignores older refreshes by.
+deploy-started:
+	@echo "at=$$(date -u +%Y-%m-%dT%H:%M:%SZ)" | tee -a "$${GITHUB_OUTPUT:-/dev/null}"
+
+# make rollout-wait STACK=… [SINCE=<ISO time the deploy started>, or in the environment]: every fleet's
+# instance refresh finished and succeeded (exit 1 on rollback, failure, timeout, or one that never
+# started). Needs AWS.
+rollout-wait: venv
+	$(BIN)/showrunner rollout wait --stack $(STACK) $(if $(SINCE),--since $(SINCE),) $(if $(POLL),--poll $(POLL),)
 
 # Weekly: move the base image's refresh key to this ISO week in every stack file (by its YAML path,
 # tools/stacks set) and open a pull request.

@@ -7,6 +7,7 @@
     showrunner drift PREVIEW.json [--markdown OUT] [--run-url URL]
     showrunner doctor -s NAME [--offline] [--check NAME]...
     showrunner schema
+    showrunner rollout wait --stack NAME [--since TIME] [--timeout SECONDS] [--region REGION]
 
 Every failure is reported as short lines on stderr and a non-zero exit, never a traceback.
 """
@@ -206,6 +207,30 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rollout_wait(args: argparse.Namespace) -> int:
+    """Wait for the stack's instance refreshes (showrunner/rollout.py); needs AWS credentials."""
+    from datetime import datetime
+
+    import boto3
+    import botocore.exceptions
+
+    from showrunner import rollout
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(f"--since {args.since}: not an ISO 8601 time like 2026-11-30T12:00:00Z") from None
+        if since.tzinfo is None:
+            raise UsageError(f"--since {args.since}: give a time zone (…Z for UTC)")
+    try:
+        client = boto3.client("autoscaling", region_name=args.region or os.environ.get("AWS_REGION"))
+        return rollout.Waiter(client, args.stack, sys.stdout, timeout=args.timeout, poll=args.poll, since=since).run()
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+        raise UsageError(f"rollout wait --stack {args.stack}: cannot read the Auto Scaling groups: {error}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="showrunner", description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -259,6 +284,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the component package's Pulumi schema (what `pulumi package add ./components` reads), as JSON")
     schema.set_defaults(handler=_schema)
+
+    rollout = commands.add_parser("rollout", help="follow a deployed stack's rollouts (needs AWS credentials)")
+    rollout_commands = rollout.add_subparsers(dest="rollout_command", required=True)
+    wait = rollout_commands.add_parser("wait", help="wait for every fleet's instance refresh; exit 1 unless each succeeded")
+    wait.add_argument("--stack", required=True, help="the stack whose fleets (tag Environment=<stack>) to wait for")
+    wait.add_argument("--since", help="ignore refreshes started before this ISO 8601 time (the deploy's start)")
+    wait.add_argument("--timeout", type=float, default=3600, help="seconds before giving up (default 3600)")
+    wait.add_argument("--poll", type=float, default=15, help=argparse.SUPPRESS)
+    wait.add_argument("--region", help="default: AWS_REGION")
+    wait.set_defaults(handler=_rollout_wait)
     return parser
 
 

@@ -13,5 +13,5 @@ GOLDEN_FOLDER = Path("images", "golden")
 (images/golden/README.md)."""
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / GOLDEN_FOLDER
 """This checkout's."""
-GOLDEN_DOCUMENTS = ("docker-engine", "time-sync", "host-access", "host-scripts", "housekeeping")
+GOLDEN_DOCUMENTS = ("docker-engine", "time-sync", "host-access", "host-scripts", "host-secrets", "housekeeping")
 """Recipe order: the engine first (the host scripts' timers call it), the host scripts last."""

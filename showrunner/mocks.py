@@ -276,6 +276,18 @@ def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "",
         if kind == "loadBalancer":
             outputs["dnsName"] = f"{physical_name}-{short[:10]}.{region}.elb.amazonaws.com"
             outputs["zoneId"] = "Z35SXDOTRQ7X7K"
+    elif type_token == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        outputs["arn"] = f"arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:{physical_name}"
+    elif type_token == "aws:cloudwatch/eventRule:EventRule":
+        outputs["arn"] = f"arn:aws:events:{region}:{ACCOUNT_ID}:rule/{physical_name}"
+    elif type_token == "aws:cloudwatch/dashboard:Dashboard":
+        # Dashboards are global: no region in the ARN.
+        outputs["dashboardArn"] = f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{inputs.get('dashboardName') or physical_name}"
+        outputs.pop("arn", None)
+    elif type_token == "aws:sns/topicSubscription:TopicSubscription":
+        # <topic ARN>:<subscription id>, a UUID AWS assigns.
+        outputs["arn"] = f"{inputs.get('topic')}:{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"
+        resource_id = outputs["arn"]
     elif type_token == "aws:ec2/launchTemplate:LaunchTemplate":
         outputs["latestVersion"] = 1
     elif type_token == "aws:rds/instance:Instance":
@@ -285,6 +297,7 @@ def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "",
         outputs["address"] = f"{identifier}.c{short[:12]}.{region}.rds.amazonaws.com"
         outputs["port"] = inputs.get("port", 3306)
         outputs["endpoint"] = f"{outputs['address']}:{outputs['port']}"
+        outputs["resourceId"] = f"db-{short.upper()[:26]}"
         if inputs.get("manageMasterUserPassword"):
             # RDS names the secret it manages rds!db-<uuid>; Secrets Manager appends six characters.
             uuid = f"{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"

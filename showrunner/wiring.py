@@ -34,8 +34,9 @@ from showrunner_components.image_pipeline import ImagePipelineArgs, PipelineImag
 from showrunner_components.image_pipeline.builds import repository_arn_of
 from showrunner_components.load_balancer import LoadBalancerArgs, LoadBalancerRoute
 from showrunner_components.network import NetworkArgs
+from showrunner_components.observability import AlertsArgs, AlertsSubscription, DashboardArgs, DashboardStores, alarms
 from showrunner_components.secrets import ServiceSecretsArgs
-from showrunner_components.state import StateArgs, StateCache, StateEndpoints, StateMysql, StateQueues, StateTable, contract
+from showrunner_components.state import StateArgs, StateCache, StateEndpoints, StateMysql, StateQueues, StateTable, contract, names
 from showrunner_components.tagging import merge_tags
 
 T = TypeVar("T")
@@ -67,6 +68,20 @@ def secrets_args(settings: Settings, tags: dict[str, str]) -> ServiceSecretsArgs
     )
 
 
+def alerts_args(settings: Settings, tags: dict[str, str]) -> AlertsArgs:
+    """The topic every alarm notifies, its subscribers, and the key that also encrypts the stack's log groups."""
+    return AlertsArgs(
+        stack=settings.stack,
+        subscriptions=[AlertsSubscription(protocol=s.protocol, endpoint=s.endpoint) for s in settings.alerts.subscriptions],
+        log_group_prefix=f"/showrunner/{settings.stack}/",
+        tags=tags,
+    )
+
+
+def _alarm_actions(alerts) -> dict[str, Any]:
+    return {"alarm_actions": _with(alerts.topic_arn, lambda arn: [arn])}
+
+
 def network_args(settings: Settings, tags: dict[str, str]) -> NetworkArgs:
     network = settings.network
     if network.vpc_id:
@@ -79,9 +94,17 @@ def network_args(settings: Settings, tags: dict[str, str]) -> NetworkArgs:
     return NetworkArgs(cidr_block=network.cidr, availability_zone_count=network.az_count, nat_gateways=network.nat, tags=tags)
 
 
-def state_args(settings: Settings, network, tags: dict[str, str]) -> StateArgs:
-    state = settings.state
-    args = StateArgs(stack=settings.stack, vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids, protect=state.protect, tags=tags)
+def state_args(settings: Settings, network, alerts, tags: dict[str, str]) -> StateArgs:
+    state, limits = settings.state, settings.alerts.thresholds
+    args = StateArgs(
+        stack=settings.stack,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        protect=state.protect,
+        alarms={key: getattr(limits, key) for key in STATE_THRESHOLDS},
+        tags=tags,
+        **_alarm_actions(alerts),
+    )
     if state.mysql is not None:
         mysql = state.mysql
         args["mysql"] = StateMysql(**_present(
@@ -95,6 +118,7 @@ def state_args(settings: Settings, network, tags: dict[str, str]) -> StateArgs:
             maintenance_window=mysql.maintenance_window,
             db_name=mysql.database_name,
             username=mysql.username,
+            app_username=mysql.app_username,
         ))
     if state.cache is not None:
         cache = state.cache
@@ -130,7 +154,7 @@ def state_args(settings: Settings, network, tags: dict[str, str]) -> StateArgs:
     return args
 
 
-def load_balancer_args(settings: Settings, network, tags: dict[str, str]) -> LoadBalancerArgs:
+def load_balancer_args(settings: Settings, network, alerts, tags: dict[str, str]) -> LoadBalancerArgs:
     """Every service with a `route` becomes a route: its first host port, its paths, hosts and health path."""
     balancer = settings.load_balancer
     routes = [
@@ -146,6 +170,7 @@ def load_balancer_args(settings: Settings, network, tags: dict[str, str]) -> Loa
         if service.route is not None
     ]
     return LoadBalancerArgs(
+        stack=settings.stack,
         certificate_arn=balancer.certificate_arn,
         vpc_id=network.vpc_id,
         subnet_ids=network.public_subnet_ids,
@@ -153,10 +178,14 @@ def load_balancer_args(settings: Settings, network, tags: dict[str, str]) -> Loa
         idle_timeout=balancer.idle_timeout_seconds,
         deregistration_delay=balancer.deregistration_delay_seconds,
         slow_start=balancer.slow_start_seconds,
+        deletion_protection=balancer.deletion_protection,
+        # Access logs to `showrunner-<stack>-alb-logs-<account>`; a production stack keeps them and its
+        # deletion protection (the config's checks and the pack's data-prod-alb-logged-protected).
+        **({"access_logs_bucket_prefix": f"showrunner-{settings.stack}-alb-logs", "access_logs_days": balancer.access_log_retention_days}
+           if balancer.access_logs else {}),
+        alarms={"elb_5xx_per_minute": settings.alerts.thresholds.load_balancer_5xx_per_minute},
         tags=tags,
-        # Production keeps its load balancer and its access logs (the pack's data-prod-alb-logged-protected).
-        **(dict(deletion_protection=True, access_logs_bucket_prefix=f"showrunner-{settings.stack}-alb-logs")
-           if settings.production else {}),
+        **_alarm_actions(alerts),
     )
 
 
@@ -170,8 +199,9 @@ def boundary_args(settings: Settings, secrets, tags: dict[str, str]) -> Permissi
     )
 
 
-def golden_ami_args(settings: Settings, project_dir: Path, network, tags: dict[str, str], boundary=None) -> GoldenAmiArgs:
-    """The build instance runs in the first private subnet, in a security group of its own in that VPC."""
+def golden_ami_args(settings: Settings, project_dir: Path, network, alerts, tags: dict[str, str], boundary=None) -> GoldenAmiArgs:
+    """The build instance runs in the first private subnet, in a security group of its own in that VPC;
+    a failed build reaches the alert topic."""
     golden = settings.golden_ami
     args = GoldenAmiArgs(
         stack=settings.stack,
@@ -186,6 +216,7 @@ def golden_ami_args(settings: Settings, project_dir: Path, network, tags: dict[s
         bootstrap=golden.bootstrap,
         subnet_id=_with(network.private_subnet_ids, lambda ids: ids[0]),
         vpc_id=network.vpc_id,
+        alert_topic_arn=alerts.topic_arn,
         tags=merge_tags(tags, Service="golden-ami"),
     )
     if boundary is not None:
@@ -238,7 +269,7 @@ def external_repository_arns(services: Mapping[str, Service]) -> list[str]:
 
 def fleet_service(name: str, service: Service, *, image: pulumi.Input[str], endpoints: pulumi.Input[StateEndpoints], load_balancer) -> FleetService:
     """One service in the fleet's words: its `env` over the environment of the stores it `uses`
-    (`state.contract`), the password reference for MySQL, and its target group if it is routed."""
+    (`state.contract`), the database token it keeps fresh for MySQL, and its target group if it is routed."""
     spec = FleetService(
         name=name,
         type=service.type,
@@ -252,14 +283,14 @@ def fleet_service(name: str, service: Service, *, image: pulumi.Input[str], endp
     if service.schedule is not None:
         spec["schedule"] = service.schedule
     if "mysql" in service.uses:
-        spec["secret_refs"] = _with(endpoints, lambda e: contract.service_secret_refs(service.uses, e))
+        spec["credential_files"] = _with(endpoints, lambda e: contract.service_credential_files(service.uses, e))
     if service.route is not None:
         spec["target_group_arn"] = _with(load_balancer.target_group_arns, lambda arns: arns[name])
         spec["target_group_arn_suffix"] = _with(load_balancer.target_group_arn_suffixes, lambda suffixes: suffixes[name])
     return spec
 
 
-def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secrets, network, load_balancer, state, tags: dict[str, str],
+def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secrets, network, load_balancer, state, alerts, tags: dict[str, str],
                boundary=None) -> FleetArgs:
     """One fleet: its group's shape, its services, where it runs, and what its services' stores ask of it.
 
@@ -283,7 +314,11 @@ def fleet_args(settings: Settings, fleet_name: str, *, golden_ami, images, secre
         load_balancer_security_group_id=load_balancer.security_group_id,
         load_balancer_arn_suffix=load_balancer.arn_suffix,
         deregistration_delay=settings.load_balancer.deregistration_delay_seconds,
+        alarms={key: getattr(settings.alerts.thresholds, key) for key in FLEET_THRESHOLDS},
+        log_retention_days=settings.logs.retention_days,
+        log_kms_key_arn=alerts.key_arn,
         tags=tags,
+        **_alarm_actions(alerts),
         **group_shape(settings.fleets[fleet_name]),
     )
     args.update(store_access(contract.uses_of(s.uses for s in services.values()), state))
@@ -340,10 +375,16 @@ def store_access(uses: list[str], state) -> dict[str, Any]:
     return access
 
 
-def delivery_args(settings: Settings, *, secrets, fleets: dict, golden_ami, boundary, tags: dict[str, str]) -> DeliveryArgs:
+def delivery_args(settings: Settings, *, secrets, fleets: dict, golden_ami, images, boundary, tags: dict[str, str]) -> DeliveryArgs:
     """The deploy role passes the fleets' and the image build's roles, and creates roles only under
-    `boundary`; a production stack's pull requests preview offline, so its preview role trusts main only."""
+    `boundary`; a production stack's pull requests preview offline, so its preview role trusts main
+    only. A promoted stack's deploy role may also tag, as releases, the digests it runs from its
+    source's repositories."""
     delivery = settings.delivery
+    promoted = sorted(name for name, image in settings.images.items() if image.release is not None)
+    release = (
+        {"release_repository_arns": _with(images.repository_arns, lambda arns: sorted({arns[name] for name in promoted}))} if promoted else {}
+    )
     return DeliveryArgs(
         stack=settings.stack,
         project=settings.project,
@@ -354,11 +395,45 @@ def delivery_args(settings: Settings, *, secrets, fleets: dict, golden_ami, boun
         permissions_boundary_arn=boundary.arn,
         pull_request_previews=not settings.production,
         tags=tags,
+        **release,
         **_present(
             secrets_provider_key_arn=delivery.secrets_provider_key_arn,
             oidc_provider_arn=delivery.oidc_provider_arn,
             deploy_environment=delivery.deploy_environment,
         ),
+    )
+
+
+FLEET_THRESHOLDS = ("target_5xx_percent", "unhealthy_hosts", "p99_response_seconds", "disk_used_percent")
+"""`showrunner:alerts.thresholds` keys that are `FleetAlarms`' (same names)."""
+STATE_THRESHOLDS = (
+    "mysql_cpu_percent", "mysql_free_storage_percent", "mysql_free_memory_percent", "mysql_connections_percent",
+    "cache_memory_percent", "cache_evictions", "dead_letter_messages",
+)
+"""`showrunner:alerts.thresholds` keys that are `StateAlarms`' (same names)."""
+
+
+def dashboard_args(settings: Settings, *, load_balancer, fleets: dict, state) -> DashboardArgs:
+    """The dashboard: every component's alarms, the load balancer and its routes, each fleet, each store.
+
+    The stores are named as the state component names them (`state.names`), so no output is awaited."""
+    stack, stores = settings.stack, settings.state
+    shown = DashboardStores(
+        queues={names.queue_name(stack, q): names.queue_name(stack, q, dead_letter=True) for q in (stores.queues.names if stores.queues else [])},
+        tables=[names.table_name(stack, t) for t in sorted(stores.tables)],
+    )
+    if stores.mysql is not None:
+        shown["mysql_instance_id"] = names.resource_name(stack, "mysql")
+    if stores.cache is not None:
+        shown["cache_node_ids"] = alarms.cache_member_ids(names.resource_name(stack, "cache"), stores.cache.num_cache_clusters)
+    alarm_lists = [load_balancer.alarm_arns, state.alarm_arns, *(fleet.alarm_arns for _, fleet in sorted(fleets.items()))]
+    return DashboardArgs(
+        stack=stack,
+        alarm_arns=pulumi.Output.all(*alarm_lists).apply(lambda lists: [arn for arns in lists for arn in arns]),
+        load_balancer_arn_suffix=load_balancer.arn_suffix,
+        target_group_arn_suffixes=load_balancer.target_group_arn_suffixes,
+        fleet_group_names=pulumi.Output.all(**{n: f.group_name for n, f in fleets.items()}) if fleets else {},
+        stores=shown,
     )
 
 

@@ -9,6 +9,7 @@
     secrets          service secrets as SSM SecureStrings under a customer-managed KMS key
     delivery         GitHub OIDC and least-privilege preview and deploy roles
     permissions_boundary  the most any role a deploy role creates may do
+    observability    the encrypted alert topic and its subscribers, the stack's dashboard, the alarm builders
 
 Each package exports its ComponentResource and Args; its pure builders are modules of their own.
 `provider` hosts all nine for programs in other languages (`pulumi package add ./components`).

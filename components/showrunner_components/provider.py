@@ -25,12 +25,13 @@ from showrunner_components.golden_ami.component import GoldenAmi
 from showrunner_components.image_pipeline.component import ImagePipeline
 from showrunner_components.load_balancer.component import LoadBalancer
 from showrunner_components.network.component import Network
+from showrunner_components.observability.component import Alerts, Dashboard
 from showrunner_components.secrets.component import ServiceSecrets
 from showrunner_components.state.component import State
 
 PACKAGE = "showrunner"
 """The schema's package name: every component's type token is `showrunner:index:<ClassName>`."""
-HOSTED = (Fleet, ImagePipeline, GoldenAmi, LoadBalancer, Network, State, ServiceSecrets, Delivery, PermissionsBoundary)
+HOSTED = (Fleet, ImagePipeline, GoldenAmi, LoadBalancer, Network, State, ServiceSecrets, Delivery, PermissionsBoundary, Alerts, Dashboard)
 """Every component of the package; each is constructed from the same Args a Python program passes."""
 
 

@@ -1,8 +1,9 @@
 """statuspage: a status page for a platform's health endpoints, built from showrunner's components.
 
 Its Go image (images/statuspage) goes through an ImagePipeline, a LoadBalancer answers its host
-name, and a small Fleet runs it, in a VPC that already exists. It reads only its own config and
-imports only the installed `showrunner_components`, as another team's program would.
+name, and a small Fleet runs it, in a VPC that already exists; their alarms tell `alert_email`
+through its own Alerts topic. It reads only its own config and imports only the installed
+`showrunner_components`, as another team's program would.
 """
 
 import pulumi
@@ -11,6 +12,7 @@ import pulumi_aws as aws
 from showrunner_components.fleet import Fleet, FleetArgs, FleetService
 from showrunner_components.image_pipeline import ImagePipeline, ImagePipelineArgs, PipelineImage
 from showrunner_components.load_balancer import LoadBalancer, LoadBalancerArgs, LoadBalancerRoute
+from showrunner_components.observability import Alerts, AlertsArgs
 
 SERVICE = "statuspage"
 PORT = 8080
@@ -21,6 +23,13 @@ hostname = config.require("hostname")
 hosts = config.require_object("hosts")
 checks: dict[str, str] = config.require_object("checks")
 tags = {"Environment": stack, "ManagedBy": "pulumi", "Product": SERVICE}
+
+alerts = Alerts("alerts", AlertsArgs(
+    stack=f"{SERVICE}-{stack}",
+    subscriptions=[{"protocol": "email", "endpoint": config.require("alert_email")}],
+    tags=tags,
+))
+alarm_actions = [alerts.topic_arn]
 
 images = ImagePipeline("images", ImagePipelineArgs(
     repository_prefix=f"{SERVICE}/{stack}",
@@ -37,6 +46,8 @@ web = LoadBalancer("web", LoadBalancerArgs(
     # The only stack is prod: the load balancer is kept, and logged (the policy pack requires both).
     deletion_protection=True,
     access_logs_bucket_prefix=f"{SERVICE}-{stack}-alb-logs",
+    stack=f"{SERVICE}-{stack}",
+    alarm_actions=alarm_actions,
     tags=tags,
 ))
 
@@ -53,6 +64,8 @@ fleet = Fleet(SERVICE, FleetArgs(
             "STATUS_INTERVAL": config.require("interval"),
         },
         target_group_arn=web.target_group_arns.apply(lambda arns: arns[SERVICE]),
+        # With the load balancer's suffix below: the service's alarms, which gate its rollouts (the pack requires them in prod).
+        target_group_arn_suffix=web.target_group_arn_suffixes.apply(lambda suffixes: suffixes[SERVICE]),
     )],
     instance_types=[hosts["instance_type"]],
     min_size=hosts["min"],
@@ -64,6 +77,9 @@ fleet = Fleet(SERVICE, FleetArgs(
     vpc_id=config.require("vpc_id"),
     subnet_ids=config.require_object("private_subnet_ids"),
     load_balancer_security_group_id=web.security_group_id,
+    load_balancer_arn_suffix=web.arn_suffix,
+    # Its alarms (the gating ones above, the hosts' disk and status checks) notify the topic.
+    alarm_actions=alarm_actions,
     tags=tags,
 ))
 

@@ -12,7 +12,7 @@ fix it. Two front ends run them:
 Only the standard library is imported, so importing the package never starts a policy pack. A
 value that is not known yet (`[unknown]`, or the engine's unknown sentinels) is skipped: the
 engine runs the pack again once it is known. A secret value (`[secret]`) is never judged and never
-echoed. Modules: `model` (what a rule sees, `evaluate`), `iam`, `hosts`, `data`, `secrets`,
+echoed. Modules: `model` (what a rule sees, `evaluate`), `iam`, `hosts`, `data`, `alarms`, `secrets`,
 `tags`, `userdata` (base64/gzip user data), `catalog` (the pack's rules), `crossguard`.
 """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .alarms import check_routed_fleets_alarmed
 from .data import (
     ENCRYPTED,
     LOAD_BALANCER_TYPES,
@@ -69,6 +70,9 @@ RULES: tuple[Rule, ...] = (
          check_prod_not_public, stack=True),
     Rule("data-prod-alb-logged-protected", "Load balancers write access logs and have deletion protection in production",
          check_prod_load_balancer, types=LOAD_BALANCER_TYPES),
+    Rule("alarms-routed-fleets-gated",
+         "In production, a load-balanced Auto Scaling group's instance refresh names alarms that exist and notify someone",
+         check_routed_fleets_alarmed, stack=True),
     Rule("secrets-no-plaintext", "No secret-looking plaintext in user data, launch templates or environment maps",
          check_no_plaintext_secrets),
     Rule("tags-required", "Environment, Service and ManagedBy tags on taggable resources", check_tags,

@@ -32,7 +32,8 @@ def _literal_secret(key: str, value: Any) -> bool:
         return False
     if not _SECRET_NAME.search(key) or _REFERENCE_NAME.search(key):
         return False
-    if len(value) < 8 or value.startswith(("$", "/", "arn:", "<", "{{", "%", "ssm:", "[")):
+    # References: a path, an ARN, a template, an SSM name, or `rds-iam:HOST:PORT:USER` (where a host mints an IAM database token).
+    if len(value) < 8 or value.startswith(("$", "/", "arn:", "<", "{{", "%", "ssm:", "[", "rds-iam:")):
         return False
     return value.lower() not in ("true", "false", "null", "none", "required", "optional")
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from showrunner.config import accounts
 from showrunner.config import images as image_checks
 from showrunner.config.messages import count, path_of
-from showrunner.config.models import Delivery, Fleet, GoldenAmi, Image, ImagePipeline, LoadBalancer, Network, Route, Service, State
+from showrunner.config.models import Alerts, Delivery, Fleet, GoldenAmi, Image, ImagePipeline, LoadBalancer, Logs, Network, Route, Service, State
 from showrunner.config.models.settings import TAGS_MAX
 from showrunner.config.values import host_port
 from showrunner_components.fleet.iam import log_group_name
@@ -111,6 +111,8 @@ class Parsed:
     state: State | None
     tags: dict[str, str] | None
     secrets: dict[str, dict[str, str]] | None
+    alerts: Alerts | None = None
+    logs: Logs | None = None
     production: bool | None = False
     """`showrunner:production`; None when malformed (already reported)."""
     protect: bool | None = True
@@ -237,6 +239,35 @@ def ensure_production_protected(config: Parsed) -> list[str]:
     return [
         f"{path_of('state', 'protect')}: stack \"{config.stack}\" declares showrunner:production: true, so its data stays "
         "protected; remove protect: false (or declare showrunner:production: false if this stack is not production)"
+    ]
+
+
+def ensure_prod_load_balancer_kept(config: Parsed) -> list[str]:
+    """A production stack keeps its load balancer's deletion protection and access logs."""
+    balancer = config.load_balancer
+    if balancer is None or config.production is not True:
+        return []
+    problems = []
+    if not balancer.deletion_protection:
+        problems.append(
+            f"{path_of('load_balancer', 'deletion_protection')}: stack \"{config.stack}\" declares showrunner:production: true, "
+            "so it keeps its load balancer's deletion protection; remove deletion_protection: false"
+        )
+    if not balancer.access_logs:
+        problems.append(
+            f"{path_of('load_balancer', 'access_logs')}: stack \"{config.stack}\" declares showrunner:production: true, "
+            "so it keeps its access logs (who asked what, when an incident is investigated); remove access_logs: false"
+        )
+    return problems
+
+
+def ensure_prod_alerts_reach_someone(config: Parsed) -> list[str]:
+    """A production stack's alarms notify at least one subscriber."""
+    if config.alerts is None or config.alerts.subscriptions or config.production is not True:
+        return []
+    return [
+        f"{path_of('alerts', 'subscriptions')}: stack \"{config.stack}\" declares showrunner:production: true, and its alarms would reach no one; "
+        'add at least one {protocol: email, endpoint: …} or {protocol: https, endpoint: …}'
     ]
 
 
@@ -560,7 +591,10 @@ def placeholder_endpoints(config: Parsed, region: str) -> dict:
         endpoints.update(
             mysql_host=f"{resource_name(stack, 'mysql')}.c{_hex(stack, 'rds', length=12)}.{region}.rds.amazonaws.com",
             mysql_database=state.mysql.database_name,
+            mysql_identifier=resource_name(stack, 'mysql'),
             mysql_username=state.mysql.username,
+            mysql_app_username=state.mysql.app_username,
+            mysql_app_user_arn=f"arn:aws:rds-db:{region}:{_ACCOUNT}:dbuser:db-{_hex(stack, 'rds-resource', length=26).upper()}/{state.mysql.app_username}",
             mysql_secret_arn=f"arn:aws:secretsmanager:{region}:{_ACCOUNT}:secret:rds!db-{uuid[:8]}-{uuid[8:12]}-{uuid[12:16]}-{uuid[16:20]}-{uuid[20:]}-{uuid[:6]}",
         )
     if state.cache is not None:
@@ -582,7 +616,7 @@ def fleet_cloud_configs(config: Parsed) -> dict[str, str]:
 
     from showrunner import wiring
     from showrunner.config.values import is_external_image
-    from showrunner_components.fleet import cloud_config, units
+    from showrunner_components.fleet import cloud_config, iam, units
 
     region = config.region or "us-east-1"
     endpoints = placeholder_endpoints(config, region)
@@ -602,7 +636,8 @@ def fleet_cloud_configs(config: Parsed) -> dict[str, str]:
             image = wiring.service_image(service, digests)
             specs.append(wiring.fleet_service(name, service, image=image, endpoints=endpoints, load_balancer=load_balancer))
         rendered[fleet_name] = cloud_config.render_cloud_config(
-            config.stack, region, [units.HostService.from_spec(spec) for spec in specs], min_free_mb=fleet.min_free_mb
+            config.stack, region, [units.HostService.from_spec(spec) for spec in specs], fleet=fleet_name, min_free_mb=fleet.min_free_mb,
+            logging=units.HostLogging(region=region, group_prefix=iam.log_group_name(config.stack, fleet_name)),
         )
     return rendered
 
@@ -645,6 +680,8 @@ CHECKS: tuple[Callable[[Parsed], list[str]], ...] = (
     ensure_every_fleet_runs_a_service,
     ensure_visibility_timeout_above_longest_task,
     ensure_production_protected,
+    ensure_prod_load_balancer_kept,
+    ensure_prod_alerts_reach_someone,
     ensure_stores_defined,
     ensure_store_env_not_repeated,
     ensure_workers_consume_configured_queues,

@@ -169,6 +169,8 @@ def load_settings(
         load_balancer=config.load_balancer,
         delivery=config.delivery,
         state=config.state,
+        alerts=config.alerts,
+        logs=config.logs,
         secrets={service: {k: SecretStr(v) for k, v in names.items()} for service, names in config.secrets.items()},
     )
 

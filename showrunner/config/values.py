@@ -347,6 +347,22 @@ def acm_arn(value: str) -> str:
     return value
 
 
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+"""The retention periods CloudWatch Logs accepts (PutRetentionPolicy's `retentionInDays`)."""
+
+
+def log_retention(value: int) -> int:
+    """Days CloudWatch Logs keeps an event: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."""
+    if value not in LOG_RETENTION_DAYS:
+        _fail(
+            "log_retention",
+            "{value} is not a retention CloudWatch Logs accepts; pick one of {allowed}",
+            value=value,
+            allowed=", ".join(map(str, LOG_RETENTION_DAYS)),
+        )
+    return value
+
+
 def ssm_name(value: str) -> str:
     """SSM parameter path (`/aws/service/…`)."""
     if not _SSM_NAME.match(value):
@@ -374,6 +390,7 @@ IsoWeek = Annotated[str, AfterValidator(iso_week)]
 EcrDigestRef = Annotated[str, AfterValidator(ecr_digest_ref)]
 AcmArn = Annotated[str, AfterValidator(acm_arn)]
 SsmName = Annotated[str, AfterValidator(ssm_name)]
+LogRetentionDays = Annotated[int, AfterValidator(log_retention)]
 
 
 vpc_id = _matching("vpc_id", r"^vpc-[0-9a-f]{8,17}$", "a VPC id", "vpc-0123456789abcdef0")
@@ -404,6 +421,9 @@ sql_name = _matching("sql_name", r"^[A-Za-z][A-Za-z0-9_]{0,15}$", "a MySQL name 
 attribute_name = _matching(
     "attribute_name", r"^[A-Za-z0-9_.-]{1,255}$", "a DynamoDB attribute name (letters, digits, dots, dashes and underscores; at most 255)"
 )
+
+email = _matching("email", r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$", "an e-mail address", "ops@example.com")
+https_url = _matching("https_url", r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$", "an https:// URL", "https://events.example.com/hook")
 
 stack_name = _matching("stack_name", r"^[a-z][a-z0-9-]{0,15}$", "a stack name (lower-case letters, digits and dashes, at most 16)", "staging")
 image_context = _matching(

@@ -117,9 +117,19 @@ UNUSED_FEATURES: dict[str, list[tuple[tuple[str, ...], str | None, str]]] = {
         (("iam:DeleteRolePermissionsBoundary",), None,
          "the deploy role may never lift a role's permissions boundary; the deny list requires it denied"),
     ],
+    "AWS::CloudWatch::Dashboard": [
+        (("cloudwatch:TagResource", "cloudwatch:UntagResource"), "tags", "pulumi-aws's Dashboard takes no tags: the dashboard is named, not tagged, into scope"),
+    ],
+    "AWS::Events::Rule": [
+        (("iam:PassRole",), "roleArn", "a role for the rule's targets; the alert topic admits EventBridge by its own policy"),
+    ],
+    "AWS::SNS::Subscription": [
+        (("iam:GetRole", "iam:PassRole"), "subscriptionRoleArn", "the role of Firehose subscriptions; the e-mail and HTTPS ones have none"),
+        (("sns:SetSubscriptionAttributes",), None, "no subscription attribute is set, and every input the stack sets (topic, protocol, endpoint) replaces the subscription"),
+    ],
     "AWS::SNS::Topic": [
         (("sns:PutDataProtectionPolicy",), "dataProtectionPolicy", "message data protection"),
-        (("sns:Subscribe", "sns:Unsubscribe"), None, "subscriptions are their own resources, and the stack has none"),
+        (("sns:Subscribe", "sns:Unsubscribe"), None, "subscriptions are their own resources (aws:sns/topicSubscription), checked there"),
         (("iam:PassRole",), None, "delivery-status logging roles are not configured"),
     ],
 }

@@ -581,6 +581,9 @@ SESSION_MANAGER = ("ssm:UpdateInstanceInformation", "ssmmessages:CreateControlCh
 CELERY_SQS = ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage")  # kombu/transport/SQS.py with predefined_queues
 DYNAMODB_ITEMS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query")  # boto3 Table resource: the item calls
 HOST_METRICS_NAMESPACE = "Showrunner/Host"  # images/golden/files/usr/local/sbin/showrunner-disk-usage
+# Docker's awslogs driver, without awslogs-create-group (Docker docs, "Amazon CloudWatch Logs logging driver", Credentials).
+AWSLOGS = ("logs:CreateLogStream", "logs:PutLogEvents")
+FETCH_SECRETS = ("ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets", "ExecStart=/usr/local/sbin/showrunner-fetch-secrets")
 
 
 def user_data(template: Resource) -> str:
@@ -612,6 +615,7 @@ def host_requests(stack: Stack) -> list[HostCalls]:
     keys = {stack.arn(k): k for k in stack.of_type("aws:kms/key:Key")}
     queues = {q.outputs.get("url"): q for q in stack.of_type("aws:sqs/queue:Queue")}
     tables = {t.inputs.get("name"): t for t in stack.of_type("aws:dynamodb/table:Table")}
+    databases = {d.outputs.get("address"): d for d in stack.of_type("aws:rds/instance:Instance")}
     out = []
     for template in stack.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
         role = _fleet_role(stack, template, all_roles)
@@ -632,7 +636,22 @@ def host_requests(stack: Stack) -> list[HostCalls]:
             add(name, "*", "the SSM agent answers Session Manager")
         for line in text.splitlines():
             line = line.strip()
-            if line.startswith("ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets"):
+            if line.startswith(FETCH_SECRETS) and "--credentials" in line:
+                # `--credentials SERVICE DIR NAME=rds-iam:HOST:PORT:USER`: an IAM auth token, signed on
+                # the host; the database authorizes the connection by rds-db:connect (RDS User Guide,
+                # "Creating and using an IAM policy for IAM database access").
+                words = shlex.split(line.partition("=")[2])
+                service, references = words[2], words[4:]
+                for reference_arg in references:
+                    name, _, value = reference_arg.partition("=")
+                    kind, _, rest = value.partition(":")
+                    host, user = rest.partition(":")[0], rest.rsplit(":", 1)[-1]
+                    database = databases.get(host)
+                    if kind == "rds-iam" and database is not None:
+                        arn = reference.fill_arn(reference.resource_type("rds-db:db-user")["arn"],
+                                                 {"DbiResourceId": database.outputs["resourceId"], "DbUserName": user}, "aws", region, stack.account)
+                        add("rds-db:connect", arn, f"fetch-secrets signs {name} (an IAM auth token for {user}) for {service}")
+            elif line.startswith(FETCH_SECRETS):
                 words = shlex.split(line.partition("=")[2])
                 service, references = words[1], words[3:]
                 path = f"{prefix.rstrip('/')}/{service}"
@@ -657,6 +676,13 @@ def host_requests(stack: Stack) -> list[HostCalls]:
                     for name in ECR_PULL:
                         add(name, f"arn:aws:ecr:{image_region}:{account}:repository/{repository}", f"the host pulls {repository}")
             if line.startswith("ExecStart=/usr/bin/docker run"):
+                options = _log_options(line)
+                if options.get("--log-driver") == "awslogs" and "awslogs-group" in options:
+                    group = options["awslogs-group"]
+                    # One stream per container, named by its tag (`<host>/<container id>`).
+                    stream = f"arn:aws:logs:{options.get('awslogs-region', region)}:{stack.account}:log-group:{group}:log-stream:ip-10-0-1-23/0123456789ab"
+                    for name in AWSLOGS:
+                        add(name, stream, f"Docker's awslogs driver ships the container's output to {group}")
                 env = _env_pairs(line)
                 predefined = env.get("CELERY_PREDEFINED_QUEUES")
                 if predefined:
@@ -671,6 +697,19 @@ def host_requests(stack: Stack) -> list[HostCalls]:
                             add(name, stack.arn(tables[value]), f"the service uses table {value}")
         out.append(HostCalls(fleet, role.name, list(dict.fromkeys(reqs))))
     return out
+
+
+def _log_options(line: str) -> dict[str, str]:
+    """`--log-driver` and every `--log-opt KEY=VALUE` of a `docker run` line."""
+    words = shlex.split(line.partition("=")[2])
+    options = {}
+    for index, word in enumerate(words[:-1]):
+        if word == "--log-driver":
+            options[word] = words[index + 1]
+        elif word == "--log-opt":
+            key, _, value = words[index + 1].partition("=")
+            options[key] = value
+    return options
 
 
 def _env_pairs(line: str) -> dict[str, str]:

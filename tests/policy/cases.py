@@ -162,6 +162,24 @@ def role(name: str, **inputs) -> dict:
     return state(ROLE, name, {"assumeRolePolicy": EC2_TRUST, "tags": TAGS, **inputs})
 
 
+ASG = "aws:autoscaling/group:Group"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+ROUTED_GROUP = {
+    "targetGroupArns": ["arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-django/0123"],
+    "instanceRefresh": {"strategy": "Rolling", "preferences": {"autoRollback": True, "minHealthyPercentage": 90}},
+    "tags": [{"key": k, "value": v, "propagateAtLaunch": False} for k, v in TAGS.items()],
+}
+
+
+def gated(*names: str) -> dict:
+    refresh = ROUTED_GROUP["instanceRefresh"]
+    return {**ROUTED_GROUP, "instanceRefresh": {**refresh, "preferences": {**refresh["preferences"], "alarmSpecification": {"alarms": list(names)}}}}
+
+
+def alarm(name: str, *, stack: str = STACK, actions=("arn:aws:sns:us-east-1:123456789012:showrunner-prod-alerts",), tags=TAGS) -> dict:
+    return state(ALARM, name, {"name": name, "alarmActions": list(actions), "tags": tags}, stack=stack)
+
+
 CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     # --- iam-no-wildcard-admin
     ("star-on-star", [state(POLICY, "p", {"policy": doc(allow("*"))})],
@@ -252,6 +270,19 @@ CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     ("rds-staging-unprotected", [state(RDS, "db", {"tags": TAGS})], {}),
     ("rds-named-prod-but-not-production", [state(RDS, "db", {"tags": TAGS}, stack="prod")], {}),
     ("ecr-prod-force-delete", [state(ECR, "repo", {**GOOD_ECR, "forceDelete": True, "tags": PROD_TAGS}, stack="prod")], {"repo": ["data-prod-retained"]}),
+    # --- alarms-routed-fleets-gated (stack rule, production only)
+    ("prod-routed-group-without-alarms", [state(ASG, "www-asg", ROUTED_GROUP, stack="prod"), alarm("django-5xx", stack="prod", tags=PROD_TAGS)],
+     {"www-asg": ["alarms-routed-fleets-gated"]}),
+    ("prod-named-routed-group-not-production", [state(ASG, "www-asg", ROUTED_GROUP, stack="prod"), alarm("django-5xx", stack="prod")], {}),
+    ("prod-routed-group-gated", [state(ASG, "www-asg", gated("django-5xx"), stack="prod"), alarm("django-5xx", stack="prod", tags=PROD_TAGS)], {}),
+    ("prod-routed-group-names-a-missing-alarm", [state(ASG, "www-asg", gated("django-5xx", "django-p99"), stack="prod"), alarm("django-5xx", stack="prod", tags=PROD_TAGS)],
+     {"www-asg": ["alarms-routed-fleets-gated"]}),
+    ("prod-routed-group-gated-by-a-silent-alarm", [state(ASG, "www-asg", gated("django-5xx"), stack="prod"), alarm("django-5xx", stack="prod", actions=[], tags=PROD_TAGS)],
+     {"www-asg": ["alarms-routed-fleets-gated"]}),
+    ("prod-worker-group-needs-no-gate", [state(ASG, "worker-asg", {**ROUTED_GROUP, "targetGroupArns": []}, stack="prod"), alarm("django-5xx", stack="prod", tags=PROD_TAGS)], {}),
+    ("production-copy-routed-group-without-alarms", [state(ASG, "www-asg", ROUTED_GROUP, stack="prd-eu"), alarm("django-5xx", stack="prd-eu", tags=PROD_TAGS)],
+     {"www-asg": ["alarms-routed-fleets-gated"]}),
+    ("staging-routed-group-without-alarms", [state(ASG, "www-asg", ROUTED_GROUP)], {}),
     # --- secrets-no-plaintext
     ("lt-userdata-secret-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#!/bin/sh\nexport SECRET_KEY=hunter2hunter2hunter2\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-aws-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nwrite_files:\n- content: AKIAIOSFODNN7EXAMPLE\n")})], {"lt": ["secrets-no-plaintext"]}),
@@ -262,6 +293,9 @@ CASES: list[tuple[str, list[dict], dict[str, list[str]]]] = [
     ("lt-userdata-plain-aws-key", [state(LT, "lt", {**GOOD_LT, "userData": "AKIAIOSFODNN7EXAMPLE"})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-private-key", [state(LT, "lt", {**GOOD_LT, "userData": b64("-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("lt-userdata-references", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\n# SECRET_KEY comes from SSM\nSECRET_KEY_PARAMETER=/showrunner/prod/django/SECRET_KEY\nSECRET_KEY=$(cat /run/showrunner/django.env)\n")})], {}),
+    # where a host mints the database token, not a password
+    ("lt-userdata-iam-token-source", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nExecStartPre=/usr/local/sbin/showrunner-fetch-secrets --credentials django /run/showrunner/django.d DATABASE_PASSWORD=rds-iam:db.example:3306:showrunner_app\n")})], {}),
+    ("lt-userdata-password-not-a-source", [state(LT, "lt", {**GOOD_LT, "userData": b64("#cloud-config\nDATABASE_PASSWORD=rds-iamhunter2hunter2\n")})], {"lt": ["secrets-no-plaintext"]}),
     ("userdata-secret-placeholder", [state(LT, "lt", {**GOOD_LT, "userData": "[secret]"})], {}),
     ("lambda-env-password", [state(LAMBDA, "fn", {"environment": {"variables": {"DB_PASSWORD": "correct-horse-battery", "LOG_LEVEL": "info"}}, "tags": TAGS})], {"fn": ["secrets-no-plaintext"]}),
     ("lambda-env-secret-value", [state(LAMBDA, "fn", {"environment": {"variables": {"DB_PASSWORD": "[secret]", "DJANGO_SETTINGS_MODULE": "www.settings"}}, "tags": TAGS})], {}),

@@ -85,7 +85,7 @@ def test_round_trip(tmp_path, capsys, make_document):
     assert json.loads(out.read_text()) == EXPECTED
     printed = capsys.readouterr().out
     assert printed.startswith(f"{urn(POLICY, 'packer')}\n  [mandatory] iam-destructive-ec2-tag-scoped: ")
-    assert "Policies: showrunner-policies (19 policies): 2 mandatory and 0 advisory violations in 2 of " in printed
+    assert "Policies: showrunner-policies (20 policies): 2 mandatory and 0 advisory violations in 2 of " in printed
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])

@@ -27,7 +27,9 @@ import pytest
 import yaml
 
 from tests.conftest import PROJECT_DIR
+from tests.fake_aws import FakeAws
 from tests.fakes import FakeTools
+from tests.unit.recorded import autoscaling as recorded
 
 WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
 ACTIONS = {"actions/checkout", "actions/setup-python", "actions/upload-artifact", "actions/download-artifact",
@@ -41,6 +43,8 @@ STEP_TESTS = {
     "deploy-prepare": "test_deploy_prepare_builds_the_wheelhouses_and_checks_docker",
     "release-manifest": "test_release_manifest_keeps_digests_only",
     "promote": "test_promote_pins_the_images_the_stack_runs",
+    "deploy-started": "test_deploy_started_is_the_step_output_rollout_wait_reads",
+    "rollout-wait": "test_rollout_wait_follows_each_refresh_and_fails_on_a_rollback",
     "refresh-base": "test_refresh_base_pushes_a_branch_and_opens_a_pull_request",
     "review-offline": "test_review_offline_writes_the_preview_policy_diff_and_claim",
     "pr-comment": "test_pr_comment_posts_on_the_pull_request_the_event_names",
@@ -194,14 +198,57 @@ def test_release_manifest_keeps_digests_only(tmp_path):
     assert result.returncode != 0 and "release-manifest: not digests: ['www']" in result.stderr
 
 
+def _image(reference: str) -> dict:
+    """ECR's BatchGetImage entry for a digest reference."""
+    repository, _, digest = reference.partition("/")[2].partition("@")
+    return {"registryId": "123456789012", "repositoryName": repository, "imageId": {"imageDigest": digest},
+            "imageManifest": '{"schemaVersion":2}', "imageManifestMediaType": "application/vnd.docker.distribution.manifest.v2+json"}
+
+
 def test_promote_pins_the_images_the_stack_runs(tmp_path):
+    """Pinned, and each digest tagged `release-prod-…` in its source repository (ECR a stand-in)."""
     fakes = FakeTools(tmp_path)
     manifest = tmp_path / "release.json"
     manifest.write_text(json.dumps({**DIGESTS, "base": DIGESTS["www"].replace("/www@", "/base@")}))
-    result = make("promote", "STACK=prod", f"MANIFEST={manifest}", env=fakes.env())
+    with FakeAws() as aws:
+        aws.answer("ecr", "BatchGetImage", *({"images": [_image(DIGESTS[image])], "failures": []} for image in ("micro", "www")))
+        aws.answer("ecr", "PutImage", *({"image": _image(DIGESTS[image])} for image in ("micro", "www")))
+        result = make("promote", "STACK=prod", f"MANIFEST={manifest}", f"REVIEW_DIR={tmp_path}/review", env={**fakes.env(), **aws.env()})
     assert result.returncode == 0, result.stderr
     assert [c["args"] for c in fakes.calls("pulumi")] == [
         ["config", "set", "--stack", "prod", "--path", f"showrunner:images.{image}.release", DIGESTS[image]] for image in ("micro", "www")]
+    tags = [(params["repositoryName"], params["imageDigest"], params["imageTag"]) for service, operation, params in aws.calls if operation == "PutImage"]
+    assert tags == [("showrunner/staging/micro", "sha256:" + "b" * 64, "release-prod-bbbbbbbbbbbb"),
+                    ("showrunner/staging/www", "sha256:" + "a" * 64, "release-prod-aaaaaaaaaaaa")]
+
+
+def test_deploy_started_is_the_step_output_rollout_wait_reads(tmp_path):
+    output = tmp_path / "github-output"
+    result = make("deploy-started", env={**FakeTools(tmp_path).env(), "GITHUB_OUTPUT": str(output)})
+    assert result.returncode == 0, result.stderr
+    [line] = output.read_text().splitlines()
+    assert re.fullmatch(r"at=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", line) and result.stdout == line + "\n"
+
+
+def test_rollout_wait_follows_each_refresh_and_fails_on_a_rollback(tmp_path):
+    """Auto Scaling a stand-in answering as AWS does; SINCE from the environment, as the workflow passes it."""
+    env = {**FakeTools(tmp_path).env(), "SINCE": "2026-11-30T12:00:00Z"}
+    with FakeAws() as aws:
+        aws.answer("autoscaling", "DescribeAutoScalingGroups", recorded.groups_page("www"))
+        aws.answer("autoscaling", "DescribeInstanceRefreshes", recorded.refresh("www", "InProgress", percent=50, to_update=1),
+                   recorded.refresh("www", "Successful", percent=100, to_update=0))
+        result = make("rollout-wait", "STACK=staging", "POLL=0.05", env={**env, **aws.env()})
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("rollout: ")]
+    assert lines[-1] == "rollout: staging: every fleet rolled out (1)"
+    assert f"rollout: staging/www: Successful ({recorded.REFRESH_ID})" in lines
+    assert any(line.startswith("rollout: staging/www: InProgress") for line in lines), lines
+    with FakeAws() as aws:
+        aws.answer("autoscaling", "DescribeAutoScalingGroups", recorded.groups_page("www"), {"AutoScalingGroups": [recorded.group("www", hosts={"i-0a1b2c3d4e5f60718": "6"})]})
+        aws.answer("autoscaling", "DescribeInstanceRefreshes", recorded.refresh("www", "RollbackSuccessful", percent=100, rollback=True))
+        result = make("rollout-wait", "STACK=staging", "POLL=0.05", env={**env, **aws.env()})
+    assert result.returncode != 0
+    assert "rollout: staging: not healthy: www (RollbackSuccessful)" in result.stdout.splitlines()
 
 
 def test_refresh_base_pushes_a_branch_and_opens_a_pull_request(tmp_path):

@@ -119,6 +119,17 @@ def test_promoted_stacks_deploy_after_the_others_pinned_to_their_source():
     assert (upload["name"], download["name"]) == ("release-manifest-${{ matrix.stack }}", "release-manifest-${{ matrix.promote_from }}")
     runs = [s["run"] for s in promoted["steps"] if "run" in s]
     assert "make promote STACK=${{ matrix.stack }} MANIFEST=out/review/release.json" in runs
+    # Each job waits for its fleets' instance refreshes after `pulumi up`; the first stack's manifest
+    # (what the promoted stacks pin) is written only once its rollout succeeded.
+    wait = "make rollout-wait STACK=${{ matrix.stack }}"
+    for job in (first, promoted):
+        steps = [s.get("run") or s.get("uses", "").partition("@")[0] + ":" + s.get("with", {}).get("command", "") for s in job["steps"]]
+        up = steps.index("pulumi/actions:up")
+        assert steps[up + 1] == wait, steps
+        assert job["steps"][up + 1]["env"] == {"SINCE": "${{ steps.started.outputs.at }}"}, "refreshes older than this deploy are not waited for"
+        assert steps.index("make deploy-started") < up
+    first_steps = [s.get("run", "") for s in first["steps"]]
+    assert first_steps.index(wait) < first_steps.index("make release-manifest STACK=${{ matrix.stack }}")
     # This repository: prod deploys after staging, behind the prod environment, pinned to staging's digests.
     listed = stacks_json(PROJECT_DIR)
     assert [e["stack"] for e in listed["first"]] == ["staging"]

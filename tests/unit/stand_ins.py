@@ -10,6 +10,8 @@ import yaml
 
 DIGEST = "sha256:" + "1" * 64
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-0000-0000-0000-000000000000"
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:showrunner-prod-alerts"
+ALERTS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/5678abcd-0000-0000-0000-000000000000"
 
 
 def repository_arn(image: str) -> str:
@@ -34,7 +36,18 @@ def components(endpoints) -> dict[str, SimpleNamespace]:
             target_group_arn_suffixes={"django": "targetgroup/web-django/01", "catalog": "targetgroup/web-catalog/02"},
         ),
         "state": SimpleNamespace(endpoints=endpoints, security_group_ids={"mysql": "sg-mysql", "cache": "sg-cache"}),
+        "alerts": SimpleNamespace(topic_arn=TOPIC_ARN, key_arn=ALERTS_KEY_ARN),
     }
+
+
+def standalone_run(directory: Path, program: str):
+    """Another team's program using a component with plain Args, run offline in `directory`."""
+    from showrunner import engine
+
+    (directory / "Pulumi.yaml").write_text("name: solo\nruntime: python\n")
+    (directory / "Pulumi.staging.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (directory / "__main__.py").write_text(program)
+    return engine.run_stack(directory, "staging")
 
 
 def canary(service: str, name: str) -> str:

@@ -405,7 +405,7 @@ def test_fetch_secrets_test_fails_when_the_fetcher_prints_a_secret(tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     fetcher = tmp_path / "bin" / "fetch-secrets"
-    script = _step_script("host-scripts", "test", "FetchSecretsFromDirectory")
+    script = _step_script("host-secrets", "test", "FetchSecretsFromDirectory")
     assert "/usr/local/sbin/showrunner-fetch-secrets" in script and "/run/showrunner/" in script
     script = script.replace("/usr/local/sbin/showrunner-fetch-secrets", str(fetcher)).replace("/run/showrunner/", f"{run_dir}/")
     writes_env_file = (

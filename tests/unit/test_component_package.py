@@ -29,7 +29,8 @@ from tests.conftest import PROJECT_DIR
 from tests.unit.under_mocks import run_program
 
 COMPONENTS_DIR = PROJECT_DIR / "components"
-HOSTED = ["Fleet", "ImagePipeline", "GoldenAmi", "LoadBalancer", "Network", "State", "ServiceSecrets", "Delivery", "PermissionsBoundary"]
+HOSTED = ["Fleet", "ImagePipeline", "GoldenAmi", "LoadBalancer", "Network", "State", "ServiceSecrets", "Delivery", "PermissionsBoundary",
+          "Alerts", "Dashboard"]
 STATES_HOW_IT_DEFAULTS = re.compile(r"Default|Needed with|needed with|Required when|Only for")
 """An optional input's description says what happens without it, or when it is needed."""
 
@@ -105,6 +106,8 @@ def test_required_inputs_are_what_a_caller_must_give_and_optional_ones_say_their
         "ServiceSecrets": ["stack"],
         "Delivery": ["githubRepository", "stack", "stateBucket"],
         "PermissionsBoundary": ["repositoryPrefix", "stack"],
+        "Alerts": ["stack"],
+        "Dashboard": ["stack"],
     }
     wrong = []
     for where, name, prop, is_required in _properties(schema):
@@ -227,6 +230,9 @@ CONSTRUCT = {
         {
             ("aws:iam/role:Role", "x-role"), ("aws:iam/rolePolicy:RolePolicy", "x-role-policy"),
             ("aws:iam/instanceProfile:InstanceProfile", "x-profile"), ("aws:cloudwatch/logGroup:LogGroup", "x-logs"),
+            # Each service's log group, and the hosts' alarms (the routed service has no target group suffix: no service alarms).
+            ("aws:cloudwatch/logGroup:LogGroup", "x-logs-status"), ("aws:cloudwatch/logGroup:LogGroup", "x-logs-prune"),
+            ("aws:cloudwatch/metricAlarm:MetricAlarm", "x-alarm-disk"), ("aws:cloudwatch/metricAlarm:MetricAlarm", "x-alarm-status-check"),
             ("aws:ec2/securityGroup:SecurityGroup", "x-sg"), ("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "x-sg-out"),
             ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "x-sg-in-status"),
             ("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "x-alb-out-status"),
@@ -266,6 +272,7 @@ CONSTRUCT = {
             ("aws:ec2/securityGroup:SecurityGroup", "x-sg"), ("aws:lb/loadBalancer:LoadBalancer", "x-alb"),
             ("aws:lb/listener:Listener", "x-https"), ("aws:lb/listener:Listener", "x-http"),
             ("aws:lb/targetGroup:TargetGroup", "x-status"), ("aws:lb/listenerRule:ListenerRule", "x-status"),
+            ("aws:cloudwatch/metricAlarm:MetricAlarm", "x-alarm-elb-5xx"),
             *{("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"x-sg-in-{p}-{v}") for p in (80, 443) for v in ("v4", "v6")},
         },
     ),
@@ -284,7 +291,8 @@ CONSTRUCT = {
             "stack": "qa", "vpcId": "vpc-1", "subnetIds": ["subnet-q1", "subnet-q2"], "protect": False,
             "queues": {"names": ["celery"], "visibilityTimeoutSeconds": 300.0}, "tables": {"sessions": {"hashKey": "id"}},
         },
-        {("aws:sqs/queue:Queue", "x-queue-celery"), ("aws:sqs/queue:Queue", "x-queue-celery-dlq"), ("aws:dynamodb/table:Table", "x-table-sessions")},
+        {("aws:sqs/queue:Queue", "x-queue-celery"), ("aws:sqs/queue:Queue", "x-queue-celery-dlq"), ("aws:dynamodb/table:Table", "x-table-sessions"),
+         ("aws:cloudwatch/metricAlarm:MetricAlarm", "x-alarm-celery-dlq-depth")},
     ),
     "ServiceSecrets": (
         {"stack": "qa", "secrets": {"status": {"API_TOKEN": "a-distinctive-t0ken"}}, "keyDeletionWindowDays": 7.0},
@@ -301,6 +309,15 @@ CONSTRUCT = {
     "PermissionsBoundary": (
         {"stack": "qa", "repositoryPrefix": "acme/qa", "keyArns": ["arn:aws:kms:us-east-1:123456789012:key/1111"]},
         {("aws:iam/policy:Policy", "x-policy")},
+    ),
+    "Alerts": (
+        {"stack": "qa", "subscriptions": [{"protocol": "email", "endpoint": "ops@example.com"}], "logGroupPrefix": "/other/qa/"},
+        {("aws:kms/key:Key", "x-key"), ("aws:kms/alias:Alias", "x-key-alias"), ("aws:sns/topic:Topic", "x-topic"),
+         ("aws:sns/topicPolicy:TopicPolicy", "x-topic-policy"), ("aws:sns/topicSubscription:TopicSubscription", "x-email-3d2a6a61")},
+    ),
+    "Dashboard": (
+        {"stack": "qa", "fleetGroupNames": {"jobs": "jobs-asg-1"}, "stores": {"queues": {"q": "q-dlq"}}},
+        {("aws:cloudwatch/dashboard:Dashboard", "x-dashboard")},
     ),
 }
 

@@ -106,3 +106,54 @@ def test_directory_mode_refuses_a_reference_without_its_file(fetcher, tmp_path, 
     with pytest.raises(fetcher.Refused) as refused:
         fetcher.main(["web", str(fetcher.run_dir / "web.env"), f"DATABASE_PASSWORD={ARN}:password"])
     assert str(refused.value) == f"DATABASE_PASSWORD: {tmp_path / 'secrets/web/DATABASE_PASSWORD'} is missing"
+
+
+# --- --credentials: files the container rereads, rewritten while it runs ----------------------
+
+
+def test_an_rds_iam_token_is_minted_with_the_instance_role_and_written_for_the_container(fetcher, tmp_path, monkeypatch, capsys):
+    """botocore signs the token itself (no API call): the real SDK, static stand-in credentials."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    _host_env(tmp_path, monkeypatch, "SHOWRUNNER_STACK=prod\nAWS_REGION=eu-west-1\n")
+    directory = fetcher.run_dir / "django.d"
+    fetcher.main(["--credentials", "django", str(directory), "DATABASE_PASSWORD=rds-iam:db.example.eu-west-1.rds.amazonaws.com:3306:showrunner_app"])
+    token = (directory / "DATABASE_PASSWORD").read_text()
+    assert token.startswith("db.example.eu-west-1.rds.amazonaws.com:3306/?Action=connect&DBUser=showrunner_app&")
+    assert "X-Amz-Credential=AKIDEXAMPLE%2F" in token and "%2Feu-west-1%2Frds-db%2Faws4_request" in token and "X-Amz-Expires=900" in token
+    assert oct((directory / "DATABASE_PASSWORD").stat().st_mode & 0o777) == "0o644"
+    out = capsys.readouterr().out
+    assert out == f"showrunner-fetch-secrets: django: DATABASE_PASSWORD written to {directory}\n" and token not in out
+
+
+def test_credentials_are_replaced_atomically_in_the_services_own_folder(fetcher, tmp_path, monkeypatch):
+    (tmp_path / "secrets/web").mkdir(parents=True)
+    (tmp_path / "secrets/web/DATABASE_PASSWORD").write_text("first")
+    _host_env(tmp_path, monkeypatch, f"SHOWRUNNER_SECRETS_DIR={tmp_path / 'secrets'}\n")
+    directory = fetcher.run_dir / "web.d"
+    arguments = ["--credentials", "web", str(directory), "DATABASE_PASSWORD=rds-iam:db:3306:app"]
+    fetcher.main(arguments)
+    inode = (directory / "DATABASE_PASSWORD").stat().st_ino
+    (tmp_path / "secrets/web/DATABASE_PASSWORD").write_text("second")
+    fetcher.main(arguments)
+    assert (directory / "DATABASE_PASSWORD").read_text() == "second"
+    assert (directory / "DATABASE_PASSWORD").stat().st_ino != inode, "a new file renamed over the old one, never rewritten in place"
+    assert sorted(p.name for p in directory.iterdir()) == ["DATABASE_PASSWORD"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["web", "/run/showrunner/web.d", "DATABASE_PASSWORD=hunter2"], "argument for 'DATABASE_PASSWORD' is not NAME=rds-iam:HOST:PORT:USER"),
+        (["web", "/run/showrunner/other.d", "DATABASE_PASSWORD=rds-iam:db:3306:app"], "is not"),
+        (["web", "/run/showrunner/web.d"], "usage: showrunner-fetch-secrets --credentials SERVICE DIR NAME=rds-iam:HOST:PORT:USER ..."),
+        (["web", "/run/showrunner/web.d", "A=rds-iam:db:3306:app", "A=rds-iam:db:3306:app"], "A is given twice"),
+    ],
+)
+def test_bad_credential_arguments_are_refused_in_one_line(fetcher, tmp_path, monkeypatch, arguments, message):
+    _host_env(tmp_path, monkeypatch, "AWS_REGION=eu-west-1\n")
+    arguments = [a.replace("/run/showrunner", str(fetcher.run_dir)) for a in arguments]
+    with pytest.raises(fetcher.Refused) as refused:
+        fetcher.main(["--credentials", *arguments])
+    assert message in str(refused.value)

@@ -48,7 +48,7 @@ def test_renaming_the_prod_database_is_a_replace_of_a_protected_resource_called_
     assert [s.op for s in result.steps[1:]] == ["update"] * 3, "the three fleets that read the name update their user data"
     text = diff.render_text(result)
     assert text.splitlines()[:5] == [
-        "Diff of stack prod: 3 to update, 1 to replace, 160 unchanged, 1 output changed",
+        "Diff of stack prod: 3 to update, 1 to replace, 203 unchanged, 1 output changed",
         "",
         "! aws:rds:Instance state-mysql is protected (`pulumi up` refuses to replace it until `protect` is lifted) and "
         "retained on delete (the old one stays in AWS, outside the stack)",
@@ -89,7 +89,7 @@ def test_a_changed_secret_shows_as_changed_and_nothing_reversible_is_written(tmp
     result = _diff(prod_document, head)
     assert [(s.op, s.resource.name) for s in result.steps] == [("update", "secrets-django-secret-key")]
     assert diff.render_text(result) == (
-        "Diff of stack prod: 1 to update, 163 unchanged\n\n~ aws:ssm:Parameter secrets-django-secret-key\n    value: [secret] changed\n"
+        "Diff of stack prod: 1 to update, 206 unchanged\n\n~ aws:ssm:Parameter secrets-django-secret-key\n    value: [secret] changed\n"
     )
     written = preview.dumps(head) + preview.dumps(prod_document)
     for secret in (DJANGO_CIPHERTEXT, new_ciphertext, "new-django-secret-key", base64.b64encode(b"new-django-secret-key").decode()):
@@ -153,7 +153,7 @@ def test_the_counts_and_type_names_agree_across_tree_json_policy_and_diff(stack_
 def test_outputs_only_the_cloud_knows_read_output_string_and_documents_stay_concrete(stack_run, prod_document):
     text = preview.render_tree(stack_run("prod"), prod_document)
     assert "    vpc_id                   : output<string>\n" in text
-    assert '        mysql_database  : "showrunner"\n' in text
+    assert '        mysql_database    : "showrunner"\n' in text
     subnet = next(s["newState"] for s in prod_document["steps"] if s["newState"]["type"] == "aws:ec2/subnet:Subnet")
     assert "vpcId" in subnet["unknowns"] and subnet["inputs"]["vpcId"].startswith("vpc-")
     created = diff.render_text(_diff({"steps": prod_document["steps"][:1]}, prod_document))
@@ -232,7 +232,7 @@ def test_expect_no_changes_is_0_on_an_unchanged_tree_and_1_after_an_edit(tmp_pat
     repo = _repository(tmp_path)
     assert cli.main(["--project-dir", str(repo), "preview", "-s", "prod", "--expect-no-changes"]) == 0
     out = capsys.readouterr().out
-    assert "    164 unchanged\n" in out and "Duration: " in out
+    assert "    207 unchanged\n" in out and "Duration: " in out
     stack_file = repo / "Pulumi.prod.yaml"
     stack_file.write_text(stack_file.read_text().replace("max_size: 60\n      scaling:", "max_size: 80\n      scaling:"))
     assert cli.main(["--project-dir", str(repo), "preview", "-s", "prod", "--expect-no-changes", "--diff"]) == 1

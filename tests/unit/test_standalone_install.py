@@ -20,15 +20,17 @@ COMPONENTS_DIR = PROJECT_DIR / "components"
 EXPECTED = {
     "delivery": ["Delivery", "DeliveryArgs"],
     "permissions_boundary": ["PermissionsBoundary", "PermissionsBoundaryArgs"],
-    "fleet": ["Fleet", "FleetArgs", "FleetPeerSecurityGroup", "FleetScheduledAction", "FleetService", "FleetSpot", "FleetWarmPool"],
+    "fleet": ["Fleet", "FleetAlarms", "FleetArgs", "FleetPeerSecurityGroup", "FleetScheduledAction", "FleetService", "FleetSpot", "FleetWarmPool"],
     "golden_ami": ["GoldenAmi", "GoldenAmiArgs"],
     "image_pipeline": ["ImagePipeline", "ImagePipelineArgs", "PipelineImage"],
-    "load_balancer": ["LoadBalancer", "LoadBalancerArgs", "LoadBalancerRoute"],
+    "load_balancer": ["LoadBalancer", "LoadBalancerAlarms", "LoadBalancerArgs", "LoadBalancerRoute"],
     "network": ["Network", "NetworkArgs"],
+    "observability": ["Alerts", "AlertsArgs", "AlertsSubscription", "Dashboard", "DashboardArgs", "DashboardStores"],
     "secrets": ["ServiceSecrets", "ServiceSecretsArgs"],
-    "state": ["State", "StateArgs", "StateCache", "StateEndpoints", "StateMysql", "StateQueues", "StateTable"],
+    "state": ["State", "StateAlarms", "StateArgs", "StateCache", "StateEndpoints", "StateMysql", "StateQueues", "StateTable"],
 }
-"""Each component package's public face: its ComponentResource, its Args and their nested types."""
+"""Each component package's public face: its ComponentResources, their Args and nested types."""
+COMPONENTS = {"Alerts", "Dashboard", "Delivery", "Fleet", "GoldenAmi", "ImagePipeline", "LoadBalancer", "Network", "PermissionsBoundary", "ServiceSecrets", "State"}
 
 PROBE = r"""
 import importlib, importlib.abc, importlib.util, json, pkgutil, sys, typing
@@ -103,4 +105,6 @@ def test_the_components_install_on_their_own_and_import_without_the_program(tmp_
     for package, names in found["exports"].items():
         kinds = {kind for name, kind in names.items()}
         assert kinds == {"component", "typeddict"}, f"{package} exports {names}"
-    assert found["schema_resources"] == sorted(f"showrunner:index:{names[0]}" for names in EXPECTED.values())
+    components = {name for names in found["exports"].values() for name, kind in names.items() if kind == "component"}
+    assert components == COMPONENTS
+    assert found["schema_resources"] == sorted(f"showrunner:index:{name}" for name in COMPONENTS)

@@ -53,6 +53,9 @@ class DeliveryArgs(TypedDict):
     secrets a pull request's code must not reach (production): only `main`'s drift check may then."""
     project: NotRequired[str]
     """The first part of the stack's resource names (`<project>-<stack>-…`: buckets, key aliases). Default: `showrunner`."""
+    release_repository_arns: NotRequired[pulumi.Input[list[str]]]
+    """ECR repositories of another stack whose images this stack runs (promotion): the deploy role
+    may tag their promoted digests `release-<stack>-…`, which their lifecycle never expires. Default: none."""
     tags: NotRequired[dict[str, str]]
     """Tags on every resource (plus `Service: delivery`). Default: none."""
 
@@ -100,9 +103,12 @@ class Delivery(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-deploy-policy",
             role=deploy_role.id,
-            policy=pulumi.Output.all(scope, pulumi.Output.from_input(args.get("pass_role_arns", [])), own_arns).apply(
-                lambda v: json.dumps(deploy_policy(v[0], v[1], v[2]))
-            ),
+            policy=pulumi.Output.all(
+                scope,
+                pulumi.Output.from_input(args.get("pass_role_arns", [])),
+                own_arns,
+                pulumi.Output.from_input(args.get("release_repository_arns", [])),
+            ).apply(lambda v: json.dumps(deploy_policy(v[0], v[1], v[2], v[3]))),
             opts=child,
         )
 

@@ -514,6 +514,7 @@ def preview_policy(scope: Scope) -> dict:
             *_parameter_statements(scope, write=False),
             *_key_statement(scope, ["kms:Decrypt"]),
             *_pull_statement(scope),
+            *observability_statements(scope, write=False),
         ],
     }
 
@@ -546,8 +547,9 @@ def _role_statements(scope: Scope) -> list[dict]:
     ]
 
 
-def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequence[str]) -> dict:
-    """Change only what this stack manages; hand EC2 only the named roles; roles only under the boundary."""
+def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequence[str], release_repository_arns: Sequence[str] = ()) -> dict:
+    """Change only what this stack manages; hand EC2 only the named roles; roles only under the
+    boundary; tag as releases only the images of `release_repository_arns` (the stack it promotes from)."""
     statements = [
         *_read_statements(scope),
         {"Sid": "CreateTagged", "Effect": "Allow", "Action": list(CREATE_ACTIONS), "Resource": "*", "Condition": _new_and_tagged(scope)},
@@ -590,6 +592,8 @@ def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequenc
         *_parameter_statements(scope, write=True),
         *_key_statement(scope, ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]),
         *_pull_statement(scope),
+        *observability_statements(scope, write=True),
+        *release_statements(release_repository_arns),
         {
             "Sid": "NoAdministrators",
             "Effect": "Deny",
@@ -614,3 +618,61 @@ def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequenc
             "Condition": {"StringEqualsIfExists": {"iam:PassedToService": "ec2.amazonaws.com"}},
         })
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+# --- day two (issue 13): what the roles above do not grant yet for the alert topic's
+# subscriptions, the failed-build rule, the dashboard, new alarms, the log groups' key and release
+# tags. Kept apart so the rewrite of the roles against AWS's published data (issue 11) can fold it
+# in. (The topic itself, its key, existing alarms and the access-log bucket are covered above.)
+
+OBSERVABILITY_READ_ACTIONS = (
+    "cloudwatch:GetDashboard",
+    "events:DescribeRule",
+    "events:ListTagsForResource",
+    "events:ListTargetsByRule",
+    "sns:GetSubscriptionAttributes",
+)
+"""What a refresh reads of the topic's subscriptions, the rule and the dashboard."""
+SUBSCRIPTION_WRITE_ACTIONS = ("sns:Subscribe", "sns:Unsubscribe")
+"""Both authorize against the topic (`showrunner-<stack>-alerts`), tagged as the stack's."""
+RULE_CREATE_ACTIONS = ("events:PutRule", "events:TagResource")
+RULE_WRITE_ACTIONS = ("events:DeleteRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:TagResource", "events:UntagResource")
+DASHBOARD_WRITE_ACTIONS = ("cloudwatch:DeleteDashboards", "cloudwatch:PutDashboard")
+"""pulumi-aws's Dashboard takes no tags: the dashboard is scoped by its name alone."""
+ALARM_CREATE_ACTIONS = ("cloudwatch:PutMetricAlarm", "cloudwatch:TagResource")
+"""PutMetricAlarm creates as well as updates: a new alarm carries the stack's tags in the request
+(ManageTagged above changes the alarms that exist)."""
+ALARM_UNTAG_ACTIONS = ("cloudwatch:UntagResource",)
+LOG_GROUP_KEY_ACTIONS = ("logs:AssociateKmsKey", "logs:DisassociateKmsKey")
+"""The service log groups are encrypted with the alert key (`kmsKeyId`)."""
+RELEASE_TAG_ACTIONS = ("ecr:BatchGetImage", "ecr:PutImage")
+"""Tagging a promoted digest `release-…` (tools/protect-releases): read its manifest, put it under a
+new tag, in a repository tagged as another stack's (so ManageTagged does not cover it)."""
+
+
+def observability_statements(scope: Scope, *, write: bool) -> list[dict]:
+    """The topic and rule by their `showrunner-<stack>-…` names and the stack's tags, the dashboard
+    by its name, alarms and log groups by the stack's tags."""
+    statements = [{"Sid": "ReadObservability", "Effect": "Allow", "Action": list(OBSERVABILITY_READ_ACTIONS), "Resource": "*"}]
+    if write:
+        tagged = _stack_tags(scope, "ResourceTag")
+        rules = scope.arn("events", f"rule/{scope.prefix}-*")
+        statements += [
+            {"Sid": "SubscribeToAlertTopic", "Effect": "Allow", "Action": list(SUBSCRIPTION_WRITE_ACTIONS),
+             "Resource": scope.arn("sns", f"{scope.prefix}-*"), "Condition": tagged},
+            {"Sid": "CreateFailedBuildRule", "Effect": "Allow", "Action": list(RULE_CREATE_ACTIONS), "Resource": rules, "Condition": _new_and_tagged(scope)},
+            {"Sid": "ManageFailedBuildRule", "Effect": "Allow", "Action": list(RULE_WRITE_ACTIONS), "Resource": rules, "Condition": tagged},
+            {"Sid": "WriteDashboard", "Effect": "Allow", "Action": list(DASHBOARD_WRITE_ACTIONS),
+             "Resource": scope.arn("cloudwatch", f"dashboard/{scope.prefix}", region="")},
+            {"Sid": "CreateTaggedAlarms", "Effect": "Allow", "Action": list(ALARM_CREATE_ACTIONS), "Resource": "*", "Condition": _new_and_tagged(scope)},
+            {"Sid": "ManageTaggedObservability", "Effect": "Allow", "Action": [*ALARM_UNTAG_ACTIONS, *LOG_GROUP_KEY_ACTIONS], "Resource": "*",
+             "Condition": tagged},
+        ]
+    return statements
+
+
+def release_statements(release_repository_arns: Sequence[str]) -> list[dict]:
+    """Tag the digests this stack promotes as releases, in the repositories they come from."""
+    if not release_repository_arns:
+        return []
+    return [{"Sid": "TagReleases", "Effect": "Allow", "Action": list(RELEASE_TAG_ACTIONS), "Resource": sorted(set(release_repository_arns))}]

@@ -4,7 +4,7 @@ The pure builders are modules of this package and import without Pulumi; the com
 Args load on first use.
 """
 
-__all__ = ["Fleet", "FleetArgs", "FleetPeerSecurityGroup", "FleetScheduledAction", "FleetService", "FleetSpot", "FleetWarmPool"]
+__all__ = ["Fleet", "FleetAlarms", "FleetArgs", "FleetPeerSecurityGroup", "FleetScheduledAction", "FleetService", "FleetSpot", "FleetWarmPool"]
 
 
 def __getattr__(name: str):

@@ -36,10 +36,18 @@ class FleetService(TypedDict):
     """`NAME → SECRET_ARN:JSON_KEY`: the host's fetcher reads these from Secrets Manager into the
     container's env file at each start. Only the ARNs reach the user data. Default: none (the
     service's SSM parameters are fetched either way)."""
+    credential_files: NotRequired[pulumi.Input[dict[str, str]]]
+    """`NAME → SOURCE`: credentials the host writes to `/run/showrunner/<name>.d/NAME` before each
+    start and again every 5 minutes while the container runs, mounted read-only at
+    `/run/secrets/showrunner/` (the service reads the file at each new connection, so a new
+    credential needs no restart). SOURCE `rds-iam:HOST:PORT:USER` is an RDS IAM authentication
+    token for USER, minted with the instance role (which needs `rds-db:connect` on it).
+    Default: none."""
     target_group_arn: NotRequired[pulumi.Input[str]]
     """The load balancer target group to register hosts in. Default: not routed; no port is opened."""
     target_group_arn_suffix: NotRequired[pulumi.Input[str]]
-    """That target group's ARN suffix; needed with `requests_per_target`."""
+    """That target group's ARN suffix; needed with `requests_per_target`, and for the service's
+    alarms (with the fleet's `load_balancer_arn_suffix`). Default: none, the service has no alarms."""
 
 
 class FleetScheduledAction(TypedDict):
@@ -77,6 +85,19 @@ class FleetWarmPool(TypedDict):
     """Instances kept in the pool. Default: 0."""
     max_group_prepared_capacity: NotRequired[int]
     """Default: unset, the group's max size."""
+
+
+class FleetAlarms(TypedDict):
+    """When the fleet's alarms fire. Each notifies `alarm_actions` on ALARM and on OK."""
+
+    target_5xx_percent: NotRequired[float]
+    """A routed service's 5xx responses, percent of its requests, each of 3 minutes. Default: 5."""
+    unhealthy_hosts: NotRequired[int]
+    """A routed service's unhealthy targets above this, 3 minutes running. Default: 0."""
+    p99_response_seconds: NotRequired[float]
+    """A routed service's 99th-percentile response time, seconds, each of 3 minutes. Default: 2."""
+    disk_used_percent: NotRequired[float]
+    """The fullest host's data volume or root, percent, two 5-minute reports running. Default: 80."""
 
 
 class FleetPeerSecurityGroup(TypedDict):
@@ -138,7 +159,8 @@ class FleetArgs(TypedDict):
     load_balancer_security_group_id: NotRequired[pulumi.Input[str]]
     """The load balancer's group: it alone reaches a routed service's port. Needed with a routed service."""
     load_balancer_arn_suffix: NotRequired[pulumi.Input[str]]
-    """Needed with `requests_per_target` (the metric's resource label)."""
+    """Needed with `requests_per_target` (the metric's resource label) and for the routed services'
+    alarms. Default: none, no request scaling and no service alarms."""
     deregistration_delay: NotRequired[int]
     """The target groups' draining seconds; a terminating host is held that long, plus `docker
     stop`, plus 30 s. Default: 30."""
@@ -152,5 +174,17 @@ class FleetArgs(TypedDict):
     """IAM statements appended to the instance role's policy. Default: none."""
     peer_security_groups: NotRequired[list[FleetPeerSecurityGroup]]
     """Security groups that must admit this fleet. Default: none."""
+    alarm_actions: NotRequired[pulumi.Input[list[str]]]
+    """What the alarms notify (an SNS topic's ARN, `Alerts.topic_arn`) when they fire and recover.
+    Default: none; the alarms still exist and still stop a rollout."""
+    alarms: NotRequired[FleetAlarms]
+    """Thresholds. Default: each as `FleetAlarms` says. Every fleet gets a disk alarm and a status-check
+    alarm; each routed service a 5xx-rate, an unhealthy-hosts and a p99 alarm, which its instance
+    refresh names: when one fires during a refresh, the refresh fails and rolls back."""
+    log_retention_days: NotRequired[int]
+    """Days the fleet's and its services' log groups keep events. Default: 30."""
+    log_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The KMS key the log groups are encrypted with (its policy must let CloudWatch Logs use it for
+    them, as `Alerts` with `log_group_prefix` does). Default: CloudWatch Logs' own encryption."""
     tags: NotRequired[dict[str, str]]
     """Tags on every resource, before `Name`, `Service=fleet-<name>` and `Fleet`. Default: none."""

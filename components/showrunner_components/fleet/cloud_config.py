@@ -12,18 +12,39 @@ import json
 from collections.abc import Iterable
 
 from showrunner_components.aws import dump_yaml
-from showrunner_components.fleet.units import DEFAULT_MIN_FREE_MB, HOST_ENV, UNIT_DIR, HostRenderError, HostService, render_units, units_to_enable
+from showrunner_components.fleet.units import (
+    DEFAULT_MIN_FREE_MB,
+    HOST_ENV,
+    UNIT_DIR,
+    HostLogging,
+    HostRenderError,
+    HostService,
+    render_units,
+    units_to_enable,
+)
+
+PRUNE_ENV = "/etc/showrunner/prune.env"
+"""Where the golden image's prune units read a scope from; its presence lets them run in a container."""
 
 
-def host_env(stack: str, region: str, *, secrets_dir: str | None = None) -> str:
-    """`/etc/showrunner/host.env`: what the fetcher and the units read. No secret is in it.
+def host_env(stack: str, region: str, *, fleet: str | None = None, secrets_dir: str | None = None) -> str:
+    """`/etc/showrunner/host.env`: what the fetcher, the units and the disk reporter read. No secret is in it.
 
-    `secrets_dir` is the local boot simulation's override only (files instead of SSM).
+    `fleet` is the disk metric's `Fleet` dimension; `secrets_dir` is the local boot simulation's
+    override only (files instead of SSM).
     """
     lines = [f"SHOWRUNNER_STACK={stack}", f"SHOWRUNNER_SSM_PREFIX=/showrunner/{stack}", f"AWS_REGION={region}"]
+    if fleet is not None:
+        lines.append(f"SHOWRUNNER_FLEET={fleet}")
     if secrets_dir is not None:
         lines.append(f"SHOWRUNNER_SECRETS_DIR={secrets_dir}")
     return "\n".join(lines) + "\n"
+
+
+def prune_env(label: str, until: str) -> str:
+    """`/etc/showrunner/prune.env` for the boot simulation: prune only objects labelled `label`,
+    however young (`until`), so that a simulated host never prunes the machine's own engine."""
+    return f"SHOWRUNNER_PRUNE_UNTIL={until}\nSHOWRUNNER_PRUNE_FILTERS=--filter label={label}\n"
 
 
 USER_DATA_LIMIT = 16384
@@ -61,19 +82,26 @@ def render_cloud_config(
     region: str,
     services: Iterable[HostService],
     *,
+    fleet: str | None = None,
     min_free_mb: int = DEFAULT_MIN_FREE_MB,
+    logging: HostLogging | None = None,
     secrets_dir: str | None = None,
+    prune_scope: str | None = None,
     ecr_registries: Iterable[str] = (),
 ) -> str:
     """The fleet's user data: host settings, its units, and the command that starts them.
 
+    `prune_scope` (a prune.env's text) is the boot simulation's only; a fleet host prunes unscoped.
     `ecr_registries`, when given, replaces the golden image's Docker client configuration (which
     names the account's own registry only) with one that names each of them: a fleet that runs an
     image from another account's or region's registry passes them all, its own included.
     """
     services = list(services)
-    units = render_units(services, min_free_mb=min_free_mb)
-    files = [{"path": HOST_ENV, "owner": "root:root", "permissions": "0644", "content": host_env(stack, region, secrets_dir=secrets_dir)}]
+    units = render_units(services, min_free_mb=min_free_mb, logging=logging)
+    settings = host_env(stack, region, fleet=fleet, secrets_dir=secrets_dir)
+    files = [{"path": HOST_ENV, "owner": "root:root", "permissions": "0644", "content": settings}]
+    if prune_scope is not None:
+        files.append({"path": PRUNE_ENV, "owner": "root:root", "permissions": "0644", "content": prune_scope})
     registries = list(ecr_registries)
     if registries:
         files.append({"path": DOCKER_CLIENT_CONFIG, "owner": "root:root", "permissions": "0600", "content": docker_client_config(registries)})

@@ -19,6 +19,7 @@ from showrunner_components.aws import ROOT_DEVICE, ec2_trust_policy, ecr_registr
 from showrunner_components.fleet import cloud_config, iam, units
 from showrunner_components.image_pipeline.builds import ecr_registry_of
 from showrunner_components.fleet.args import (
+    FleetAlarms,
     FleetArgs,
     FleetPeerSecurityGroup,
     FleetScheduledAction,
@@ -26,10 +27,11 @@ from showrunner_components.fleet.args import (
     FleetSpot,
     FleetWarmPool,
 )
+from showrunner_components.observability import alarms
 from showrunner_components.tagging import merge_tags
 
 __all__ = [
-    "Fleet", "FleetArgs", "FleetPeerSecurityGroup", "FleetScheduledAction", "FleetService", "FleetSpot", "FleetWarmPool",
+    "Fleet", "FleetAlarms", "FleetArgs", "FleetPeerSecurityGroup", "FleetScheduledAction", "FleetService", "FleetSpot", "FleetWarmPool",
 ]
 
 METADATA_HOP_LIMIT = 1
@@ -43,11 +45,17 @@ DEFAULTS = {
     "min_free_mb": units.DEFAULT_MIN_FREE_MB,
     "deregistration_delay": 30,
     "http_put_response_hop_limit": METADATA_HOP_LIMIT,
+    "log_retention_days": 30,
 }
 """What each optional scalar of `FleetArgs` is when left out (the docstrings there say why)."""
 DATA_DEVICE = "/dev/xvdb"  # formatted with label docker-data on first boot, mounted at /mnt/docker
-METRIC_NAMESPACES = ("Showrunner/Host",)  # the golden image's showrunner-disk-usage; nothing else publishes
-LOG_RETENTION_DAYS = 30
+METRIC_NAMESPACES = (alarms.HOST_NAMESPACE,)  # the golden image's showrunner-disk-usage; nothing else publishes
+ALARM_DEFAULTS: FleetAlarms = {
+    "target_5xx_percent": alarms.TARGET_5XX_PERCENT,
+    "unhealthy_hosts": alarms.UNHEALTHY_HOSTS,
+    "p99_response_seconds": alarms.P99_RESPONSE_SECONDS,
+    "disk_used_percent": alarms.DISK_USED_PERCENT,
+}
 REFRESH_CHECKPOINTS = [50, 100]
 """Pause after half of the fleet is replaced, so alarms can trigger the auto-rollback."""
 ROUTING_KEYS = ("target_group_arn", "target_group_arn_suffix")
@@ -95,6 +103,12 @@ class Fleet(pulumi.ComponentResource):
     """The Auto Scaling group's name."""
     user_data: pulumi.Output[str]
     """The hosts' `#cloud-config`, as text (the template carries it base64, gzipped over 16 KB)."""
+    alarm_arns: pulumi.Output[list[str]]
+    """Every alarm of the fleet (for a dashboard's alarm row)."""
+    refresh_alarm_names: pulumi.Output[list[str]]
+    """The alarms its instance refresh names (the routed services'); empty for a fleet with no routed service."""
+    log_group_names: pulumi.Output[dict[str, str]]
+    """Service → the log group its containers write to."""
 
     def __init__(self, name: str, args: FleetArgs, opts: pulumi.ResourceOptions | None = None):
         check_args(name, args)
@@ -105,36 +119,46 @@ class Fleet(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         self._tags = merge_tags(args.get("tags", {}), None, Service=f"fleet-{name}", Fleet=name)
         self._routed = sorted((s for s in args["services"] if "target_group_arn" in s), key=lambda s: s["name"])
+        self._thresholds = {**ALARM_DEFAULTS, **args.get("alarms", {})}
+        self._alarm_options = {"alarm_actions": args.get("alarm_actions", []), "ok_actions": args.get("alarm_actions", [])}
 
         invoke = pulumi.InvokeOptions(parent=self)
         aws_partition = aws.get_partition_output(opts=invoke)
         partition = aws_partition.partition
         region = aws.get_region_output(opts=invoke).region
         account = aws.get_caller_identity_output(opts=invoke).account_id
-        role, profile = self._identity(partition, region, account)
+        role, profile, log_groups = self._identity(partition, region, account)
         group = self._security_group()
         self._peers(group)
         self.user_data = self._user_data(region, account, aws_partition.dns_suffix)
         template = self._launch_template(profile, group)
-        asg = self._group(template)
+        service_alarms = self._service_alarms()
+        asg = self._group(template, service_alarms, log_groups)
+        host_alarms = self._host_alarms(asg)
         self._draining(asg)
         self._scaling(asg)
 
         self.role_arn = role.arn
         self.launch_template_id = template.id
         self.group_name = asg.name
+        self.alarm_arns = pulumi.Output.all(*(a.arn for a in [*service_alarms, *host_alarms]))
+        self.refresh_alarm_names = pulumi.Output.all(*(a.name for a in service_alarms)) if service_alarms else pulumi.Output.from_input([])
+        self.log_group_names = pulumi.Output.from_input({service: log.name for service, log in log_groups.items()})
         self.register_outputs(
             {
                 "role_arn": self.role_arn,
                 "launch_template_id": self.launch_template_id,
                 "group_name": self.group_name,
                 "user_data": self.user_data,
+                "alarm_arns": self.alarm_arns,
+                "refresh_alarm_names": self.refresh_alarm_names,
+                "log_group_names": self.log_group_names,
             }
         )
 
     # --- identity: one role per fleet, so a host reads only its own services' secrets ----------
 
-    def _identity(self, partition, region, account) -> tuple[aws.iam.Role, aws.iam.InstanceProfile]:
+    def _identity(self, partition, region, account) -> tuple[aws.iam.Role, aws.iam.InstanceProfile, dict[str, aws.cloudwatch.LogGroup]]:
         name, args, child, tags = self._name, self._args, self._child, self._tags
         role = aws.iam.Role(
             f"{name}-role",
@@ -170,14 +194,24 @@ class Fleet(pulumi.ComponentResource):
         )
         aws.iam.RolePolicy(f"{name}-role-policy", role=role.id, policy=policy, opts=child)
         profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, tags=merge_tags(tags, f"{name}-profile"), opts=child)
-        aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=iam.log_group_name(args["stack"], name),
-            retention_in_days=LOG_RETENTION_DAYS,
-            tags=merge_tags(tags, f"{name}-logs"),
-            opts=child,
-        )
-        return role, profile
+        return role, profile, self._log_groups(services)
+
+    def _log_groups(self, services: list[str]) -> dict[str, aws.cloudwatch.LogGroup]:
+        """The hosts' log group, and one per service that Docker's awslogs driver writes to."""
+        name, args = self._name, self._args
+
+        def log_group(resource: str, group: str) -> aws.cloudwatch.LogGroup:
+            return aws.cloudwatch.LogGroup(
+                resource,
+                name=group,
+                retention_in_days=args["log_retention_days"],
+                kms_key_id=args.get("log_kms_key_arn"),
+                tags=merge_tags(self._tags, resource),
+                opts=self._child,
+            )
+
+        log_group(f"{name}-logs", iam.log_group_name(args["stack"], name))
+        return {service: log_group(f"{name}-logs-{service}", iam.log_group_name(args["stack"], name, service)) for service in services}
 
     # --- network: traffic only from the load balancer, only on routed ports ----------------------
 
@@ -249,7 +283,9 @@ class Fleet(pulumi.ComponentResource):
                 args["stack"],
                 v[0],
                 [units.HostService.from_spec(spec) for spec in v[1]],
+                fleet=self._name,
                 min_free_mb=args["min_free_mb"],
+                logging=units.HostLogging(region=v[0], group_prefix=iam.log_group_name(args["stack"], self._name)),
                 ecr_registries=_registries_beyond_own([spec["image"] for spec in v[1]], ecr_registry(v[2], v[0], v[3])),
             )
         )
@@ -325,9 +361,51 @@ class Fleet(pulumi.ComponentResource):
             )
         return launch
 
-    def _group(self, template: aws.ec2.LaunchTemplate) -> aws.autoscaling.Group:
+    # --- alarms: the routed services' gate the instance refresh; the hosts' only notify --------
+
+    def _alarm(self, resource: str, spec: dict) -> aws.cloudwatch.MetricAlarm:
+        return aws.cloudwatch.MetricAlarm(
+            resource, **spec, **self._alarm_options, tags=merge_tags(self._tags, spec["name"]), opts=self._child
+        )
+
+    def _service_alarms(self) -> list[aws.cloudwatch.MetricAlarm]:
+        """Per routed service: its 5xx rate, unhealthy hosts and p99, on its target group (whose ARN
+        suffix, and the load balancer's, are the alarms' dimensions: a service without them has none)."""
+        name, args, limits = self._name, self._args, self._thresholds
+        prefix = f"showrunner-{args['stack']}"
+        made = []
+        if "load_balancer_arn_suffix" not in args:
+            return made
+        for service in (s for s in self._routed if "target_group_arn_suffix" in s):
+            service_name, balancer, target_group = service["name"], args["load_balancer_arn_suffix"], service["target_group_arn_suffix"]
+            for suffix, spec in (
+                ("5xx", alarms.target_5xx_rate(f"{prefix}-{service_name}-5xx", balancer, target_group, limits["target_5xx_percent"])),
+                ("unhealthy-hosts", alarms.unhealthy_hosts(f"{prefix}-{service_name}-unhealthy-hosts", balancer, target_group, limits["unhealthy_hosts"])),
+                ("p99", alarms.target_p99(f"{prefix}-{service_name}-p99", balancer, target_group, limits["p99_response_seconds"])),
+            ):
+                made.append(self._alarm(f"{name}-alarm-{service_name}-{suffix}", spec))
+        return made
+
+    def _host_alarms(self, asg: aws.autoscaling.Group) -> list[aws.cloudwatch.MetricAlarm]:
+        """The fleet's fullest disk and its hosts' status checks."""
+        name, stack = self._name, self._args["stack"]
+        return [
+            self._alarm(f"{name}-alarm-disk", alarms.disk_used(f"showrunner-{stack}-{name}-disk", stack, name, self._thresholds["disk_used_percent"])),
+            self._alarm(f"{name}-alarm-status-check", alarms.status_check(f"showrunner-{stack}-{name}-status-check", asg.name)),
+        ]
+
+    def _group(self, template: aws.ec2.LaunchTemplate, service_alarms: list[aws.cloudwatch.MetricAlarm], log_groups: dict) -> aws.autoscaling.Group:
+        """The group; its instance refresh fails (and rolls back) when a routed service's alarm fires.
+
+        It waits for the log groups, so no host starts before its containers' groups exist.
+        """
         name, args = self._name, self._args
         grace = args["health_check_grace_period"]
+        gate = (
+            aws.autoscaling.GroupInstanceRefreshPreferencesAlarmSpecificationArgs(alarms=[alarm.name for alarm in service_alarms])
+            if service_alarms
+            else None
+        )
         return aws.autoscaling.Group(
             f"{name}-asg",
             vpc_zone_identifiers=args["subnet_ids"],
@@ -348,6 +426,7 @@ class Fleet(pulumi.ComponentResource):
                     checkpoint_percentages=REFRESH_CHECKPOINTS,
                     checkpoint_delay=str(grace * 2),
                     instance_warmup=str(grace),
+                    alarm_specification=gate,
                 ),
             ),
             enabled_metrics=["GroupDesiredCapacity", "GroupInServiceInstances", "GroupMaxSize", "GroupMinSize", "GroupTotalInstances"],
@@ -357,7 +436,7 @@ class Fleet(pulumi.ComponentResource):
             ],
             **self._launch(template),
             # Scaling policies and schedules own the capacity once the group exists.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"], depends_on=list(log_groups.values())),
         )
 
     # --- draining: a terminating host leaves the target groups and stops its containers --------

@@ -9,7 +9,8 @@ What a host may do, and nothing else:
 - read the SSM parameters under `/showrunner/<stack>/<service>/` of its own services, and decrypt
   them with the secrets key only when SSM asks on its behalf (`kms:ViaService`): SSM decrypts only
   for a GetParameter call it authorized first, so which secrets a host reads is decided there;
-- write its logs to its fleet's log group and metrics to the stack's metric namespaces;
+- write its logs to its fleet's log group and its services' (`<fleet group>/<service>`, where
+  Docker's awslogs driver sends each container's output), and metrics to the stack's metric namespaces;
 - answer SSM Session Manager, the only way in (there is no SSH); those actions have no
   resource-level permissions either;
 - whatever `additional_statements` add, after all of the above: this program passes the stores
@@ -50,8 +51,9 @@ def service_domain(partition: str) -> str:
     return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
 
 
-def log_group_name(stack: str, fleet: str) -> str:
-    return f"/showrunner/{stack}/{fleet}"
+def log_group_name(stack: str, fleet: str, service: str | None = None) -> str:
+    """`/showrunner/<stack>/<fleet>` (the hosts'), or a service's `/showrunner/<stack>/<fleet>/<service>`."""
+    return f"/showrunner/{stack}/{fleet}" + (f"/{service}" if service is not None else "")
 
 
 def instance_role_policy(
@@ -90,9 +92,10 @@ def instance_role_policy(
                 "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.{service_domain(partition)}"}},
             },
         ]
-    log_group = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group_name(stack, fleet)}"
+    groups = [f"arn:{partition}:logs:{region}:{account}:log-group:{name}" for name in
+              [log_group_name(stack, fleet), *(log_group_name(stack, fleet, service) for service in sorted(services))]]
     statements += [
-        {"Sid": "WriteFleetLogs", "Effect": "Allow", "Action": LOG_ACTIONS, "Resource": [log_group, f"{log_group}:log-stream:*"]},
+        {"Sid": "WriteFleetLogs", "Effect": "Allow", "Action": LOG_ACTIONS, "Resource": [arn for group in groups for arn in (group, f"{group}:log-stream:*")]},
         {
             "Sid": "PutStackMetrics",
             "Effect": "Allow",

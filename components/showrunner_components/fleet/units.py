@@ -11,9 +11,14 @@ fleet's own words (the component builds one from each `FleetService` after deplo
 - a cron service is a oneshot `showrunner-<name>.service` started by `showrunner-<name>.timer`,
   whose `OnCalendar=` is the 5-field cron schedule translated;
 - before every start the unit checks free space on Docker's data root (2015's full-disk failures),
-  fetches the service's secrets from SSM (and its `secret_refs`, such as the database password
-  RDS keeps in Secrets Manager) into `/run/showrunner/<name>.env`, and pulls the image by digest only
-  when it is not already there.
+  fetches the service's secrets from SSM (and its `secret_refs`, values kept in Secrets Manager)
+  into `/run/showrunner/<name>.env`, writes its `credential_files` (an IAM database token) under
+  `/run/showrunner/<name>.d/`, and pulls the image by digest only when it is not already there;
+- a service with `credential_files` also gets `showrunner-<name>-credentials.timer`, which rewrites
+  them every 5 minutes while the container keeps running: it reads the file again for each new
+  connection, so a new credential never needs a restart;
+- containers log through Docker's `awslogs` driver to `<group prefix>/<name>` (`HostLogging`), in
+  non-blocking mode: a CloudWatch outage never stops a container or its start.
 
 Secrets never pass through these files: the units name the fetcher, the env file and where a
 secret lives (an ARN, `secret_refs`), nothing else. `environment` values are plain `--env` words.
@@ -32,6 +37,12 @@ from showrunner_components.fleet import cron
 DOCKER = "/usr/bin/docker"
 DISK_GUARD = "/usr/local/sbin/showrunner-disk-guard"
 FETCH_SECRETS = "/usr/local/sbin/showrunner-fetch-secrets"
+CONTAINER_CREDENTIALS_DIR = "/run/secrets/showrunner"
+"""Where a container finds its `credential_files` (read-only): `<NAME>_FILE` in its environment names each."""
+CREDENTIALS_REFRESH = "5min"
+"""How often a host rewrites its services' credential files: an IAM database token lives 15 minutes."""
+LOG_BUFFER = "4m"
+"""What the awslogs driver holds in memory while CloudWatch is slow or away; beyond it, lines are dropped, the container never blocks."""
 HOST_ENV = "/etc/showrunner/host.env"
 SECRETS_RUN_DIR = "/run/showrunner"
 DATA_ROOT = "/mnt/docker"
@@ -47,7 +58,7 @@ container is back in a few seconds; long enough not to spin on a broken dependen
 
 SERVICE_TYPES = ("web", "worker", "cron")
 DEFAULT_VOLUMES = ("/var/log/containers:/var/log",)
-"""Container logs land on the host, where the CloudWatch agent ships them."""
+"""Files a container writes under /var/log stay on the host; its stdout and stderr go to CloudWatch (`HostLogging`)."""
 
 _DIGEST_REF = re.compile(r"^[a-z0-9][a-z0-9._:/-]*@sha256:[0-9a-f]{64}$")
 _SAFE_WORD = re.compile(r"^[A-Za-z0-9_@%+=:,./-]+$")
@@ -55,6 +66,44 @@ _SAFE_WORD = re.compile(r"^[A-Za-z0-9_@%+=:,./-]+$")
 
 class HostRenderError(ValueError):
     """A spec that cannot become a host file; the message names the service."""
+
+
+class Specified(str):
+    """An Exec word whose `%` specifiers systemd expands on the host (`%H`, its host name)."""
+
+
+@dataclass(frozen=True)
+class HostLogging:
+    """Where a fleet's containers log: Docker's awslogs driver, one log group per service."""
+
+    region: str
+    """The region of the log groups."""
+    group_prefix: str
+    """A service's group is `<group_prefix>/<service>` (`/showrunner/<stack>/<fleet>/django`)."""
+    endpoint: str | None = None
+    """The CloudWatch Logs endpoint. None: the region's. (The boot simulation's stand-in only.)"""
+    credentials_endpoint: str | None = None
+    """Where the engine gets credentials, as the driver's `awslogs-credentials-endpoint`. None: the
+    instance role. (The boot simulation's stand-in only: it has no instance role.)"""
+
+    def group(self, service: str) -> str:
+        return f"{self.group_prefix}/{service}"
+
+    def options(self, service: str) -> list[str]:
+        """The `--log-opt` values: the group, a stream per host and container, never blocking."""
+        options = [
+            f"awslogs-region={self.region}",
+            f"awslogs-group={self.group(service)}",
+            # The host's name (systemd's %H) and the container's id: a replaced host's logs stay findable.
+            Specified("tag=%H/{{.ID}}"),
+            "mode=non-blocking",
+            f"max-buffer-size={LOG_BUFFER}",
+        ]
+        if self.endpoint is not None:
+            options.append(f"awslogs-endpoint={self.endpoint}")
+        if self.credentials_endpoint is not None:
+            options.append(f"awslogs-credentials-endpoint={self.credentials_endpoint}")
+        return options
 
 
 def check_service(name: str, type: str, schedule: str | None) -> None:
@@ -103,6 +152,9 @@ class HostService:
     """A cron service's five-field schedule, in UTC."""
     secret_refs: Mapping[str, str] = field(default_factory=dict)
     """`NAME → SECRET_ARN:JSON_KEY`: values the fetcher reads from Secrets Manager into the env file."""
+    credential_files: Mapping[str, str] = field(default_factory=dict)
+    """`NAME → SOURCE` (`rds-iam:HOST:PORT:USER`): files kept fresh under `/run/showrunner/<name>.d/`,
+    mounted read-only at `CONTAINER_CREDENTIALS_DIR`."""
 
     def __post_init__(self) -> None:
         check_service(self.name, self.type, self.schedule)
@@ -126,9 +178,13 @@ def env_file(service: str) -> str:
     return f"{SECRETS_RUN_DIR}/{service}.env"
 
 
+def credentials_dir(service: str) -> str:
+    return f"{SECRETS_RUN_DIR}/{service}.d"
+
+
 def _systemd_word(word: str) -> str:
     """One argument of an Exec line, quoted for systemd (which also expands `%` and `$`)."""
-    escaped = word.replace("%", "%%").replace("$", "$$")
+    escaped = word.replace("$", "$$") if isinstance(word, Specified) else word.replace("%", "%%").replace("$", "$$")
     if _SAFE_WORD.match(word):
         return escaped
     return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -138,20 +194,31 @@ def _exec(args: list[str]) -> str:
     return " ".join(_systemd_word(a) for a in args)
 
 
-def docker_run_args(service: HostService) -> list[str]:
-    """The exact `docker run` of one service: what Chef's LWRP used to template."""
+def docker_run_args(service: HostService, logging: HostLogging | None = None) -> list[str]:
+    """The exact `docker run` of one service: what Chef's LWRP used to template.
+
+    Every container is labelled with its service and host (`showrunner.host`, what the boot
+    simulation scopes its prune to); with `logging`, it logs to its service's CloudWatch group.
+    """
     name, image = service.name, service.image
     if not image:
         raise HostRenderError(f'service "{name}": no image digest was given')
     if not _DIGEST_REF.match(image):
         raise HostRenderError(f'service "{name}": image "{image}" is not repository@sha256:<digest>; hosts run digests only')
-    args = [DOCKER, "run", "--name", name, "--env-file", env_file(name)]
+    args = [DOCKER, "run", "--name", name, "--label", f"showrunner.service={name}", "--label", Specified("showrunner.host=%H")]
+    args += ["--env-file", env_file(name)]
+    if logging is not None:
+        args += ["--log-driver", "awslogs"]
+        for option in logging.options(name):
+            args += ["--log-opt", option]
     for key in sorted(service.environment):
         args += ["--env", f"{key}={service.environment[key]}"]
     for port in service.ports:
         args += ["--publish", port]
     for volume in service.volumes:
         args += ["--volume", volume]
+    if service.credential_files:
+        args += ["--volume", f"{credentials_dir(name)}:{CONTAINER_CREDENTIALS_DIR}:ro"]
     if service.remove_on_exit:
         args.append("--rm")
     try:
@@ -161,26 +228,66 @@ def docker_run_args(service: HostService) -> list[str]:
     return args + [image] + command
 
 
-def _start_pre(name: str, image: str, min_free_mb: int, secret_refs: Mapping[str, str]) -> list[str]:
+def _credentials_command(service: HostService) -> str:
+    files = service.credential_files
+    return _exec([FETCH_SECRETS, "--credentials", service.name, credentials_dir(service.name), *(f"{key}={files[key]}" for key in sorted(files))])
+
+
+def _start_pre(service: HostService, min_free_mb: int) -> list[str]:
     # The pull is skipped when the digest is already present: a digest never changes, and a
     # restart must not depend on the registry answering.
+    name, image, secret_refs = service.name, service.image, service.secret_refs
     pull = f"{DOCKER} image inspect {image} >/dev/null 2>&1 || exec {DOCKER} pull --quiet {image}"
     return [
         _exec([DISK_GUARD, "--min-free-mb", str(min_free_mb), "--path", DATA_ROOT]),
         _exec([FETCH_SECRETS, name, env_file(name), *(f"{key}={secret_refs[key]}" for key in sorted(secret_refs))]),
+        *([_credentials_command(service)] if service.credential_files else []),
         _exec(["/bin/sh", "-c", pull]),
         "-" + _exec([DOCKER, "rm", "--force", name]),
     ]
 
 
-def render_service_unit(service: HostService, *, min_free_mb: int = DEFAULT_MIN_FREE_MB) -> str:
+def render_credentials_units(service: HostService) -> dict[str, str]:
+    """`showrunner-<name>-credentials.service` and its timer: the credential files rewritten every
+    `CREDENTIALS_REFRESH`, atomically, while the container runs on."""
+    name = service.name
+    unit = unit_name(f"{name}-credentials")
+    return {
+        unit: "\n".join([
+            "[Unit]",
+            f"Description=showrunner credentials of {name}, rewritten while it runs",
+            "",
+            "[Service]",
+            "Type=oneshot",
+            f"EnvironmentFile={HOST_ENV}",
+            f"ExecStart={_credentials_command(service)}",
+            f"SyslogIdentifier={name}-credentials",
+            "",
+        ]),
+        unit_name(f"{name}-credentials", "timer"): "\n".join([
+            "[Unit]",
+            f"Description=showrunner credentials of {name}, every {CREDENTIALS_REFRESH}",
+            "",
+            "[Timer]",
+            f"OnActiveSec={CREDENTIALS_REFRESH}",
+            f"OnUnitActiveSec={CREDENTIALS_REFRESH}",
+            f"Unit={unit}",
+            "",
+            "[Install]",
+            "WantedBy=timers.target",
+            "",
+        ]),
+    }
+
+
+def render_service_unit(service: HostService, *, min_free_mb: int = DEFAULT_MIN_FREE_MB, logging: HostLogging | None = None) -> str:
     """`showrunner-<name>.service` for one service (cron services: the oneshot the timer starts).
 
     `secret_refs` are handed to the fetcher, which writes their values to the env file; only the
     ARNs appear here.
     """
     name = service.name
-    run = _exec(docker_run_args(service))
+    run = _exec(docker_run_args(service, logging))
     cron = service.type == "cron"
     lines = [
         "[Unit]",
@@ -200,7 +307,7 @@ def render_service_unit(service: HostService, *, min_free_mb: int = DEFAULT_MIN_
         f"TimeoutStartSec={3600 if cron else 900}",
         f"TimeoutStopSec={STOP_TIMEOUT_SECONDS + 15}",
     ]
-    lines += [f"ExecStartPre={line}" for line in _start_pre(name, service.image, min_free_mb, service.secret_refs)]
+    lines += [f"ExecStartPre={line}" for line in _start_pre(service, min_free_mb)]
     lines.append(f"ExecStart={run}")
     if not cron:
         lines.append(f"ExecStop={_exec([DOCKER, 'stop', '--time', str(STOP_TIMEOUT_SECONDS), name])}")
@@ -229,19 +336,30 @@ def render_timer_unit(service: HostService) -> str:
     return "\n".join(lines)
 
 
-def render_units(services: Iterable[HostService], *, min_free_mb: int = DEFAULT_MIN_FREE_MB) -> dict[str, str]:
+def render_units(services: Iterable[HostService], *, min_free_mb: int = DEFAULT_MIN_FREE_MB, logging: HostLogging | None = None) -> dict[str, str]:
     """Every unit file of a fleet, by file name, in service-name order."""
     units: dict[str, str] = {}
     for service in _by_name(services):
-        units[unit_name(service.name)] = render_service_unit(service, min_free_mb=min_free_mb)
+        units[unit_name(service.name)] = render_service_unit(service, min_free_mb=min_free_mb, logging=logging)
         if service.type == "cron":
             units[unit_name(service.name, "timer")] = render_timer_unit(service)
+        if service.credential_files:
+            credentials = render_credentials_units(service)
+            clashes = sorted(set(credentials) & set(units))
+            if clashes:
+                raise HostRenderError(f'service "{service.name}": its credentials units {", ".join(clashes)} clash with another service\'s units')
+            units.update(credentials)
     return units
 
 
 def units_to_enable(units: Mapping[str, str], services: Iterable[HostService]) -> list[str]:
-    """Long-running services start themselves; cron services start from their timer only."""
-    enabled = [unit_name(s.name, "timer" if s.type == "cron" else "service") for s in _by_name(services)]
+    """Long-running services start themselves; cron services start from their timer only; credential
+    files are rewritten by their timer."""
+    enabled = []
+    for service in _by_name(services):
+        enabled.append(unit_name(service.name, "timer" if service.type == "cron" else "service"))
+        if service.credential_files:
+            enabled.append(unit_name(f"{service.name}-credentials", "timer"))
     return [u for u in enabled if u in units]
 
 

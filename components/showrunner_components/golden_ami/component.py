@@ -32,6 +32,18 @@ from showrunner_components.golden_ami.builders import (
 from showrunner_components.golden_ami.documents import Document, load_documents
 from showrunner_components.tagging import merge_tags
 
+def failed_build_pattern(partition: str, region: str, account: str, recipe: str) -> dict:
+    """Image Builder's "Image State Change" events for this recipe's images that end FAILED
+    (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-imagebuilder.html); an image's
+    ARN is `…:image/<recipe name>/<version>/<build>`."""
+    return {
+        "source": ["aws.imagebuilder"],
+        "detail-type": ["EC2 Image Builder Image State Change"],
+        "resources": [{"prefix": f"arn:{partition}:imagebuilder:{region}:{account}:image/{recipe}/"}],
+        "detail": {"state": {"status": ["FAILED"]}},
+    }
+
+
 REGISTRY_PARAMETER = "EcrRegistry"
 """A document that declares this parameter receives the account's ECR registry host."""
 
@@ -73,6 +85,9 @@ class GoldenAmiArgs(TypedDict):
     `subnet_id`, that one; without, the default VPC's default security group."""
     permissions_boundary: NotRequired[pulumi.Input[str]]
     """The managed policy the build role carries as its permissions boundary. Default: none."""
+    alert_topic_arn: NotRequired[pulumi.Input[str]]
+    """An SNS topic (`Alerts.topic_arn`) told of every failed build, by an EventBridge rule on the
+    pipeline's images. Default: no rule; only the build's own topic hears of it."""
     tags: NotRequired[dict[str, str]]
     """Tags on every resource and on the AMI (which also gets `Role: golden-ami`). Default: none."""
 
@@ -163,6 +178,9 @@ class GoldenAmi(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+        if "alert_topic_arn" in args:
+            self._failed_builds(name, f"{prefix}-golden", region, identity.account_id, partition.partition, args["alert_topic_arn"], tags)
+
         self.pipeline_arn = pipeline.arn
         self.build_role_arn = role.arn
         self.ami_parameter_name = pipeline.arn.apply(lambda _: parameter_name)
@@ -207,6 +225,19 @@ class GoldenAmi(pulumi.ComponentResource):
             opts=child,
         )
         return aws.sns.Topic(f"{name}-notifications", name=f"{prefix}-golden-ami", kms_master_key_id=key.arn, tags=tags, opts=child)
+
+    def _failed_builds(self, name: str, recipe: str, region, account, partition, topic_arn, tags: dict[str, str]) -> None:
+        """An EventBridge rule on this recipe's images turning FAILED, sent to the alert topic."""
+        child = pulumi.ResourceOptions(parent=self)
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-failed-builds",
+            name=f"{recipe}-failed",
+            description=f"A {recipe} image build failed",
+            event_pattern=pulumi.Output.all(partition, region, account).apply(lambda v: json.dumps(failed_build_pattern(v[0], v[1], v[2], recipe))),
+            tags=tags,
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(f"{name}-failed-builds-alert", rule=rule.name, arn=topic_arn, opts=child)
 
     def _components(self, name: str, prefix: str, documents: list[Document], tags: dict[str, str]) -> list[aws.imagebuilder.Component]:
         """One Image Builder component per rendered document, versioned by its content."""

@@ -22,6 +22,10 @@ DEFAULT_PARENT_BUILD_ARG = "BASE_IMAGE"
 """The build argument that receives a parent image's digest, unless an image names another."""
 REFRESH_BUILD_ARG = "REFRESH_KEY"
 """The build argument that carries the refresh key (the ISO week) into a weekly image."""
+RELEASE_TAG_PREFIX = "release-"
+"""A digest another stack runs is tagged `release-<stack>-<digest>` (`release_tag`) in its repository."""
+REPOSITORY_IMAGE_LIMIT = 10_000
+"""ECR's "Maximum number of images per repository" (its service quotas): a count rule above it never fires."""
 CACHE_TAG = "build-cache"
 """Each repository's one mutable tag: the image whose layers every build of it reuses (never run:
 fleets run digests). Every other tag is immutable."""
@@ -68,8 +72,13 @@ def build_order(parents: Mapping[str, str | None]) -> list[str]:
 def lifecycle_policy(keep_releases: int, untagged_expiry_days: int) -> dict:
     """The ECR lifecycle policy: what 2015's `@daily docker rmi` did, done by the registry.
 
-    Untagged images (superseded pushes, build leftovers) expire first; of the rest, the newest
-    `keep_releases` are kept so that a rollback to a recent digest still pulls.
+    Untagged images (superseded pushes, build leftovers) expire first; release-tagged images (a
+    digest another stack runs, `release_tag`) never: the second rule selects them and counts above
+    what a repository can hold, and an image matched by a rule's tags cannot be expired by a
+    lower-priority rule (ECR's evaluation rules; `lifecycle.evaluate` applies them). Of the rest,
+    the newest `keep_releases` images (releases among them count) are kept, so that a rollback to a
+    recent digest still pulls; the `build-cache` image is the newest build's, and a cache image the
+    tag moved off is untagged, so the first rule expires it.
     """
     return {
         "rules": [
@@ -86,7 +95,18 @@ def lifecycle_policy(keep_releases: int, untagged_expiry_days: int) -> dict:
             },
             {
                 "rulePriority": 2,
-                "description": f"Keep the last {keep_releases} releases",
+                "description": "Never expire a digest a stack runs (tagged release-)",
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPrefixList": [RELEASE_TAG_PREFIX],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": REPOSITORY_IMAGE_LIMIT,
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 3,
+                "description": f"Keep the last {keep_releases} images",
                 "selection": {
                     "tagStatus": "any",
                     "countType": "imageCountMoreThan",
@@ -96,6 +116,12 @@ def lifecycle_policy(keep_releases: int, untagged_expiry_days: int) -> dict:
             },
         ]
     }
+
+
+def release_tag(stack: str, digest: str) -> str:
+    """`release-<stack>-<first 12 hex of the digest>`: one tag per stack and digest, so tagging again is a no-op."""
+    hexdigits = digest.removeprefix("sha256:")
+    return f"{RELEASE_TAG_PREFIX}{stack}-{hexdigits[:12]}"
 
 
 def context_hash(directory: Path) -> str:

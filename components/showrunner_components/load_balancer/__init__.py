@@ -3,7 +3,7 @@
 The component and its Args load on first use, so importing the package does not import Pulumi.
 """
 
-__all__ = ["LoadBalancer", "LoadBalancerArgs", "LoadBalancerRoute"]
+__all__ = ["LoadBalancer", "LoadBalancerAlarms", "LoadBalancerArgs", "LoadBalancerRoute"]
 
 
 def __getattr__(name: str):

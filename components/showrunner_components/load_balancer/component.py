@@ -1,8 +1,10 @@
 """The Application Load Balancer that replaced 2015's nginx upstreams.
 
 HTTPS on 443 with the configured certificate; HTTP on 80 only redirects; anything no rule matches
-gets a fixed 404. Each routed service gets one target group (its health check, a deregistration
-delay, slow start with round robin) and one listener rule, both from its `LoadBalancerRoute`.
+gets a fixed 404; invalid header fields are dropped. Each routed service gets one target group
+(its health check, a deregistration delay, slow start with round robin) and one listener rule,
+both from its `LoadBalancerRoute`. An alarm watches the 5xx the load balancer gives itself; the
+routes' own alarms belong to the fleet serving them.
 """
 
 import json
@@ -11,9 +13,10 @@ from typing import NamedTuple, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from showrunner_components.observability import alarms
 from showrunner_components.tagging import merge_tags
 
-__all__ = ["LoadBalancer", "LoadBalancerArgs", "LoadBalancerRoute"]
+__all__ = ["LoadBalancer", "LoadBalancerAlarms", "LoadBalancerArgs", "LoadBalancerRoute"]
 
 
 class _AccessLogs(NamedTuple):
@@ -76,7 +79,16 @@ class LoadBalancerRoute(TypedDict):
     """The path probed on the traffic port; only 200 is healthy. Default: /healthz."""
 
 
+class LoadBalancerAlarms(TypedDict):
+    """When the load balancer's own alarm fires."""
+
+    elb_5xx_per_minute: NotRequired[int]
+    """5xx the load balancer answers itself (no healthy target, a target timing out) per minute, 3 minutes running. Default: 10."""
+
+
 class LoadBalancerArgs(TypedDict):
+    stack: NotRequired[str]
+    """The deployment name: its alarm is `showrunner-<stack>-<name>-elb-5xx`. Default: Pulumi names the alarm."""
     certificate_arn: pulumi.Input[str]
     """The ACM certificate of the HTTPS listener."""
     vpc_id: pulumi.Input[str]
@@ -99,6 +111,10 @@ class LoadBalancerArgs(TypedDict):
     only by Elastic Load Balancing's log delivery. Default: no access logs."""
     access_logs_days: NotRequired[int]
     """Days access logs are kept. Default: 90."""
+    alarm_actions: NotRequired[pulumi.Input[list[str]]]
+    """What its alarm notifies (`Alerts.topic_arn`) when it fires and recovers. Default: none."""
+    alarms: NotRequired[LoadBalancerAlarms]
+    """Threshold. Default: as `LoadBalancerAlarms` says."""
     tags: NotRequired[dict[str, str]]
     """Tags on every resource, before `Name` and `Service`. Default: none."""
 
@@ -155,7 +171,11 @@ class LoadBalancer(pulumi.ComponentResource):
     target_group_arns: pulumi.Output[dict[str, str]]
     """Route name → its target group's ARN; a fleet registers its hosts there."""
     target_group_arn_suffixes: pulumi.Output[dict[str, str]]
-    """Route name → `targetgroup/<name>/<id>`, for request-count scaling."""
+    """Route name → `targetgroup/<name>/<id>`, for request-count scaling and the routes' alarms."""
+    access_log_bucket: pulumi.Output[str]
+    """The access logs' bucket, objects under `alb/AWSLogs/<account>/`; empty without access logs."""
+    alarm_arns: pulumi.Output[list[str]]
+    """Its own alarm (the 5xx it gives itself)."""
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None):
         routes = sorted(args.get("routes", []), key=lambda route: route["name"])
@@ -164,8 +184,21 @@ class LoadBalancer(pulumi.ComponentResource):
         super().__init__("showrunner:index:LoadBalancer", name, None, opts)
         tags = merge_tags(args.get("tags", {}), None, Service="load-balancer")
         group = self._security_group(name, args, tags)
-        balancer, https = self._balancer(name, args, group, tags)
+        logs = self._access_logs(name, args, tags) if "access_logs_bucket_prefix" in args else None
+        balancer, https = self._balancer(name, args, group, tags, logs)
         target_groups = {route["name"]: self._route(name, args, route, https) for route in routes}
+        alarm = aws.cloudwatch.MetricAlarm(
+            f"{name}-alarm-elb-5xx",
+            **alarms.load_balancer_5xx(
+                f"showrunner-{args['stack']}-{name}-elb-5xx" if "stack" in args else None,
+                balancer.arn_suffix,
+                args.get("alarms", {}).get("elb_5xx_per_minute", alarms.LOAD_BALANCER_5XX_PER_MINUTE),
+            ),
+            alarm_actions=args.get("alarm_actions", []),
+            ok_actions=args.get("alarm_actions", []),
+            tags=merge_tags(tags, f"{name}-alarm-elb-5xx"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
         self.arn = balancer.arn
         self.arn_suffix = balancer.arn_suffix
@@ -173,8 +206,12 @@ class LoadBalancer(pulumi.ComponentResource):
         self.security_group_id = group.id
         self.target_group_arns = pulumi.Output.from_input({n: tg.arn for n, tg in target_groups.items()})
         self.target_group_arn_suffixes = pulumi.Output.from_input({n: tg.arn_suffix for n, tg in target_groups.items()})
+        self.access_log_bucket = logs.bucket if logs is not None else pulumi.Output.from_input("")
+        self.alarm_arns = pulumi.Output.all(alarm.arn)
         self.register_outputs(
             {
+                "access_log_bucket": self.access_log_bucket,
+                "alarm_arns": self.alarm_arns,
                 "arn": self.arn,
                 "arn_suffix": self.arn_suffix,
                 "dns_name": self.dns_name,
@@ -236,10 +273,9 @@ class LoadBalancer(pulumi.ComponentResource):
                                      opts=pulumi.ResourceOptions(parent=self, depends_on=[block]))
         return _AccessLogs(bucket.bucket, policy)
 
-    def _balancer(self, name: str, args: LoadBalancerArgs, group, tags: dict[str, str]) -> tuple[aws.lb.LoadBalancer, aws.lb.Listener]:
+    def _balancer(self, name: str, args: LoadBalancerArgs, group, tags: dict[str, str], logs: "_AccessLogs | None") -> tuple[aws.lb.LoadBalancer, aws.lb.Listener]:
         """The ALB, its HTTPS listener (404 by default) and the HTTP listener that only redirects."""
         child = pulumi.ResourceOptions(parent=self)
-        logs = self._access_logs(name, args, tags) if "access_logs_bucket_prefix" in args else None
         balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",

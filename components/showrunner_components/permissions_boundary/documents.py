@@ -63,6 +63,9 @@ def boundary_policy(*, partition: str, region: str, account: str, stack: str, re
         {"Sid": "StackTables", "Effect": "Allow", "Action": list(TABLE_ACTIONS), "Resource": f"{arn}:dynamodb:{at}:table/showrunner-{stack}-*"},
         # RDS names the secrets it manages rds!db-<uuid>; the identity policies name the stack's one.
         {"Sid": "DatabasePasswords", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": f"{arn}:secretsmanager:{at}:secret:rds!db-*"},
+        # IAM database authentication: a user of any database here (its resource id is random, and
+        # made after the boundary); the identity policies name the stack's database and app user.
+        {"Sid": "DatabaseUsers", "Effect": "Allow", "Action": "rds-db:connect", "Resource": f"{arn}:rds-db:{at}:dbuser:*/*"},
         {
             "Sid": "StackLogs",
             "Effect": "Allow",

@@ -4,7 +4,7 @@ The pure builders are modules of this package and import without Pulumi; the com
 Args load on first use.
 """
 
-__all__ = ["State", "StateArgs", "StateCache", "StateEndpoints", "StateMysql", "StateQueues", "StateTable"]
+__all__ = ["State", "StateAlarms", "StateArgs", "StateCache", "StateEndpoints", "StateMysql", "StateQueues", "StateTable"]
 
 
 def __getattr__(name: str):

@@ -32,7 +32,11 @@ class StateMysql(TypedDict):
     db_name: NotRequired[str]
     """The database created on the instance. Default: showrunner."""
     username: NotRequired[str]
-    """The master user. Default: showrunner."""
+    """The master user (its password RDS creates and rotates). Default: showrunner."""
+    app_username: NotRequired[str]
+    """The user services connect as, with IAM database authentication (turned on for the instance):
+    hosts mint its tokens with `rds-db:connect` (`access_statements`); migrations create it
+    (docs/runbooks/restore.md). Default: showrunner_app."""
 
 
 class StateCache(TypedDict):
@@ -85,6 +89,25 @@ class StateQueues(TypedDict):
     """Receives before a message moves to its dead-letter queue. Default: 5."""
 
 
+class StateAlarms(TypedDict):
+    """When the stores' alarms fire. Each notifies `alarm_actions` on ALARM and on OK."""
+
+    mysql_cpu_percent: NotRequired[float]
+    """The database's CPU, 3 consecutive 5-minute periods. Default: 80."""
+    mysql_free_storage_percent: NotRequired[float]
+    """Free storage below this percent of `allocated_storage`. Default: 10."""
+    mysql_free_memory_percent: NotRequired[float]
+    """Freeable memory below this percent of the instance class's memory, 15 minutes. Default: 10."""
+    mysql_connections_percent: NotRequired[float]
+    """Connections above this percent of RDS's default `max_connections` for the class, 15 minutes. Default: 80."""
+    cache_memory_percent: NotRequired[float]
+    """A cache node's memory use, 15 minutes. Default: 80."""
+    cache_evictions: NotRequired[int]
+    """Evictions per 5 minutes on a node, twice running. Default: 100."""
+    dead_letter_messages: NotRequired[int]
+    """Messages waiting in any dead-letter queue. Default: 0."""
+
+
 class StateArgs(TypedDict):
     stack: str
     """The deployment name: AWS names are `showrunner-<stack>-<store>`."""
@@ -103,5 +126,10 @@ class StateArgs(TypedDict):
     protect: NotRequired[bool]
     """Default: true, every stateful resource carries Pulumi's `protect` and `retain_on_delete`.
     AWS's own deletion protection and final snapshots stay on either way."""
+    alarm_actions: NotRequired[pulumi.Input[list[str]]]
+    """What the alarms notify (`Alerts.topic_arn`) when they fire and recover. Default: none; the alarms still exist."""
+    alarms: NotRequired[StateAlarms]
+    """Thresholds. Default: each as `StateAlarms` says. The database gets CPU, free storage, free
+    memory and connections alarms; each cache node memory and evictions; each dead-letter queue its depth."""
     tags: NotRequired[dict[str, str]]
     """Tags on every resource, before `Name` and `Service=state`. Default: none."""

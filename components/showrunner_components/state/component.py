@@ -9,6 +9,13 @@ mistaken `pulumi up`:
 - on top of that, AWS's own guards: RDS and DynamoDB deletion protection, final snapshots with a
   stable name for the database and the cache, point-in-time recovery on tables, 14 days on DLQs.
 
+Restoring any of them (RDS point-in-time restore into the stack, DynamoDB PITR, pointing the stack
+at the restored instance) is docs/runbooks/restore.md.
+
+Services connect to MySQL as an application user with IAM database authentication, never as the
+master, whose password RDS rotates every 7 days: nothing on a host reads it. Every store has its
+alarms here (`alarm_actions`, `alarms`), built by `showrunner_components.observability.alarms`.
+
 The pure builders (`names`, `documents`, and `contract`: a service's environment, its fleet's IAM
 statements and security-group ports) are what the tests compare exactly; the component only turns
 them into resources. A fleet reaches the stores through `endpoints` (a `StateEndpoints`), plain
@@ -18,13 +25,14 @@ values resolved after deploy. See README.md beside this file.
 import pulumi
 import pulumi_aws as aws
 
-from showrunner_components.state.args import StateArgs, StateCache, StateMysql, StateQueues, StateTable
+from showrunner_components.observability import alarms
+from showrunner_components.state.args import StateAlarms, StateArgs, StateCache, StateMysql, StateQueues, StateTable
 from showrunner_components.state.contract import CACHE_PORT, MYSQL_PORT, StateEndpoints
 from showrunner_components.state.documents import mysql_parameters, parameter_group_family, redrive_policy, table_attributes
 from showrunner_components.state.names import final_snapshot_identifier, queue_name, resource_name, table_name
 from showrunner_components.tagging import merge_tags
 
-__all__ = ["State", "StateArgs", "StateCache", "StateEndpoints", "StateMysql", "StateQueues", "StateTable"]
+__all__ = ["State", "StateAlarms", "StateArgs", "StateCache", "StateEndpoints", "StateMysql", "StateQueues", "StateTable"]
 
 DEAD_LETTER_RETENTION_SECONDS = 1_209_600
 """14 days, the most SQS keeps a message: time to notice, fix the task and redrive."""
@@ -40,6 +48,7 @@ MYSQL_DEFAULTS: StateMysql = {
     "maintenance_window": "sun:08:00-sun:08:30",
     "db_name": "showrunner",
     "username": "showrunner",
+    "app_username": "showrunner_app",
 }
 CACHE_DEFAULTS: StateCache = {
     "engine": "valkey",
@@ -52,6 +61,15 @@ CACHE_DEFAULTS: StateCache = {
     "snapshot_window": "05:00-06:00",
 }
 QUEUE_DEFAULTS = {"message_retention_seconds": 345_600, "max_receive_count": 5}
+ALARM_DEFAULTS: StateAlarms = {
+    "mysql_cpu_percent": alarms.MYSQL_CPU_PERCENT,
+    "mysql_free_storage_percent": alarms.MYSQL_FREE_STORAGE_PERCENT,
+    "mysql_free_memory_percent": alarms.MYSQL_FREE_MEMORY_PERCENT,
+    "mysql_connections_percent": alarms.MYSQL_CONNECTIONS_PERCENT,
+    "cache_memory_percent": alarms.CACHE_MEMORY_PERCENT,
+    "cache_evictions": alarms.CACHE_EVICTIONS,
+    "dead_letter_messages": alarms.DEAD_LETTER_MESSAGES,
+}
 
 
 class State(pulumi.ComponentResource):
@@ -62,6 +80,8 @@ class State(pulumi.ComponentResource):
     (`showrunner_components.state.contract`)."""
     security_group_ids: pulumi.Output[dict[str, str]]
     """Store (mysql, cache) → the security group in front of it; it has no ingress until a fleet adds its own."""
+    alarm_arns: pulumi.Output[list[str]]
+    """Every store alarm (for a dashboard's alarm row)."""
 
     def __init__(self, name: str, args: StateArgs, opts: pulumi.ResourceOptions | None = None):
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_="showrunner:state:State")]))
@@ -73,27 +93,70 @@ class State(pulumi.ComponentResource):
         self._stateful = pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect)
         self._name = name
         self._groups: dict[str, pulumi.Output[str]] = {}
+        self._thresholds = {**ALARM_DEFAULTS, **args.get("alarms", {})}
+        self._alarm_options = {"alarm_actions": args.get("alarm_actions", []), "ok_actions": args.get("alarm_actions", [])}
+        self._alarms: list[aws.cloudwatch.MetricAlarm] = []
 
-        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
+        invoke = pulumi.InvokeOptions(parent=self)
+        region = aws.get_region_output(opts=invoke).region
         parts: dict[str, pulumi.Input] = {"region": region}
         if "mysql" in args:
             mysql = {**MYSQL_DEFAULTS, **args["mysql"]}
+            if mysql["app_username"] == mysql["username"]:
+                raise ValueError(f"state {name}: mysql.app_username must differ from the master username ({mysql['username']})")
             database = self._mysql(mysql, args)
+            partition = aws.get_partition_output(opts=invoke).partition
+            account = aws.get_caller_identity_output(opts=invoke).account_id
             parts.update(
                 mysql_host=database.address,
+                mysql_identifier=database.identifier,
                 mysql_database=mysql["db_name"],
                 mysql_username=mysql["username"],
                 mysql_secret_arn=database.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn),
+                mysql_app_username=mysql["app_username"],
+                mysql_app_user_arn=pulumi.Output.concat(
+                    "arn:", partition, ":rds-db:", region, ":", account, ":dbuser:", database.resource_id, "/", mysql["app_username"]
+                ),
             )
+            self._mysql_alarms(mysql, database)
         if "cache" in args:
-            parts["cache_host"] = self._cache({**CACHE_DEFAULTS, **args["cache"]}, args).primary_endpoint_address
+            cache = {**CACHE_DEFAULTS, **args["cache"]}
+            parts["cache_host"] = self._cache(cache, args).primary_endpoint_address
+            self._cache_alarms(cache)
         queues = self._queues({**QUEUE_DEFAULTS, **args["queues"]}) if "queues" in args else {}
         tables = {key: self._table(key, table) for key, table in sorted(args.get("tables", {}).items())}
         parts["queues"] = {q: {"url": queue.url, "arn": queue.arn} for q, queue in queues.items()}
         parts["tables"] = {t: {"name": table.name, "arn": table.arn} for t, table in tables.items()}
         self.endpoints = pulumi.Output.from_input(parts)
         self.security_group_ids = pulumi.Output.from_input(self._groups)
-        self.register_outputs({"endpoints": self.endpoints, "security_group_ids": self.security_group_ids})
+        self.alarm_arns = pulumi.Output.all(*(alarm.arn for alarm in self._alarms)) if self._alarms else pulumi.Output.from_input([])
+        self.register_outputs({"endpoints": self.endpoints, "security_group_ids": self.security_group_ids, "alarm_arns": self.alarm_arns})
+
+    # --- alarms --------------------------------------------------------------------------------
+
+    def _alarm(self, resource: str, spec: dict) -> None:
+        self._alarms.append(
+            aws.cloudwatch.MetricAlarm(f"{self._name}-alarm-{resource}", **spec, **self._alarm_options,
+                                       tags=merge_tags(self._tags, spec["name"]), opts=self._child)
+        )
+
+    def _mysql_alarms(self, mysql: StateMysql, database: aws.rds.Instance) -> None:
+        """CPU, free storage, free memory and connections of the database."""
+        limits, prefix, identifier = self._thresholds, resource_name(self._stack, "mysql"), database.identifier
+        self._alarm("mysql-cpu", alarms.mysql_cpu(f"{prefix}-cpu", identifier, limits["mysql_cpu_percent"]))
+        self._alarm("mysql-free-storage", alarms.mysql_free_storage(
+            f"{prefix}-free-storage", identifier, mysql["allocated_storage"], limits["mysql_free_storage_percent"]))
+        self._alarm("mysql-free-memory", alarms.mysql_free_memory(
+            f"{prefix}-free-memory", identifier, mysql["instance_class"], limits["mysql_free_memory_percent"]))
+        self._alarm("mysql-connections", alarms.mysql_connections(
+            f"{prefix}-connections", identifier, mysql["instance_class"], limits["mysql_connections_percent"]))
+
+    def _cache_alarms(self, cache: StateCache) -> None:
+        """Memory and evictions of each node (ElastiCache's metrics are per member cluster)."""
+        for node in alarms.cache_member_ids(resource_name(self._stack, "cache"), cache["num_cache_clusters"]):
+            suffix = node.rsplit("-", 1)[-1]
+            self._alarm(f"cache-{suffix}-memory", alarms.cache_memory(f"{node}-memory", node, self._thresholds["cache_memory_percent"]))
+            self._alarm(f"cache-{suffix}-evictions", alarms.cache_evictions(f"{node}-evictions", node, self._thresholds["cache_evictions"]))
 
     def _security_group(self, store: str, vpc_id: pulumi.Input[str]) -> aws.ec2.SecurityGroup:
         group = aws.ec2.SecurityGroup(
@@ -140,6 +203,8 @@ class State(pulumi.ComponentResource):
             username=mysql["username"],
             # RDS creates and rotates the password in Secrets Manager: it never enters config or state.
             manage_master_user_password=True,
+            # Services connect as the application user with 15-minute IAM tokens, not a password.
+            iam_database_authentication_enabled=True,
             multi_az=mysql["multi_az"],
             db_subnet_group_name=subnets.name,
             vpc_security_group_ids=[group.id],
@@ -219,6 +284,8 @@ class State(pulumi.ComponentResource):
                 tags=merge_tags(self._tags, f"{self._name}-queue-{queue}"),
                 opts=self._stateful,
             )
+            dead_letter_name = queue_name(self._stack, queue, dead_letter=True)
+            self._alarm(f"{queue}-dlq-depth", alarms.dead_letter(f"{dead_letter_name}-depth", dead_letter_name, self._thresholds["dead_letter_messages"]))
         return result
 
     def _table(self, key: str, table: StateTable) -> aws.dynamodb.Table:

@@ -14,24 +14,28 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import NotRequired, TypedDict
 
+from showrunner_components.fleet.units import CONTAINER_CREDENTIALS_DIR
+
 STORES = ("mysql", "cache", "queues", "tables")
 """Every store kind, in the canonical order."""
 MYSQL_PORT = 3306
 CACHE_PORT = 6379
 DATABASE_PASSWORD_KEY = "password"
-"""The JSON key of the password in the secret RDS manages."""
+"""The JSON key of the password in the secret RDS manages (the master's: migrations and the restore runbook only)."""
+DATABASE_PASSWORD_FILE = f"{CONTAINER_CREDENTIALS_DIR}/DATABASE_PASSWORD"
+"""Where a container reads the application user's current IAM token (`DATABASE_PASSWORD_FILE`)."""
 AWS_API_STORES = frozenset({"queues", "tables"})
 """Stores a container reaches through the AWS API (credentials from the fleet's role)."""
 NETWORK_STORES = {"mysql": MYSQL_PORT, "cache": CACHE_PORT}
 """Stores a container reaches over the VPC: its fleet's security group must be admitted."""
 STORE_ENV = {
-    "mysql": ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_TLS", "DATABASE_PASSWORD"),
+    "mysql": ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_TLS", "DATABASE_PASSWORD", "DATABASE_PASSWORD_FILE"),
     "cache": ("CACHE_URL",),
     "queues": ("CELERY_BROKER_URL", "CELERY_PREDEFINED_QUEUES", "CELERY_DEFAULT_QUEUE", "AWS_REGION"),
     "tables": ("AWS_REGION",),
 }
-"""The environment names each store sets for a service that uses it (DATABASE_PASSWORD through
-the secrets fetcher); a service may set none of them in `env` or `secrets`."""
+"""The environment names each store sets for a service that uses it (the database password as a
+file the host keeps fresh, `DATABASE_PASSWORD_FILE`); a service may set none of them in `env` or `secrets`."""
 STORE_ENV_PREFIXES = {"tables": ("DYNAMODB_TABLE_",)}
 """Name prefixes a store owns: one `DYNAMODB_TABLE_<KEY>` per table."""
 QUEUE_ACTIONS = [
@@ -93,10 +97,16 @@ class StateEndpoints(TypedDict):
     """The database's address. Absent without `mysql`."""
     mysql_database: NotRequired[str]
     """The database's name. Absent without `mysql`."""
+    mysql_identifier: NotRequired[str]
+    """The RDS instance identifier (`showrunner-<stack>-mysql`, CloudWatch's `DBInstanceIdentifier`). Absent without `mysql`."""
     mysql_username: NotRequired[str]
-    """The master user. Absent without `mysql`."""
+    """The master user (migrations and the restore runbook; no service). Absent without `mysql`."""
     mysql_secret_arn: NotRequired[str]
-    """The Secrets Manager secret RDS keeps the master password in. Absent without `mysql`."""
+    """The Secrets Manager secret RDS keeps (and rotates) the master password in. Absent without `mysql`."""
+    mysql_app_username: NotRequired[str]
+    """The user services connect as, with IAM database authentication. Absent without `mysql`."""
+    mysql_app_user_arn: NotRequired[str]
+    """`arn:…:rds-db:<region>:<account>:dbuser:<resource id>/<app user>`, what `rds-db:connect` is granted on. Absent without `mysql`."""
     cache_host: NotRequired[str]
     """The cache's primary endpoint. Absent without `cache`."""
     queues: dict[str, StateQueueEndpoint]
@@ -119,8 +129,9 @@ def service_env(uses: Sequence[str], endpoints: StateEndpoints) -> dict[str, str
             DATABASE_HOST=endpoints["mysql_host"],
             DATABASE_PORT=str(MYSQL_PORT),
             DATABASE_NAME=endpoints["mysql_database"],
-            DATABASE_USER=endpoints["mysql_username"],
+            DATABASE_USER=endpoints["mysql_app_username"],
             DATABASE_TLS="required",
+            DATABASE_PASSWORD_FILE=DATABASE_PASSWORD_FILE,
         )
     if "cache" in uses:
         env["CACHE_URL"] = f"rediss://{endpoints['cache_host']}:{CACHE_PORT}/0"
@@ -141,23 +152,24 @@ def service_env(uses: Sequence[str], endpoints: StateEndpoints) -> dict[str, str
     return dict(sorted(env.items()))
 
 
-def service_secret_refs(uses: Sequence[str], endpoints: StateEndpoints) -> dict[str, str]:
-    """`NAME → SECRET_ARN:JSON_KEY` for the host's fetcher: values that go to the env file only."""
+def service_credential_files(uses: Sequence[str], endpoints: StateEndpoints) -> dict[str, str]:
+    """`NAME → SOURCE` for the host (`FleetService.credential_files`): the application user's IAM
+    token, minted every 5 minutes and read by the service at each new connection."""
     if "mysql" not in uses:
         return {}
-    return {"DATABASE_PASSWORD": f"{endpoints['mysql_secret_arn']}:{DATABASE_PASSWORD_KEY}"}
+    return {"DATABASE_PASSWORD": f"rds-iam:{endpoints['mysql_host']}:{MYSQL_PORT}:{endpoints['mysql_app_username']}"}
 
 
 def access_statements(uses: Sequence[str], endpoints: StateEndpoints) -> list[dict]:
-    """The fleet role's statements for its services' stores: those queues, those tables, that secret."""
+    """The fleet role's statements for its services' stores: those queues, those tables, that database user."""
     statements: list[dict] = []
     if "mysql" in uses:
         statements.append(
             {
-                "Sid": "ReadDatabasePassword",
+                "Sid": "ConnectAsAppUser",
                 "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": endpoints["mysql_secret_arn"],
+                "Action": "rds-db:connect",
+                "Resource": endpoints["mysql_app_user_arn"],
             }
         )
     if "queues" in uses:

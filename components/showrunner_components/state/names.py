@@ -1,4 +1,5 @@
-"""The AWS names of a stack's stores: stable, so that runbooks and snapshots can name them."""
+"""The AWS names of a stack's stores: stable, so that the restore runbook (docs/runbooks/restore.md)
+and snapshots can name them."""
 
 from __future__ import annotations
 
@@ -16,6 +17,6 @@ def table_name(stack: str, table: str) -> str:
 
 
 def final_snapshot_identifier(stack: str, store: str) -> str:
-    """Stable, so that the snapshot a deletion leaves behind is where the runbook says it is."""
+    """Stable, so that the snapshot a deletion leaves behind is where docs/runbooks/restore.md says it is."""
     return f"showrunner-{stack}-{store}-final"
 

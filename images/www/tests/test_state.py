@@ -29,13 +29,13 @@ def test_mysql_over_tls_from_the_host_variables():
     settings = state.database(MYSQL, testing=False)
     context = settings["OPTIONS"].pop("ssl")
     assert settings == {
-        "ENGINE": "django.db.backends.mysql",
+        "ENGINE": "www.mysql",
         "HOST": "db.abc.eu-west-1.rds.amazonaws.com",
         "PORT": 3306,
         "NAME": "showrunner",
         "USER": "showrunner",
         "PASSWORD": "from-the-secrets-env-file",
-        "OPTIONS": {"charset": "utf8mb4"},
+        "OPTIONS": {"charset": "utf8mb4", "connect_timeout": 3},
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
     }
@@ -56,7 +56,15 @@ def test_tls_is_the_default_and_a_ca_bundle_turns_on_verification():
 
 def test_tls_disabled_only_when_asked_for_locally():
     settings = state.database({**MYSQL, "DATABASE_TLS": "disabled", "DATABASE_HOST": "127.0.0.1"}, testing=False)
-    assert settings["OPTIONS"] == {"charset": "utf8mb4", "ssl_disabled": True}
+    assert settings["OPTIONS"] == {"charset": "utf8mb4", "connect_timeout": 3, "ssl_disabled": True}
+
+
+def test_a_host_gives_the_password_as_a_file_read_at_each_connection():
+    environ = {**MYSQL, "DATABASE_USER": "showrunner_app", "DATABASE_PASSWORD_FILE": "/run/secrets/showrunner/DATABASE_PASSWORD"}
+    del environ["DATABASE_PASSWORD"]
+    settings = state.database(environ, testing=False)
+    assert (settings["USER"], settings["PASSWORD"], settings["PASSWORD_FILE"]) == ("showrunner_app", "", "/run/secrets/showrunner/DATABASE_PASSWORD")
+    assert state.database({**MYSQL, "DATABASE_CONN_MAX_AGE": "0"}, testing=False)["CONN_MAX_AGE"] == 0
 
 
 def test_the_mysql_settings_load_djangos_mysql_backend_on_pymysql_without_connecting():
@@ -78,6 +86,7 @@ def test_tests_and_a_hostless_environment_use_sqlite():
         ({"DATABASE_TLS": "preferred"}, "DATABASE_TLS: 'preferred' is not one of required, disabled"),
         ({"DATABASE_NAME": ""}, "DATABASE_NAME must be set with DATABASE_HOST"),
         ({"DATABASE_USER": ""}, "DATABASE_USER must be set with DATABASE_HOST"),
+        ({"DATABASE_CONN_MAX_AGE": "1m"}, "DATABASE_CONN_MAX_AGE: '1m' is not a number of seconds"),
     ],
 )
 def test_bad_database_variables_are_one_line(change, message):

@@ -49,6 +49,14 @@ class LoadBalancer(_Strict):
     terminate hook waits that long too. Default: `30`."""
     slow_start_seconds: SlowStart = 30
     """Seconds a new host ramps up to its full share of requests. Default: `30`."""
+    deletion_protection: bool = True
+    """AWS refuses to delete the load balancer (its DNS name is what the site's DNS points at); a
+    production stack (`showrunner:production: true`) keeps it on. Default: `true`."""
+    access_logs: bool = True
+    """Every request is logged to an S3 bucket of the stack's (public access blocked, expired after
+    `access_log_retention_days`); a production stack keeps them on. Default: `true`."""
+    access_log_retention_days: int = Field(default=90, ge=1, le=3650)
+    """Days the access logs stay in their bucket. Default: `90`."""
 
 
 class Delivery(_Strict):

@@ -15,6 +15,7 @@ TAGS_MAX = 50
 """Tags per resource (AWS's tagging rules, "Tagging best practices": at most 50 user-created tags)."""
 from showrunner.config.models.fleets import Fleet
 from showrunner.config.models.images import GoldenAmi, Image, ImagePipeline
+from showrunner.config.models.observability import Alerts, Logs
 from showrunner.config.models.platform import Delivery, LoadBalancer, Network
 from showrunner.config.models.services import Service
 from showrunner.config.models.state import State
@@ -98,6 +99,19 @@ SECTIONS: tuple[Section, ...] = (
         "[components/showrunner_components/state/README.md](components/showrunner_components/state/README.md).",
     ),
     Section(
+        "alerts", Alerts, "alarms and who hears them", absent=Alerts,
+        doc="An encrypted SNS topic per stack and its subscriptions; alarms on every routed service (5xx rate, "
+        "unhealthy hosts, p99 response time), every fleet (disk use, status checks), the load balancer, the database, "
+        "the cache and each dead-letter queue; a failed golden-AMI build; one CloudWatch dashboard. A routed fleet's "
+        "instance refresh fails (and rolls back) when its alarms fire. What each alarm watches: "
+        "[components/showrunner_components/observability/README.md](components/showrunner_components/observability/README.md).",
+    ),
+    Section(
+        "logs", Logs, "container logs in CloudWatch", absent=Logs,
+        doc="Each service's containers log through Docker's `awslogs` driver (non-blocking) to its own log group "
+        "`/showrunner/<stack>/<fleet>/<service>`, encrypted with the alerts key; `docker logs` still reads the host's copy.",
+    ),
+    Section(
         "production", bool, "whether this stack is production", absent=lambda: False,
         doc="`showrunner:production: true` declares the stack production, whatever it is called (a copy of prod named "
         "`prod-eu` or `prd` is production once it says so). A production stack must keep `state.protect` on; every "
@@ -132,6 +146,8 @@ class Settings(_Strict):
     secrets: dict[str, dict[str, SecretStr]]
     delivery: Delivery | None = None
     state: State = Field(default_factory=State)
+    alerts: Alerts = Field(default_factory=Alerts)
+    logs: Logs = Field(default_factory=Logs)
 
     def services_on(self, fleet: str) -> dict[str, Service]:
         return {n: s for n, s in self.services.items() if s.fleet == fleet}

@@ -38,10 +38,16 @@ class Mysql(_Strict):
     database_name: SqlName = "showrunner"
     """The database created with the instance. Default: `showrunner`."""
     username: SqlName = "showrunner"
-    """The master user; its password is managed by RDS. Default: `showrunner`."""
+    """The master user; its password is managed (and rotated every 7 days) by RDS, and only
+    migrations and the restore runbook use it. Default: `showrunner`."""
+    app_username: SqlName = "showrunner_app"
+    """The user services connect as, with IAM database authentication: hosts mint a 15-minute token
+    from the fleet role every 5 minutes, so there is no password to rotate or leak. Default: `showrunner_app`."""
 
     @model_validator(mode="after")
     def _storage(self) -> "Mysql":
+        if self.app_username == self.username:
+            _fail("app_is_master", "app_username must differ from username: services never connect as the master user")
         if self.max_allocated_storage_gb is not None and self.max_allocated_storage_gb <= self.allocated_storage_gb:
             _fail(
                 "max_storage",

@@ -18,6 +18,13 @@ settings model and turned into the fleet's services by the program's own wiring
 - Host ports are moved to 18xxx so that a simulation never collides with services on this machine,
   and service names carry a `bootsim-` prefix for the same reason (container names are global on
   the shared engine).
+- Logs: the containers use the awslogs driver with the fleet's own options, but this machine's
+  engine has no instance role and must reach no AWS endpoint, so the driver's endpoint and its
+  credentials point at a CloudWatch Logs stand-in on loopback (`cloudwatch.py`), which records
+  what arrives. `docker logs` still reads the engine's local copy.
+- Pruning: `/etc/showrunner/prune.env` (written by the user data here only) lets the prune units
+  run in this container and scopes them to objects labelled `showrunner.host=<this host>`, with no
+  minimum age: the machine's own containers and images are never candidates.
 """
 
 from __future__ import annotations
@@ -35,7 +42,8 @@ from types import SimpleNamespace
 
 from showrunner import wiring
 from showrunner.config import Settings, load_settings
-from showrunner_components.fleet import cloud_config, units
+from showrunner_components.fleet import cloud_config, iam, units
+from tests.integration.boot.cloudwatch import CloudWatchLogsStandIn
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 GOLDEN_IMAGE = "showrunner/golden:bookworm"
@@ -43,6 +51,10 @@ DIGESTS_FILE = PROJECT_DIR / ".cache/images/digests.json"
 SECRETS_MOUNT = "/srv/showrunner-secrets"
 DATA_ROOT_SIZE = "3g"
 FLEET = "bootsim"
+STACK = "boot"
+REGION = "us-east-1"
+HOST_LABEL = "showrunner.host"
+"""Every container the units start carries `showrunner.host=<host name>`; the prune scope is that label."""
 
 # One web service per image, a worker that dies at once, and a cron job on every minute.
 CONFIG = {
@@ -91,7 +103,12 @@ class SimulationError(Exception):
 
 
 def settings() -> Settings:
-    return load_settings(CONFIG, project="showrunner", stack="boot")
+    return load_settings(CONFIG, project="showrunner", stack=STACK)
+
+
+def log_group(service: str) -> str:
+    """The group a service's containers log to, as `Fleet` names (and creates) it."""
+    return iam.log_group_name(STACK, FLEET, service)
 
 
 def pipeline_digests() -> dict[str, str]:
@@ -100,8 +117,9 @@ def pipeline_digests() -> dict[str, str]:
     return json.loads(DIGESTS_FILE.read_text())
 
 
-def user_data(config: Settings, digests: dict[str, str]) -> str:
-    """The fleet's `#cloud-config`: settings → `FleetService` (wiring) → `HostService` → text, as `Fleet` does."""
+def user_data(config: Settings, digests: dict[str, str], *, logs: CloudWatchLogsStandIn, host_name: str) -> str:
+    """The fleet's `#cloud-config`: settings → `FleetService` (wiring) → `HostService` → text, as `Fleet` does,
+    with the simulation's log endpoint and prune scope (module docstring)."""
     # There is no load balancer here: the routed services' target groups are placeholders, which
     # only the Auto Scaling group would read; the hosts never see them.
     routed = {name: "none" for name, service in config.services.items() if service.route is not None}
@@ -112,8 +130,21 @@ def user_data(config: Settings, digests: dict[str, str]) -> str:
         )
         for name, service in sorted(config.services_on(FLEET).items())
     ]
+    logging = units.HostLogging(
+        region=REGION,
+        group_prefix=iam.log_group_name(STACK, FLEET),
+        endpoint=logs.endpoint,
+        credentials_endpoint=logs.credentials_endpoint,
+    )
     return cloud_config.render_cloud_config(
-        "boot", "us-east-1", services, min_free_mb=config.fleets[FLEET].min_free_mb, secrets_dir=SECRETS_MOUNT
+        STACK,
+        REGION,
+        services,
+        fleet=FLEET,
+        min_free_mb=config.fleets[FLEET].min_free_mb,
+        logging=logging,
+        secrets_dir=SECRETS_MOUNT,
+        prune_scope=cloud_config.prune_env(f"{HOST_LABEL}={host_name}", "1s"),
     )
 
 
@@ -135,6 +166,8 @@ class Host:
     workdir: Path
     started_at: float
     services: list[str] = field(default_factory=list)
+    logs: CloudWatchLogsStandIn | None = None
+    """What the containers' awslogs driver delivered."""
 
     def sh(self, command: str, check: bool = False, timeout: float = 60) -> subprocess.CompletedProcess:
         return run("docker", "exec", self.container, "sh", "-c", command, check=check, timeout=timeout)
@@ -163,6 +196,8 @@ class Host:
         # Service containers are siblings on this engine; the host's shutdown would stop them.
         for service in self.services:
             run("docker", "rm", "--force", service, check=False)
+        if self.logs is not None:
+            self.logs.stop()
         subprocess.run(["rm", "-rf", str(self.workdir)], check=False)
 
 
@@ -171,12 +206,15 @@ def boot() -> Host:
     if run("docker", "image", "inspect", GOLDEN_IMAGE, check=False).returncode != 0:
         raise SimulationError(f"{GOLDEN_IMAGE} is missing; run `make golden-image` first")
     config = settings()
-    text = user_data(config, pipeline_digests())
+    digests = pipeline_digests()
+    instance = f"bootsim-{os.getpid()}-{int(time.time())}"
+    # The fleet creates its services' log groups; so does the stand-in, before any container starts.
+    logs = CloudWatchLogsStandIn({log_group(service) for service in config.services_on(FLEET)}).start()
+    text = user_data(config, digests, logs=logs, host_name=instance)
     workdir = Path(tempfile.mkdtemp(prefix="showrunner-boot-"))
     seed = workdir / "seed"
     seed.mkdir()
     (seed / "user-data").write_text(text)
-    instance = f"bootsim-{os.getpid()}-{int(time.time())}"
     (seed / "meta-data").write_text(f"instance-id: {instance}\nlocal-hostname: {instance}\n")
     secrets = workdir / "secrets"
     for service, values in config.secrets.items():
@@ -197,4 +235,4 @@ def boot() -> Host:
         "--volume", f"{secrets}:{SECRETS_MOUNT}:ro",
         GOLDEN_IMAGE,
     )  # fmt: skip
-    return Host(container=instance, workdir=workdir, started_at=started_at, services=services)
+    return Host(container=instance, workdir=workdir, started_at=started_at, services=services, logs=logs)

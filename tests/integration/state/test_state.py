@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -67,12 +68,12 @@ class LocalState:
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/1",
         }
 
-    def sql(self, query: str) -> list[list[str]]:
+    def sql(self, query: str, user: str = "showrunner", password: str = "local-only", check: bool = True) -> list[list[str]] | subprocess.CompletedProcess:
         result = _run(
-            "mariadb", "--no-defaults", "--host=127.0.0.1", f"--port={self.mysql_port}", "--user=showrunner",
-            "--password=local-only", "--batch", "--skip-column-names", "showrunner", "--execute", query,
+            "mariadb", "--no-defaults", "--host=127.0.0.1", f"--port={self.mysql_port}", f"--user={user}",
+            f"--password={password}", "--batch", "--skip-column-names", "showrunner", "--execute", query, check=check,
         )
-        return [line.split("\t") for line in result.stdout.splitlines()]
+        return [line.split("\t") for line in result.stdout.splitlines()] if check else result
 
     def redis(self, *command: str, db: int = 0) -> str:
         return _run("redis-cli", "-h", "127.0.0.1", "-p", str(self.redis_port), "-n", str(db), *command).stdout.strip()
@@ -92,10 +93,12 @@ def image() -> str:
     return IMAGE
 
 
-def www(image: str, env: dict[str, str], *command: str, detach: bool = False, check: bool = True) -> subprocess.CompletedProcess:
+def www(image: str, env: dict[str, str], *command: str, detach: bool = False, check: bool = True, volumes: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     arguments = ["docker", "run", "--network", "host", "-d" if detach else "--rm"]
     for name, value in env.items():
         arguments += ["-e", f"{name}={value}"]
+    for volume in volumes:
+        arguments += ["--volume", volume]
     return _run(*arguments, image, *command, check=check)
 
 
@@ -174,3 +177,115 @@ def test_tls_required_refuses_a_server_without_tls(state, image):
     result = www(image, {**state.www_env(), "DATABASE_TLS": "required"}, "django-admin", "migrate", "--check", check=False)
     assert result.returncode != 0
     assert "SSL is required but the server doesn't support it" in result.stderr, result.stderr[-2000:]
+
+
+APP_USER = "showrunner_app"
+CREDENTIALS = "/run/secrets/showrunner"
+"""Where a fleet host mounts a service's credential files (`showrunner_components.fleet.units`)."""
+WRITER_DELAY_SECONDS = 2.0
+"""How long after the password changed the host's writer replaces the file: the gap the site must ride out."""
+ROTATION_TARGET_S = 5.0
+
+
+def _write_credential(directory: Path, password: str) -> None:
+    """As the host's fetcher does: a new file renamed over the old one, readable by the container's user."""
+    temporary = directory / ".DATABASE_PASSWORD.tmp"
+    temporary.write_text(password)
+    temporary.chmod(0o644)
+    os.replace(temporary, directory / "DATABASE_PASSWORD")
+
+
+def _error_seconds(samples: list[tuple[float, int]]) -> float:
+    """How long the site answered with errors: from each failed request's start to the start of the
+    next request that succeeded (or the last one), summed."""
+    total, opened, last = 0.0, None, None
+    for started, code in sorted(samples):
+        if code != 200 and opened is None:
+            opened = started
+        elif code == 200 and opened is not None:
+            total, opened = total + started - opened, None
+        last = started
+    return total + (last - opened if opened is not None else 0.0)
+
+
+def test_the_site_rides_out_a_password_rotation_as_the_application_user_without_a_restart(state, image, containers, tmp_path):
+    """The worst case of a rotation: the old password stops working at once (MySQL's single-user
+    rotation), the file follows WRITER_DELAY_SECONDS later. Every request opens a new connection
+    (DATABASE_CONN_MAX_AGE=0), so each one goes through the credential. On a fleet host the file is
+    the application user's IAM token, whose predecessor stays valid for 15 minutes: no gap at all."""
+    master = state.www_env()
+    www(image, master, "django-admin", "migrate", "--noinput")
+    secrets = tmp_path / "credentials"
+    secrets.mkdir(mode=0o755)
+    secrets.chmod(0o755)
+    _write_credential(secrets, "first-app-password")
+    # The deploy step: the master creates the application user, with the rows' privileges only.
+    created = www(image, master, "django-admin", "create_app_user", APP_USER, "--password-file", f"{CREDENTIALS}/DATABASE_PASSWORD",
+                  volumes=(f"{secrets}:{CREDENTIALS}:ro",))
+    assert f"create_app_user: {APP_USER} may select, insert, update, delete rows of showrunner" in created.stdout
+    denied = state.sql("CREATE TABLE intruder (id INT)", user=APP_USER, password="first-app-password", check=False)
+    assert denied.returncode != 0 and "CREATE command denied" in denied.stderr, "the application user cannot change the schema"
+
+    port = _free_port()
+    env = {key: value for key, value in master.items() if key != "DATABASE_PASSWORD"}
+    env.update(DATABASE_USER=APP_USER, DATABASE_PASSWORD_FILE=f"{CREDENTIALS}/DATABASE_PASSWORD", DATABASE_CONN_MAX_AGE="0",
+               PORT=str(port), GUNICORN_WORKERS="2")
+    site = www(image, env, detach=True, volumes=(f"{secrets}:{CREDENTIALS}:ro",)).stdout.strip()
+    containers.append(site)
+    status, _, body = request("GET", f"http://127.0.0.1:{port}/readyz")
+    assert (status, body) == (200, {"status": "ready", "checks": {"database": "ok", "cache": "ok"}}), logs(site)
+    before = _run("docker", "inspect", "--format", "{{.State.StartedAt}} {{.State.Pid}} {{.RestartCount}}", site).stdout.strip()
+
+    samples: list[tuple[float, int]] = []
+    readiness: list[int] = []
+    stop = threading.Event()
+
+    def load() -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/shows/", timeout=5) as response:
+                    samples.append((started, response.status))
+            except urllib.error.HTTPError as error:
+                samples.append((started, error.code))
+            except OSError:
+                samples.append((started, 0))
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
+                    readiness.append(response.status)
+            except urllib.error.HTTPError as error:
+                readiness.append(error.code)
+            except OSError:
+                readiness.append(0)
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=load, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(2)
+        rotated = time.monotonic()
+        state.sql(f"ALTER USER '{APP_USER}'@'%' IDENTIFIED BY 'second-app-password'")
+        time.sleep(WRITER_DELAY_SECONDS)
+        _write_credential(secrets, "second-app-password")
+        time.sleep(8)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+
+    failed = [at for at, code in samples if code != 200]
+    error_seconds = _error_seconds(samples)
+    after_rotation = [code for at, code in samples if at >= rotated]
+    print(f"rotation-errors-s: {error_seconds:.1f} ({len(failed)} of {len(samples)} requests failed; the file followed the "
+          f"password by {WRITER_DELAY_SECONDS:.1f} s; readiness said 503 {readiness.count(503)} times)")
+    assert samples and after_rotation, "the load ran through the rotation"
+    assert error_seconds <= ROTATION_TARGET_S, logs(site)[-3000:]
+    assert all(code == 200 for at, code in samples if at >= rotated + WRITER_DELAY_SECONDS + 2), "recovered, and stayed so"
+    assert readiness[-5:] == [200] * 5
+    # Recovered in place: the same container and process, never restarted.
+    after = _run("docker", "inspect", "--format", "{{.State.StartedAt}} {{.State.Pid}} {{.RestartCount}}", site).stdout.strip()
+    assert after == before
+    # The site connects as the application user; the master is not in its environment at all.
+    environment = _run("docker", "inspect", "--format", "{{json .Config.Env}}", site).stdout
+    assert f"DATABASE_USER={APP_USER}" in environment and "local-only" not in environment

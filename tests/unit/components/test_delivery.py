@@ -59,6 +59,7 @@ def test_preview_policy_is_exact():
              "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
              "Resource": "arn:aws:ecr:us-east-1:123456789012:repository/*",
              "Condition": {"StringEquals": {"aws:ResourceTag/ManagedBy": "pulumi", "aws:ResourceTag/Environment": "prod"}}},
+            {"Sid": "ReadObservability", "Effect": "Allow", "Action": list(delivery.OBSERVABILITY_READ_ACTIONS), "Resource": "*"},
         ],
     }
     # Reads never reach an object, an item or a secret.
@@ -83,8 +84,20 @@ def test_deploy_policy_statements():
         "LaunchInterfacesAndImages", "StackAliases", "TargetTrackingAlarms", "StoreSnapshotsAndMembers", "DefaultCacheParameters",
         "DatabasePasswordSecrets", "StackBuckets", "CreateBoundedRoles", "ManageBoundedRoles", "NoRoleWithoutTheBoundary",
         "TheBoundaryStays", "ServiceLinkedRoles", "StateList", "StateObjects", "StackParameters", "PublicParameters",
-        "CreateStackParameters", "ManageStackParameters", "StackKeys", "PullStackImages", "NoAdministrators", "NotItsOwnGrants",
+        "CreateStackParameters", "ManageStackParameters", "StackKeys", "PullStackImages",
+        "ReadObservability", "SubscribeToAlertTopic", "CreateFailedBuildRule", "ManageFailedBuildRule", "WriteDashboard", "CreateTaggedAlarms", "ManageTaggedObservability", "NoAdministrators", "NotItsOwnGrants",
     ]
+    # The topic and rule by their names and tags, the dashboard (untagged) by its name; new alarms by the tags their request carries.
+    assert statements["SubscribeToAlertTopic"]["Resource"] == "arn:aws:sns:us-east-1:123456789012:showrunner-prod-*"
+    assert statements["SubscribeToAlertTopic"]["Condition"] == statements["ManageFailedBuildRule"]["Condition"] == statements["ManageTagged"]["Condition"]
+    assert statements["ManageFailedBuildRule"]["Resource"] == "arn:aws:events:us-east-1:123456789012:rule/showrunner-prod-*"
+    assert statements["WriteDashboard"]["Resource"] == "arn:aws:cloudwatch::123456789012:dashboard/showrunner-prod"
+    assert statements["CreateTaggedAlarms"]["Condition"] == {
+        "StringEquals": {"aws:RequestTag/ManagedBy": "pulumi", "aws:RequestTag/Environment": "prod"}, "Null": {"aws:ResourceTag/Environment": "true"}}
+    promoted = delivery.deploy_policy(SCOPE, [], own, ["arn:aws:ecr:us-east-1:123456789012:repository/showrunner/staging/www"])
+    assert {s["Sid"]: s for s in promoted["Statement"]}["TagReleases"] == {
+        "Sid": "TagReleases", "Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:PutImage"],
+        "Resource": ["arn:aws:ecr:us-east-1:123456789012:repository/showrunner/staging/www"]}
     # Pushing is ManageTagged's; a build also pulls its parent and the registry cache.
     assert statements["PullStackImages"]["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     assert {"ecr:PutImage", "ecr:InitiateLayerUpload"} <= set(statements["ManageTagged"]["Action"])
@@ -161,6 +174,7 @@ BASE = {
     "fleets": {"www": {"instance_types": ["t3.small"], "min_size": 1, "max_size": 1}},
     "images": {"www": {}},
     "load_balancer": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"},
+    "alerts": {"subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}]},
 }
 
 

@@ -14,10 +14,10 @@ from showrunner.mocks import SECRET
 from showrunner.wiring import service_image
 from showrunner_components.fleet import cloud_config
 from showrunner_components.fleet.component import check_args
-from showrunner_components.fleet.units import HostService
-from showrunner_components.state.contract import service_env, service_secret_refs
+from showrunner_components.fleet.units import HostLogging, HostService
+from showrunner_components.state.contract import service_credential_files, service_env
 from tests.conftest import PROJECT_DIR, by_type, one
-from tests.unit.stand_ins import canary_stack_file
+from tests.unit.stand_ins import canary_stack_file, standalone_run
 
 ACCOUNT = "123456789012"
 PREFIX = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/showrunner/prod"
@@ -43,7 +43,7 @@ def _policy(run, fleet: str) -> dict:
     return json.loads(one(run, "aws:iam/rolePolicy:RolePolicy", f"{fleet}-role-policy").inputs["policy"])
 
 
-STORE_SIDS = {"mysql": "ReadDatabasePassword", "queues": "UseCeleryQueues", "tables": "UseTables"}
+STORE_SIDS = {"mysql": "ConnectAsAppUser", "queues": "UseCeleryQueues", "tables": "UseTables"}
 
 
 @pytest.mark.parametrize(
@@ -85,13 +85,19 @@ def test_instance_role_statements_resource_by_resource(stack_run, fleet, service
         "Resource": key_arn,
         "Condition": {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}},
     }
-    log_group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/showrunner/prod/{fleet}"
-    assert statements["WriteFleetLogs"]["Resource"] == [log_group, f"{log_group}:log-stream:*"]
+    # The hosts' group and each of its services' (what the awslogs driver writes to), nothing else.
+    groups = [f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/showrunner/prod/{name}" for name in [fleet, *(f"{fleet}/{s}" for s in services)]]
+    assert statements["WriteFleetLogs"]["Resource"] == [arn for group in groups for arn in (group, f"{group}:log-stream:*")]
     assert statements["WriteFleetLogs"]["Action"] == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
     assert statements["PutStackMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": ["Showrunner/Host"]}}
     assert statements["SessionManager"]["Action"] == SESSION_MANAGER
     assert all(s["Effect"] == "Allow" for s in statements.values())
     assert one(run, "aws:cloudwatch/logGroup:LogGroup", f"{fleet}-logs").inputs["name"] == f"/showrunner/prod/{fleet}"
+    for service in services:
+        group = one(run, "aws:cloudwatch/logGroup:LogGroup", f"{fleet}-logs-{service}").inputs
+        # prod's retention, encrypted with the alerts key (whose policy admits /showrunner/prod/*).
+        assert (group["name"], group["retentionInDays"], group["kmsKeyId"]) == (
+            f"/showrunner/prod/{fleet}/{service}", 90, one(run, "aws:sns/topic:Topic", "alerts-topic").inputs["kmsMasterKeyId"])
     role = one(run, "aws:iam/role:Role", f"{fleet}-role")
     assert role.inputs["permissionsBoundary"] == f"arn:aws:iam::{ACCOUNT}:policy/showrunner-prod-boundary"
     trust = json.loads(role.inputs["assumeRolePolicy"])
@@ -127,7 +133,7 @@ def _user_data(run, fleet: str) -> str:
 
 
 def test_user_data_is_the_rendered_cloud_config(stack_run):
-    """Each service as its host runs it: its env over its stores' env, its digest, its password reference."""
+    """Each service as its host runs it: its env over its stores' env, its digest, its database token's source, its log group."""
     run = stack_run("prod")
     settings = run.settings
     digests = run.outputs["image_digests"]
@@ -137,7 +143,9 @@ def test_user_data_is_the_rendered_cloud_config(stack_run):
         expected = cloud_config.render_cloud_config(
             "prod",
             "us-east-1",
-            [
+            fleet=fleet,
+            logging=HostLogging(region="us-east-1", group_prefix=f"/showrunner/prod/{fleet}"),
+            services=[
                 HostService(
                     name=n,
                     type=s.type,
@@ -148,15 +156,19 @@ def test_user_data_is_the_rendered_cloud_config(stack_run):
                     volumes=tuple(s.volumes),
                     remove_on_exit=s.rm,
                     schedule=s.schedule,
-                    secret_refs=service_secret_refs(s.uses, endpoints),
+                    credential_files=service_credential_files(s.uses, endpoints),
                 )
                 for n, s in services.items()
             ],
         )
         user_data = _user_data(run, fleet)
         assert user_data == expected
-        # The database password travels as its secret's ARN to the fetcher, never as a value.
-        assert "DATABASE_PASSWORD" not in user_data.replace(f"DATABASE_PASSWORD={endpoints['mysql_secret_arn']}:password", "")
+        # The application user's token is minted on the host from the role; only where it lives travels.
+        source = f"DATABASE_PASSWORD=rds-iam:{endpoints['mysql_host']}:3306:showrunner_app"
+        mentioned = user_data.replace(source, "").replace("DATABASE_PASSWORD_FILE=/run/secrets/showrunner/DATABASE_PASSWORD", "")
+        assert "DATABASE_PASSWORD" not in mentioned
+        assert endpoints["mysql_secret_arn"] not in user_data, "no host reads the master's secret"
+        assert "--env DATABASE_USER=showrunner_app" in user_data or not any("mysql" in s.uses for s in services.values())
         assert ("--env DATABASE_HOST=" in user_data) == any("mysql" in s.uses for s in services.values())
 
 
@@ -174,23 +186,27 @@ def test_groups_refresh_roll_and_ignore_desired_capacity(stack_run):
     run = stack_run("prod")
     groups = {r.name: r for r in by_type(run, "aws:autoscaling/group:Group")}
     assert sorted(groups) == ["micro-asg", "ops-asg", "worker-asg", "www-asg"]
-    for group in groups.values():
+    # A routed fleet's refresh names its services' alarms: one firing fails the refresh, which rolls back.
+    gates = {"www-asg": "django", "micro-asg": "catalog"}
+    for name, group in groups.items():
         inputs = group.inputs
         assert group.ignore_changes == ["desiredCapacity"]
         # ELB health checks only where a target group serves the group; EC2 status checks elsewhere.
         assert inputs["healthCheckType"] == ("ELB" if inputs.get("targetGroupArns") else "EC2")
         assert inputs["healthCheckGracePeriod"] == 180
-        assert inputs["instanceRefresh"] == {
-            "strategy": "Rolling",
-            "preferences": {
-                "minHealthyPercentage": 90,
-                "skipMatching": True,
-                "autoRollback": True,
-                "checkpointPercentages": [50, 100],
-                "checkpointDelay": "360",
-                "instanceWarmup": "180",
-            },
+        preferences = {
+            "minHealthyPercentage": 90,
+            "skipMatching": True,
+            "autoRollback": True,
+            "checkpointPercentages": [50, 100],
+            "checkpointDelay": "360",
+            "instanceWarmup": "180",
         }
+        if name in gates:
+            preferences["alarmSpecification"] = {
+                "alarms": [f"showrunner-prod-{gates[name]}-{what}" for what in ("5xx", "unhealthy-hosts", "p99")]
+            }
+        assert inputs["instanceRefresh"] == {"strategy": "Rolling", "preferences": preferences}
         assert len(inputs["vpcZoneIdentifiers"]) == 3
     www = groups["www-asg"].inputs
     assert (www["minSize"], www["maxSize"], www["desiredCapacity"]) == (3, 60, 3)
@@ -271,17 +287,23 @@ pulumi.export("user_data", fleet.user_data)
 
 
 def test_a_fleet_from_plain_args_gets_every_default(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text("name: solo\nruntime: python\n")
-    (tmp_path / "Pulumi.staging.yaml").write_text("config:\n  aws:region: us-east-1\n")
-    (tmp_path / "__main__.py").write_text(STANDALONE)
-    run = engine.run_stack(tmp_path, "staging")
+    run = standalone_run(tmp_path, STANDALONE)
     assert [r.type for r in run.resources if not r.custom] == ["showrunner:index:Fleet"]
     template = one(run, "aws:ec2/launchTemplate:LaunchTemplate", "solo-lt").inputs
     assert template["metadataOptions"]["httpPutResponseHopLimit"] == 1
     assert template["instanceType"] == "t3.small"
     assert [m["ebs"]["volumeSize"] for m in template["blockDeviceMappings"]] == [16, 60]
-    assert "ExecStart=/usr/bin/docker run --name job --env-file /run/showrunner/job.env --env MODE=batch " \
-           "--volume /var/log/containers:/var/log registry.example/job@sha256:" in run.outputs["user_data"]
+    assert "ExecStart=/usr/bin/docker run --name job --label showrunner.service=job --label showrunner.host=%H " \
+           "--env-file /run/showrunner/job.env --log-driver awslogs --log-opt awslogs-region=us-east-1 " \
+           "--log-opt awslogs-group=/showrunner/qa/solo/job " in run.outputs["user_data"]
+    assert "--env MODE=batch --volume /var/log/containers:/var/log registry.example/job@sha256:" in run.outputs["user_data"]
+    # The hosts' group and the service's, CloudWatch's own encryption, 30 days.
+    assert {(g.inputs["name"], g.inputs["retentionInDays"], g.inputs.get("kmsKeyId")) for g in by_type(run, "aws:cloudwatch/logGroup:LogGroup")} == {
+        ("/showrunner/qa/solo", 30, None), ("/showrunner/qa/solo/job", 30, None)}
+    # Not routed: only the hosts' alarms, notifying no one, and no refresh gate.
+    alarms = {a.inputs["name"]: a.inputs for a in by_type(run, "aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert sorted(alarms) == ["showrunner-qa-solo-disk", "showrunner-qa-solo-status-check"]
+    assert all(a.get("alarmActions", []) == [] for a in alarms.values())
     assert "--min-free-mb 2048" in run.outputs["user_data"]
     # No repositories given: no ECR permission at all; no store: no statement beyond the host's own.
     assert [s["Sid"] for s in _policy(run, "solo")["Statement"]] == [
@@ -327,3 +349,34 @@ def test_args_the_group_or_its_hosts_would_refuse_are_refused_naming_the_fleet(o
     with pytest.raises(ValueError, match="^" + re.escape(f"fleet www: {message}")):
         check_args("www", args)
     check_args("www", _args())
+
+
+def test_every_fleet_and_routed_service_has_its_alarms_and_they_reach_the_topic(stack_run):
+    run = stack_run("prod")
+    topic = one(run, "aws:sns/topic:Topic", "alerts-topic").urn
+    alarms = {a.name: a.inputs for a in by_type(run, "aws:cloudwatch/metricAlarm:MetricAlarm") if a.parent.endswith(("::www", "::micro", "::worker", "::ops"))}
+    expected = {f"{fleet}-alarm-{what}" for fleet in ("www", "micro", "worker", "ops") for what in ("disk", "status-check")}
+    expected |= {f"{fleet}-alarm-{service}-{what}" for fleet, service in (("www", "django"), ("micro", "catalog")) for what in ("5xx", "unhealthy-hosts", "p99")}
+    assert set(alarms) == expected
+    for alarm in alarms.values():
+        # Every alarm tells the topic when it fires and when it recovers.
+        assert alarm["alarmActions"] == alarm["okActions"] == [run.outputs["alerts_topic_arn"]]
+    assert topic  # the topic is this stack's
+    django = {what: alarms[f"www-alarm-django-{what}"] for what in ("5xx", "unhealthy-hosts", "p99")}
+    # prod's overrides (Pulumi.prod.yaml): 2% of 5xx and 1.5 s at p99; unhealthy hosts keeps the default 0.
+    assert (django["5xx"]["threshold"], django["p99"]["threshold"], django["unhealthy-hosts"]["threshold"]) == (2, 1.5, 0)
+    assert django["5xx"]["name"] == "showrunner-prod-django-5xx"
+    rate = {q["id"]: q for q in django["5xx"]["metricQueries"]}
+    assert rate["rate"]["expression"] == "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)"
+    dims = rate["errors"]["metric"]["dimensions"]
+    assert re.fullmatch(r"app/web-alb-\w+/\w+", dims["LoadBalancer"]) and re.fullmatch(r"targetgroup/web-django-\w+/\w+", dims["TargetGroup"])
+    assert django["p99"]["extendedStatistic"] == "p99"
+    disk = alarms["worker-alarm-disk"]
+    assert [q["metric"]["dimensions"] for q in disk["metricQueries"][:2]] == [
+        {"Stack": "prod", "Fleet": "worker", "Path": "/mnt/docker"}, {"Stack": "prod", "Fleet": "worker", "Path": "/"}]
+    assert alarms["worker-alarm-status-check"]["dimensions"] == {"AutoScalingGroupName": run.outputs["fleet_groups"]["worker"]}
+
+
+def test_hosts_report_their_fleet_for_the_disk_alarm(stack_run):
+    user_data = _user_data(stack_run("prod"), "worker")
+    assert "SHOWRUNNER_STACK=prod\n    SHOWRUNNER_SSM_PREFIX=/showrunner/prod\n    AWS_REGION=us-east-1\n    SHOWRUNNER_FLEET=worker\n" in user_data

@@ -17,6 +17,7 @@ from showrunner import wiring
 from showrunner.config.models import Service
 from showrunner.engine import load_stack
 from showrunner_components.fleet import cloud_config, units
+from showrunner_components.fleet import units as units_module
 from showrunner_components.fleet.cloud_config import render_cloud_config
 from showrunner_components.fleet.cron import on_calendar
 from showrunner_components.fleet.units import HostRenderError, HostService, render_service_unit, render_timer_unit, render_units
@@ -71,7 +72,7 @@ ExecStartPre=/usr/local/sbin/showrunner-disk-guard --min-free-mb 2048 --path /mn
 ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets django /run/showrunner/django.env
 {PULL}
 ExecStartPre=-/usr/bin/docker rm --force django
-ExecStart=/usr/bin/docker run --name django --env-file /run/showrunner/django.env --env ALLOWED_HOSTS=www.showrunner.example --env DJANGO_SETTINGS_MODULE=www.settings --publish 8000:8000 --volume /var/log/containers:/var/log {WWW} /var/www/bin/start-django
+ExecStart=/usr/bin/docker run --name django --label showrunner.service=django --label showrunner.host=%H --env-file /run/showrunner/django.env --env ALLOWED_HOSTS=www.showrunner.example --env DJANGO_SETTINGS_MODULE=www.settings --publish 8000:8000 --volume /var/log/containers:/var/log {WWW} /var/www/bin/start-django
 ExecStop=/usr/bin/docker stop --time 30 django
 SyslogIdentifier=django
 
@@ -97,7 +98,7 @@ ExecStartPre=/usr/local/sbin/showrunner-disk-guard --min-free-mb 4096 --path /mn
 ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets clearsessions /run/showrunner/clearsessions.env
 {PULL}
 ExecStartPre=-/usr/bin/docker rm --force clearsessions
-ExecStart=/usr/bin/docker run --name clearsessions --env-file /run/showrunner/clearsessions.env --env DJANGO_SETTINGS_MODULE=www.settings --volume /var/log/containers:/var/log --rm {WWW} python -m django clearsessions
+ExecStart=/usr/bin/docker run --name clearsessions --label showrunner.service=clearsessions --label showrunner.host=%H --env-file /run/showrunner/clearsessions.env --env DJANGO_SETTINGS_MODULE=www.settings --volume /var/log/containers:/var/log --rm {WWW} python -m django clearsessions
 SyslogIdentifier=clearsessions
 """
     assert render_timer_unit(CLEARSESSIONS) == """\
@@ -124,28 +125,71 @@ CELERY = Service(
 )
 
 
-def test_store_env_goes_to_run_and_the_password_reference_to_the_fetcher():
+def test_store_env_goes_to_run_and_the_token_source_to_the_credentials_writer():
     """A service's `uses`, through the program's wiring, to its unit."""
     spec = wiring.fleet_service("celery", CELERY, image=WWW, endpoints=ENDPOINTS, load_balancer=None)
     unit = render_service_unit(HostService.from_spec(spec))
     lines = unit.splitlines()
-    fetch = "ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets celery /run/showrunner/celery.env"
-    assert (
-        f'{fetch} "DATABASE_PASSWORD=arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1-AbCdEf:password"' in lines
+    assert "ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets celery /run/showrunner/celery.env" in lines
+    credentials = (
+        "/usr/local/sbin/showrunner-fetch-secrets --credentials celery /run/showrunner/celery.d DATABASE_PASSWORD=rds-iam:db.example.internal:3306:showrunner_app"
     )
+    assert f"ExecStartPre={credentials}" in lines
     queues = (
         '{\\"celery\\":{\\"url\\":\\"https://sqs.eu-west-1.amazonaws.com/111122223333/q-celery\\"},'
         '\\"mail\\":{\\"url\\":\\"https://sqs.eu-west-1.amazonaws.com/111122223333/q-mail\\"}}'
     )
     assert (
-        "ExecStart=/usr/bin/docker run --name celery --env-file /run/showrunner/celery.env "
+        "ExecStart=/usr/bin/docker run --name celery --label showrunner.service=celery --label showrunner.host=%H --env-file /run/showrunner/celery.env "
         "--env AWS_REGION=eu-west-1 --env CELERY_BROKER_URL=sqs:// --env CELERY_DEFAULT_QUEUE=celery "
         f'--env "CELERY_PREDEFINED_QUEUES={queues}" '
-        "--env DATABASE_HOST=db.example.internal --env DATABASE_NAME=showrunner --env DATABASE_PORT=3306 "
-        "--env DATABASE_TLS=required --env DATABASE_USER=showrunner --env DJANGO_SETTINGS_MODULE=www.settings "
-        f"--volume /var/log/containers:/var/log {WWW} celery -A www worker --queues=celery,mail"
+        "--env DATABASE_HOST=db.example.internal --env DATABASE_NAME=showrunner "
+        "--env DATABASE_PASSWORD_FILE=/run/secrets/showrunner/DATABASE_PASSWORD --env DATABASE_PORT=3306 "
+        "--env DATABASE_TLS=required --env DATABASE_USER=showrunner_app --env DJANGO_SETTINGS_MODULE=www.settings "
+        f"--volume /var/log/containers:/var/log --volume /run/showrunner/celery.d:/run/secrets/showrunner:ro {WWW} "
+        "celery -A www worker --queues=celery,mail"
     ) in lines
-    assert "--env DATABASE_PASSWORD" not in unit
+    assert "--env DATABASE_PASSWORD=" not in unit
+    # The credentials are rewritten while the container runs on: a new token needs no restart.
+    extra = units.render_units([HostService.from_spec(spec)])
+    assert sorted(extra) == ["showrunner-celery-credentials.service", "showrunner-celery-credentials.timer", "showrunner-celery.service"]
+    assert extra["showrunner-celery-credentials.service"] == f"""\
+[Unit]
+Description=showrunner credentials of celery, rewritten while it runs
+
+[Service]
+Type=oneshot
+EnvironmentFile=/etc/showrunner/host.env
+ExecStart={credentials}
+SyslogIdentifier=celery-credentials
+"""
+    assert extra["showrunner-celery-credentials.timer"] == """\
+[Unit]
+Description=showrunner credentials of celery, every 5min
+
+[Timer]
+OnActiveSec=5min
+OnUnitActiveSec=5min
+Unit=showrunner-celery-credentials.service
+
+[Install]
+WantedBy=timers.target
+"""
+    assert units.units_to_enable(extra, [HostService.from_spec(spec)]) == ["showrunner-celery.service", "showrunner-celery-credentials.timer"]
+
+
+def test_containers_log_to_their_services_group_without_ever_blocking():
+    logging = units.HostLogging(region="eu-west-1", group_prefix="/showrunner/prod/www")
+    exec_start = next(line for line in render_service_unit(DJANGO, logging=logging).splitlines() if line.startswith("ExecStart="))
+    assert (
+        "--env-file /run/showrunner/django.env --log-driver awslogs --log-opt awslogs-region=eu-west-1 "
+        '--log-opt awslogs-group=/showrunner/prod/www/django --log-opt "tag=%H/{{.ID}}" --log-opt mode=non-blocking '
+        "--log-opt max-buffer-size=4m --env ALLOWED_HOSTS="
+    ) in exec_start
+    # The boot simulation's stand-in endpoint and credentials, only when given.
+    assert "awslogs-endpoint" not in exec_start
+    local = units.HostLogging(region="us-east-1", group_prefix="/g", endpoint="http://127.0.0.1:4586", credentials_endpoint="@127.0.0.1:4586/creds")
+    assert local.options("svc")[-2:] == ["awslogs-endpoint=http://127.0.0.1:4586", "awslogs-credentials-endpoint=@127.0.0.1:4586/creds"]
 
 
 def test_command_and_env_words_are_quoted_for_systemd():
@@ -159,7 +203,7 @@ def test_command_and_env_words_are_quoted_for_systemd():
     )
     exec_start = next(line for line in render_service_unit(service).splitlines() if line.startswith("ExecStart="))
     assert exec_start == (
-        "ExecStart=/usr/bin/docker run --name odd --env-file /run/showrunner/odd.env "
+        "ExecStart=/usr/bin/docker run --name odd --label showrunner.service=odd --label showrunner.host=%H --env-file /run/showrunner/odd.env "
         f'--env "GREETING=hello world" {WWW} sh -c "echo \\"$$HOME\\" 100%%"'
     )
 
@@ -259,6 +303,17 @@ def test_cloud_config_is_exact():
 def test_secrets_dir_override_is_only_there_when_asked():
     assert cloud_config.host_env("prod", "eu-west-1") == "SHOWRUNNER_STACK=prod\nSHOWRUNNER_SSM_PREFIX=/showrunner/prod\nAWS_REGION=eu-west-1\n"
     assert cloud_config.host_env("prod", "eu-west-1", secrets_dir="/srv/secrets").endswith("SHOWRUNNER_SECRETS_DIR=/srv/secrets\n")
+    assert cloud_config.host_env("prod", "eu-west-1", fleet="www").endswith("AWS_REGION=eu-west-1\nSHOWRUNNER_FLEET=www\n")
+
+
+def test_a_prune_scope_is_written_only_for_the_boot_simulation():
+    plain = render_cloud_config("staging", "us-east-1", [DJANGO])
+    assert cloud_config.PRUNE_ENV not in plain
+    scoped = render_cloud_config("staging", "us-east-1", [DJANGO], prune_scope=cloud_config.prune_env("showrunner.host=bootsim-1", "1s"))
+    assert (
+        f"- path: {cloud_config.PRUNE_ENV}\n  owner: root:root\n  permissions: '0644'\n  content: |\n"
+        "    SHOWRUNNER_PRUNE_UNTIL=1s\n    SHOWRUNNER_PRUNE_FILTERS=--filter label=showrunner.host=bootsim-1\n"
+    ) in scoped
 
 
 # --- the real linters, on what the real stacks render ------------------------------------------
@@ -286,8 +341,9 @@ def stack_hosts(tmp_path_factory):
         for fleet in settings.fleets:
             args = wiring.fleet_args(settings, fleet, **stand_ins.components(ENDPOINTS), tags={})
             services = [HostService.from_spec(spec) for spec in args["services"]]
-            units[fleet] = render_units(services)
-            configs[fleet] = render_cloud_config(stack, "us-east-1", services)
+            logging = units_module.HostLogging(region="us-east-1", group_prefix=f"/showrunner/{stack}/{fleet}")
+            units[fleet] = render_units(services, logging=logging)
+            configs[fleet] = render_cloud_config(stack, "us-east-1", services, fleet=fleet, logging=logging)
         return units, configs, [value for values in canaries.values() for value in values.values()]
 
     return render

@@ -61,6 +61,8 @@ def test_instance_role_policy_is_exact():
                 "Resource": [
                     "arn:aws:logs:us-east-1:123456789012:log-group:/showrunner/prod/www",
                     "arn:aws:logs:us-east-1:123456789012:log-group:/showrunner/prod/www:log-stream:*",
+                    "arn:aws:logs:us-east-1:123456789012:log-group:/showrunner/prod/www/django",
+                    "arn:aws:logs:us-east-1:123456789012:log-group:/showrunner/prod/www/django:log-stream:*",
                 ],
             },
             {
@@ -136,7 +138,7 @@ def test_every_arn_the_role_builds_is_in_the_given_partition():
     key = KEY.replace("arn:aws:kms:us-east-1:", "arn:aws-cn:kms:cn-north-1:")
     policy = _policy(partition="aws-cn", region="cn-north-1", repository_arns=[], services=["django"], secrets_key_arn=key)
     arns = [r for s in policy["Statement"] for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"]) if r != "*"]
-    assert len(arns) == 5 and all(r.startswith("arn:aws-cn:") for r in arns), arns
+    assert len(arns) == 7 and all(r.startswith("arn:aws-cn:") for r in arns), arns
     decrypt = next(s for s in policy["Statement"] if s["Sid"] == "DecryptParametersThroughSsm")
     assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "ssm.cn-north-1.amazonaws.com.cn"}}
     assert ec2_trust_policy("aws-cn")["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com.cn"}

@@ -27,7 +27,7 @@ IMAGE_TYPE = "docker:index/image:Image"
 REPO_TYPE = "aws:ecr/repository:Repository"
 
 
-def test_lifecycle_policy_expires_untagged_then_keeps_the_last_releases():
+def test_lifecycle_policy_expires_untagged_never_a_release_and_keeps_the_last_images():
     assert lifecycle_policy(keep_releases=20, untagged_expiry_days=3) == {
         "rules": [
             {
@@ -38,7 +38,13 @@ def test_lifecycle_policy_expires_untagged_then_keeps_the_last_releases():
             },
             {
                 "rulePriority": 2,
-                "description": "Keep the last 20 releases",
+                "description": "Never expire a digest a stack runs (tagged release-)",
+                "selection": {"tagStatus": "tagged", "tagPrefixList": ["release-"], "countType": "imageCountMoreThan", "countNumber": 10000},
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 3,
+                "description": "Keep the last 20 images",
                 "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20},
                 "action": {"type": "expire"},
             },

@@ -27,18 +27,32 @@ def test_listeners(stack_run):
     assert len(alb["subnets"]) == 3
 
 
+def test_prod_logs_its_access_and_the_alb_alarms_on_its_own_5xx(stack_run):
+    run = stack_run("prod")
+    alb = one(run, "aws:lb/loadBalancer:LoadBalancer", "web-alb")
+    # ELB checks it may write when logging is turned on: the load balancer waits for the policy.
+    assert one(run, "aws:s3/bucketPolicy:BucketPolicy", "web-access-logs-policy").urn in alb.dependencies
+    alarm = one(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-alarm-elb-5xx").inputs
+    assert (alarm["name"], alarm["metricName"], alarm["threshold"]) == ("showrunner-prod-web-elb-5xx", "HTTPCode_ELB_5XX_Count", 10)
+    assert re.fullmatch(r"app/web-alb-\w+/\w+", alarm["dimensions"]["LoadBalancer"])
+    assert alarm["alarmActions"] == alarm["okActions"] == [run.outputs["alerts_topic_arn"]]
+    assert run.outputs["access_log_bucket"] == "showrunner-prod-alb-logs-123456789012"
+
+
 def test_one_target_group_and_rule_per_routed_service(stack_run):
     run = stack_run("prod")
     groups = {r.name: r.inputs for r in by_type(run, "aws:lb/targetGroup:TargetGroup")}
     assert sorted(groups) == ["web-catalog", "web-django"]
     assert groups["web-django"]["port"] == 8000 and groups["web-catalog"]["port"] == 8080
-    for inputs in groups.values():
+    # The site's target group probes its readiness (database and cache); the catalog its liveness.
+    paths = {"web-django": "/readyz", "web-catalog": "/healthz"}
+    for name, inputs in groups.items():
         assert inputs["deregistrationDelay"] == 60  # prod's setting
         assert inputs["slowStart"] == 30
         assert inputs["loadBalancingAlgorithmType"] == "round_robin"
         assert inputs["healthCheck"] == {
             "enabled": True,
-            "path": "/healthz",
+            "path": paths[name],
             "port": "traffic-port",
             "protocol": "HTTP",
             "matcher": "200",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -44,6 +45,7 @@ def test_prod_database_is_multi_az_encrypted_protected_with_a_managed_password(s
         "publiclyAccessible": False,
         "port": 3306,
         "applyImmediately": False,
+        "iamDatabaseAuthenticationEnabled": True,
     }
     assert {k: inputs.get(k) for k in expected} == expected
     assert "password" not in inputs, "the password never enters config or state"
@@ -124,14 +126,15 @@ def test_staging_is_small_single_zone(stack_run):
 
 def _statements(run, fleet: str) -> dict:
     policy = json.loads(one(run, "aws:iam/rolePolicy:RolePolicy", f"{fleet}-role-policy").inputs["policy"])
-    return {s["Sid"]: s for s in policy["Statement"] if s["Sid"] in ("ReadDatabasePassword", "UseCeleryQueues", "UseTables")}
+    return {s["Sid"]: s for s in policy["Statement"] if s["Sid"] in ("ReadDatabasePassword", "ConnectAsAppUser", "UseCeleryQueues", "UseTables")}
 
 
 def test_per_fleet_store_statements_resource_by_resource(stack_run):
     run = stack_run("prod")
-    secret = run.outputs["state_endpoints"]["mysql_secret_arn"]
-    assert secret.startswith(f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:rds!db-")
-    password = {"Sid": "ReadDatabasePassword", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret}
+    # No fleet reads the master's secret: services connect as the application user with IAM tokens.
+    user = run.outputs["state_endpoints"]["mysql_app_user_arn"]
+    assert re.fullmatch(rf"arn:aws:rds-db:us-east-1:{ACCOUNT}:dbuser:db-[0-9A-F]+/showrunner_app", user)
+    password = {"Sid": "ConnectAsAppUser", "Effect": "Allow", "Action": "rds-db:connect", "Resource": user}
     queues = {
         "Sid": "UseCeleryQueues",
         "Effect": "Allow",
@@ -145,9 +148,9 @@ def test_per_fleet_store_statements_resource_by_resource(stack_run):
         "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
     ]
     tables = {"Sid": "UseTables", "Effect": "Allow", "Action": items, "Resource": [TABLE_ARN]}
-    assert _statements(run, "www") == {"ReadDatabasePassword": password, "UseCeleryQueues": queues}
-    assert _statements(run, "worker") == {"ReadDatabasePassword": password, "UseCeleryQueues": queues}
-    assert _statements(run, "ops") == {"ReadDatabasePassword": password}
+    assert _statements(run, "www") == {"ConnectAsAppUser": password, "UseCeleryQueues": queues}
+    assert _statements(run, "worker") == {"ConnectAsAppUser": password, "UseCeleryQueues": queues}
+    assert _statements(run, "ops") == {"ConnectAsAppUser": password}
     assert _statements(run, "micro") == {"UseTables": tables}
 
 
@@ -189,9 +192,12 @@ def test_store_security_groups_admit_exactly_the_fleets_that_use_them(stack_run)
 ENDPOINTS = StateEndpoints(
     region="eu-west-1",
     mysql_host="db.example.internal",
+    mysql_identifier="showrunner-qa-mysql",
     mysql_database="showrunner",
     mysql_username="showrunner",
     mysql_secret_arn="arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1-AbCdEf",
+    mysql_app_username="showrunner_app",
+    mysql_app_user_arn="arn:aws:rds-db:eu-west-1:111122223333:dbuser:db-ABCDEFGHIJKL/showrunner_app",
     cache_host="master.cache.example.internal",
     queues={
         "celery": {"url": "https://sqs.eu-west-1.amazonaws.com/111122223333/q-celery", "arn": "arn:aws:sqs:eu-west-1:111122223333:q-celery"},
@@ -211,27 +217,32 @@ def test_service_env_for_every_store():
         '"mail":{"url":"https://sqs.eu-west-1.amazonaws.com/111122223333/q-mail"}}',
         "DATABASE_HOST": "db.example.internal",
         "DATABASE_NAME": "showrunner",
+        "DATABASE_PASSWORD_FILE": "/run/secrets/showrunner/DATABASE_PASSWORD",
         "DATABASE_PORT": "3306",
         "DATABASE_TLS": "required",
-        "DATABASE_USER": "showrunner",
+        "DATABASE_USER": "showrunner_app",
         "DYNAMODB_TABLE_WATCH_PROGRESS": "t-watch",
     }
     assert contract.service_env(["mysql"], ENDPOINTS) == {
         "DATABASE_HOST": "db.example.internal",
         "DATABASE_NAME": "showrunner",
+        "DATABASE_PASSWORD_FILE": "/run/secrets/showrunner/DATABASE_PASSWORD",
         "DATABASE_PORT": "3306",
         "DATABASE_TLS": "required",
-        "DATABASE_USER": "showrunner",
+        "DATABASE_USER": "showrunner_app",
     }
     assert contract.service_env([], ENDPOINTS) == {}
 
 
-def test_the_password_is_a_reference_for_the_fetcher_only():
-    assert contract.service_secret_refs(["mysql", "cache"], ENDPOINTS) == {
-        "DATABASE_PASSWORD": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1-AbCdEf:password"
+def test_the_database_credential_is_a_token_source_the_host_mints_from():
+    assert contract.service_credential_files(["mysql", "cache"], ENDPOINTS) == {
+        "DATABASE_PASSWORD": "rds-iam:db.example.internal:3306:showrunner_app"
     }
-    assert contract.service_secret_refs(["cache", "queues"], ENDPOINTS) == {}
+    assert contract.service_credential_files(["cache", "queues"], ENDPOINTS) == {}
     assert "DATABASE_PASSWORD" not in contract.service_env(["mysql"], ENDPOINTS)
+    assert contract.access_statements(["mysql"], ENDPOINTS) == [
+        {"Sid": "ConnectAsAppUser", "Effect": "Allow", "Action": "rds-db:connect", "Resource": ENDPOINTS["mysql_app_user_arn"]}
+    ]
 
 
 def test_access_statements_and_ports_follow_uses_only():
@@ -269,6 +280,6 @@ def test_uses_of_lists_the_stores_in_the_canonical_order_once():
 def test_a_store_sets_only_the_names_the_contract_reserves(uses):
     """Validation refuses exactly `reserved_env`; the builder may set nothing outside it."""
     reserved, prefixes = contract.reserved_env(uses)
-    emitted = {**contract.service_env(uses, ENDPOINTS), **contract.service_secret_refs(uses, ENDPOINTS)}
+    emitted = {**contract.service_env(uses, ENDPOINTS), **contract.service_credential_files(uses, ENDPOINTS)}
     assert emitted
     assert all(name in reserved or name.startswith(prefixes) for name in emitted)

@@ -45,6 +45,7 @@ def valid() -> dict:
         "image_pipeline": {"refresh_key": "2026-W48"},
         "load_balancer": {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc-123"},
         "secrets": {"django": {"SECRET_KEY": "[secret]"}},
+        "alerts": {"subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}]},
     }
 
 
@@ -78,7 +79,7 @@ CASES = [
     ("unknown top-level key", mutate("servics", {}),
      'showrunner:servics: is not a known key; did you mean "services"?'),
     ("unknown top-level key, nothing close", mutate("zzz", {}),
-     "showrunner:zzz: is not a known key; expected one of: delivery, fleets, golden_ami, image_pipeline, images, load_balancer, network, production, secrets, services, state, tags"),
+     "showrunner:zzz: is not a known key; expected one of: alerts, delivery, fleets, golden_ami, image_pipeline, images, load_balancer, logs, network, production, secrets, services, state, tags"),
     ("unknown service key", mutate("services.django.cron", True),
      "showrunner:services.django.cron: is not a known key; expected one of: command, env, fleet, health, image, ports, rm, route, schedule, secrets, type, uses, volumes"),
     ("misspelt nested key", mutate("services.django.route", {"paths": ["/*"], "priorty": 100}),

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ImproperlyConfigured
 
 TLS_MODES = ("required", "disabled")
+CONNECT_TIMEOUT_SECONDS = 3
 
 
 def _required(environ: Mapping[str, str], name: str, because: str) -> str:
@@ -39,7 +40,11 @@ def tls_context(ca_file: str | None) -> ssl.SSLContext:
 
 
 def database(environ: Mapping[str, str], testing: bool) -> dict:
-    """MySQL when DATABASE_HOST is set; otherwise SQLite (in memory for tests, a file standing alone)."""
+    """MySQL when DATABASE_HOST is set; otherwise SQLite (in memory for tests, a file standing alone).
+
+    The password is DATABASE_PASSWORD_FILE's content, read again for every new connection (on a
+    host: the application user's IAM token, rewritten every 5 minutes), or DATABASE_PASSWORD.
+    """
     host = environ.get("DATABASE_HOST", "")
     if testing or not host:
         name = ":memory:" if testing else environ.get("DJANGO_DB_PATH", "/tmp/www.sqlite3")
@@ -50,24 +55,33 @@ def database(environ: Mapping[str, str], testing: bool) -> dict:
     tls = environ.get("DATABASE_TLS", "required")
     if tls not in TLS_MODES:
         raise ImproperlyConfigured(f"DATABASE_TLS: {tls!r} is not one of {', '.join(TLS_MODES)}")
-    options: dict = {"charset": "utf8mb4"}
+    # A server that does not answer fails the connection (and readiness) in 3 s, inside the load
+    # balancer's 5 s health-check timeout.
+    options: dict = {"charset": "utf8mb4", "connect_timeout": CONNECT_TIMEOUT_SECONDS}
     if tls == "required":
         options["ssl"] = tls_context(environ.get("DATABASE_TLS_CA") or None)
     else:
         options["ssl_disabled"] = True
-    return {
-        "ENGINE": "django.db.backends.mysql",
+    max_age = environ.get("DATABASE_CONN_MAX_AGE", "60")
+    if not max_age.isdigit():
+        raise ImproperlyConfigured(f"DATABASE_CONN_MAX_AGE: {max_age!r} is not a number of seconds")
+    settings = {
+        # Django's MySQL backend, re-reading the password file for each new connection.
+        "ENGINE": "www.mysql",
         "HOST": host,
         "PORT": int(port),
         "NAME": _required(environ, "DATABASE_NAME", "with DATABASE_HOST"),
         "USER": _required(environ, "DATABASE_USER", "with DATABASE_HOST"),
-        # The password arrives through the host's secrets env file, or is empty for a local socket.
+        # A static password (a developer's), or empty for a local socket; the file wins when given.
         "PASSWORD": environ.get("DATABASE_PASSWORD", ""),
         "OPTIONS": options,
         # Keep connections across requests, and check one before reuse (RDS fails over under it).
-        "CONN_MAX_AGE": 60,
+        "CONN_MAX_AGE": int(max_age),
         "CONN_HEALTH_CHECKS": True,
     }
+    if environ.get("DATABASE_PASSWORD_FILE"):
+        settings["PASSWORD_FILE"] = environ["DATABASE_PASSWORD_FILE"]
+    return settings
 
 
 def cache(environ: Mapping[str, str], testing: bool) -> dict:
