@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -35,10 +36,14 @@ _NAMED_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _GITHUB_OIDC = "token.actions.githubusercontent.com"
 
 
+@functools.lru_cache(maxsize=4096)
+def _action_regex(pattern: str) -> re.Pattern:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.IGNORECASE)
+
+
 def action_matches(pattern: str, action: str) -> bool:
     """IAM's matching: case-insensitive, `*` any run of characters, `?` exactly one."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, action, re.IGNORECASE) is not None
+    return _action_regex(pattern).fullmatch(action) is not None
 
 
 def _patterns_matching(patterns: Iterable[str], actions: Iterable[str]) -> list[str]:
