@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import yaml
 
-from showrunner_components.aws import dump_yaml
+from showrunner_components.aws import dump_yaml, load_yaml
 
 PHASES = ("build", "validate", "test")
 KNOWN_ACTIONS = frozenset(
@@ -130,7 +130,7 @@ def render_document(source: str, documents_dir: Path, where: str = "document") -
 
 def parse_document(source: str, where: str) -> dict:
     try:
-        content = yaml.safe_load(source)
+        content = load_yaml(source)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         at = f" (line {mark.line + 1})" if mark else ""
@@ -238,7 +238,7 @@ def load_document(key: str, documents_dir: Path) -> Document:
     text = render_document(source, documents_dir, where)
     if len(text) > MAX_DATA_CHARS:
         raise DocumentError([f"{where}: rendered to {len(text)} characters, over Image Builder's {MAX_DATA_CHARS}; split the document"])
-    return Document(key=key, text=text, content=yaml.safe_load(text), version=component_version(text))
+    return Document(key=key, text=text, content=load_yaml(text), version=component_version(text))
 
 
 def document_keys(documents_dir: Path) -> list[str]:
