@@ -5,7 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= staging
-export PYTHONDONTWRITEBYTECODE := 1
+# Bytecode is cached under .cache/ (ignored), never in __pycache__ beside the sources, and it is
+# cached: a preview loads its ~80 project modules without compiling them on every run (~0.2 s).
+export PYTHONPYCACHEPREFIX := $(CURDIR)/.cache/pycache
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help venv preview test test-unit test-policy test-aws test-integration bench-preview bench-config
 
