@@ -66,10 +66,12 @@ CONFIG["fleets"][simulation.FLEET]["start_deadline_s"] = START_DEADLINE_S
 CONFIG["services"] = {
     name: simulation.CONFIG["services"][name] for name in ("bootsim-django", "bootsim-catalog")
 } | {
-    # Allocates 256 MiB (every byte written) once the trigger exists; its limit is 32 MiB.
+    # Allocates 256 MiB (every byte written) once the trigger exists; its limit is 32 MiB. Until
+    # then it stops on SIGTERM at once, as a real service does (sh as PID 1 ignores it untrapped).
     "bootsim-hog": {
         "type": "worker", "image": "www", "fleet": simulation.FLEET, "memory_mb": MEMORY_MB["bootsim-hog"],
-        "command": "sh -c \"while [ ! -e /var/log/bootsim-hog.go ]; do sleep 0.2; done; exec python3 -c 'hog = b\\\"x\\\" * 2 ** 28'\"",
+        "command": "sh -c \"trap 'exit 143' TERM; while [ ! -e /var/log/bootsim-hog.go ]; do sleep 0.2; done; "
+                   "exec python3 -c 'hog = b\\\"x\\\" * 2 ** 28'\"",
     },
     # Writes 1 KiB lines to stdout as fast as it can for FLOOD_S; dd's count of what it wrote goes to a file.
     "bootsim-flood": {
