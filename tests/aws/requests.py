@@ -886,7 +886,8 @@ def pull_request_denials(stack: Stack, prod: Stack, provider_key_arns: dict[str,
 
 
 def fleet_denials(stack: Stack) -> list[Denial]:
-    """A fleet's role may not read another fleet's secrets or pull another fleet's repositories."""
+    """A fleet's role may not read another fleet's secrets, pull another fleet's repositories or mark
+    another fleet's hosts Unhealthy."""
     calls = host_requests(stack)
     out = []
     for mine in calls:
@@ -899,7 +900,7 @@ def fleet_denials(stack: Stack) -> list[Denial]:
                     continue
                 # Not kms:Decrypt: through SSM it runs only inside a GetParameter SSM authorized
                 # first, so which secrets a host reads is decided by the SSM request.
-                if request.action.startswith(("ssm:GetParameter", "secretsmanager:", "ecr:")):
+                if request.action.startswith(("ssm:GetParameter", "secretsmanager:", "ecr:", "autoscaling:SetInstanceHealth")):
                     out.append(Denial(Request(mine.role, request.action, request.resource, request.context,
                                               f"fleet {mine.fleet}: {request.why} (fleet {theirs.fleet}'s)"), "not another fleet's"))
     return list(dict.fromkeys(out))
