@@ -6,7 +6,8 @@ Prints, in seconds:
 - `boot-cold-registry-s`: a fault host (its own engine, `faults`) with an empty data volume: every
   image pulled from the registry before its service starts.
 - `boot-warm-s`: the same host rebooted: the images are on its data volume, nothing is pulled.
-- `docker-restart-recovery-s` (fault 3): `systemctl restart docker` until every service answers again.
+- `docker-restart-recovery-s` (fault 3): `systemctl restart docker` until every service answers again;
+  `docker-crash-recovery-s`: the same after dockerd is killed.
 - `registry-recovery-s` (fault 1): a host booted with the registry refusing every connection,
   past its start deadline (it has reported itself Unhealthy); from the registry's return until
   every service answers.
@@ -43,6 +44,7 @@ def fault_host_figures() -> dict[str, float]:
         figures["boot-cold-registry-s"] = time.monotonic() - host.started_at
         figures["boot-warm-s"] = faults.reboot(host)
         figures["docker-restart-recovery-s"] = faults.daemon_restart(host)
+        figures["docker-crash-recovery-s"], _ = faults.daemon_crash(host)
     finally:
         host.stop()
     host = faults.boot(registry_up=False, secrets_at_boot=True)

@@ -402,12 +402,30 @@ def registry_back(host: FaultHost, services: tuple[str, ...] = WEB, timeout: flo
     return wait_all_healthy(host, timeout, services)
 
 
+def wait_settled(host: FaultHost, timeout: float) -> None:
+    """Until every web unit is active again, then answers: with live-restore a container outlives
+    its engine, so an answer alone may come from the one its unit is about to replace."""
+    if simulation.wait_for(lambda: all(host.unit_state(service) == "active" for service in WEB), timeout=timeout) is None:
+        raise simulation.SimulationError(f"units not active after {timeout:.0f}s: {({s: host.unit_state(s) for s in WEB})}")
+    wait_all_healthy(host, timeout)
+
+
 def daemon_restart(host: FaultHost, timeout: float = 120) -> float:
     """Fault 3: `systemctl restart docker` on the host; the seconds until every web service answers again."""
     start = time.monotonic()
     host.sh("systemctl restart docker.service", check=True, timeout=120)
-    wait_all_healthy(host, timeout)
+    wait_settled(host, timeout)
     return time.monotonic() - start
+
+
+def daemon_crash(host: FaultHost, timeout: float = 120) -> tuple[float, bool]:
+    """Fault 3, crashed: dockerd killed (SIGKILL); docker.service restarts it. The seconds until every
+    web service answers again, and whether a unit said it was not active meanwhile."""
+    start = time.monotonic()
+    host.sh("kill -9 $(pidof dockerd)", check=True)
+    noticed = simulation.wait_for(lambda: any(host.unit_state(service) != "active" for service in WEB), timeout=10, step=0.1) is not None
+    wait_settled(host, timeout)
+    return time.monotonic() - start, noticed
 
 
 def reboot(host: FaultHost, timeout: float = 180) -> float:
