@@ -279,7 +279,10 @@ def fleet_service(name: str, service: Service, *, image: pulumi.Input[str], endp
         ports=list(service.ports),
         volumes=list(service.volumes),
         remove_on_exit=service.rm,
+        memory_mb=service.memory_mb,
     )
+    if service.secrets:
+        spec["secret_names"] = sorted(service.secrets)
     if service.schedule is not None:
         spec["schedule"] = service.schedule
     if "mysql" in service.uses:
@@ -343,6 +346,7 @@ def group_shape(fleet: Fleet) -> dict[str, Any]:
         data_volume_size=fleet.data_volume_gb,
         health_check_grace_period=fleet.health_check_grace_seconds,
         min_free_mb=fleet.min_free_mb,
+        start_deadline_seconds=fleet.start_deadline_s,
         **_present(desired_capacity=fleet.desired_capacity, requests_per_target=fleet.scaling.requests_per_target),
     )
     if fleet.spot is not None:
@@ -404,7 +408,7 @@ def delivery_args(settings: Settings, *, secrets, fleets: dict, golden_ami, imag
     )
 
 
-FLEET_THRESHOLDS = ("target_5xx_percent", "unhealthy_hosts", "p99_response_seconds", "disk_used_percent")
+FLEET_THRESHOLDS = ("target_5xx_percent", "unhealthy_hosts", "p99_response_seconds", "disk_used_percent", "clock_offset_seconds")
 """`showrunner:alerts.thresholds` keys that are `FleetAlarms`' (same names)."""
 STATE_THRESHOLDS = (
     "mysql_cpu_percent", "mysql_free_storage_percent", "mysql_free_memory_percent", "mysql_connections_percent",

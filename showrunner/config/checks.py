@@ -637,6 +637,7 @@ def fleet_cloud_configs(config: Parsed) -> dict[str, str]:
             specs.append(wiring.fleet_service(name, service, image=image, endpoints=endpoints, load_balancer=load_balancer))
         rendered[fleet_name] = cloud_config.render_cloud_config(
             config.stack, region, [units.HostService.from_spec(spec) for spec in specs], fleet=fleet_name, min_free_mb=fleet.min_free_mb,
+            start_deadline_s=fleet.start_deadline_s,
             logging=units.HostLogging(region=region, group_prefix=iam.log_group_name(config.stack, fleet_name)),
         )
     return rendered

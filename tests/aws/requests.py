@@ -584,6 +584,8 @@ HOST_METRICS_NAMESPACE = "Showrunner/Host"  # images/golden/files/usr/local/sbin
 # Docker's awslogs driver, without awslogs-create-group (Docker docs, "Amazon CloudWatch Logs logging driver", Credentials).
 AWSLOGS = ("logs:CreateLogStream", "logs:PutLogEvents")
 FETCH_SECRETS = ("ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets", "ExecStart=/usr/local/sbin/showrunner-fetch-secrets")
+RETRY = "ExecStartPre=/usr/local/sbin/showrunner-retry "
+"""`showrunner-retry LABEL COMMAND…`: the command is what the host calls; the retry itself may mark the host Unhealthy."""
 
 
 def user_data(template: Resource) -> str:
@@ -632,10 +634,22 @@ def host_requests(stack: Stack) -> list[HostCalls]:
             reqs.append(Request(role.name, action, resource, _ctx(**context), why))
 
         add("cloudwatch:PutMetricData", "*", "showrunner-disk-usage publishes the disk metric", **{"cloudwatch:namespace": HOST_METRICS_NAMESPACE})
+        add("cloudwatch:PutMetricData", "*", "showrunner-clock-offset publishes chrony's offset", **{"cloudwatch:namespace": HOST_METRICS_NAMESPACE})
         for name in SESSION_MANAGER:
             add(name, "*", "the SSM agent answers Session Manager")
+        group = next((g for g in stack.of_type("aws:autoscaling/group:Group") if g.name == f"{fleet}-asg"), None)
+        if group is not None and RETRY in text:
+            # Past the start deadline, showrunner-retry marks the host Unhealthy in its own group.
+            arn = reference.fill_arn(reference.resource_type("autoscaling:autoscalinggroup")["arn"],
+                                     {"GroupId": "0123abcd-0000-0000-0000-000000000000", "GroupFriendlyName": group.outputs.get("name") or f"{fleet}-asg-0123456"},
+                                     "aws", region, stack.account)
+            add("autoscaling:SetInstanceHealth", arn, "showrunner-retry reports a host that cannot start its services",
+                **{f"aws:ResourceTag/{k}": v for k, v in group.tags.items()})
         for line in text.splitlines():
             line = line.strip()
+            if line.startswith(RETRY):
+                # Drop `showrunner-retry LABEL`: what follows is the call itself.
+                line = "ExecStartPre=" + line.removeprefix(RETRY).partition(" ")[2]
             if line.startswith(FETCH_SECRETS) and "--credentials" in line:
                 # `--credentials SERVICE DIR NAME=rds-iam:HOST:PORT:USER`: an IAM auth token, signed on
                 # the host; the database authorizes the connection by rds-db:connect (RDS User Guide,
@@ -653,7 +667,7 @@ def host_requests(stack: Stack) -> list[HostCalls]:
                         add("rds-db:connect", arn, f"fetch-secrets signs {name} (an IAM auth token for {user}) for {service}")
             elif line.startswith(FETCH_SECRETS):
                 words = shlex.split(line.partition("=")[2])
-                service, references = words[1], words[3:]
+                service, references = words[1], [w for w in words[3:] if "=" in w]
                 path = f"{prefix.rstrip('/')}/{service}"
                 add("ssm:GetParametersByPath", f"arn:aws:ssm:{region}:{stack.account}:parameter{path}", f"fetch-secrets reads {path}/ for {service}")
                 for name, parameter in parameters.items():
@@ -872,7 +886,8 @@ def pull_request_denials(stack: Stack, prod: Stack, provider_key_arns: dict[str,
 
 
 def fleet_denials(stack: Stack) -> list[Denial]:
-    """A fleet's role may not read another fleet's secrets or pull another fleet's repositories."""
+    """A fleet's role may not read another fleet's secrets, pull another fleet's repositories or mark
+    another fleet's hosts Unhealthy."""
     calls = host_requests(stack)
     out = []
     for mine in calls:
@@ -885,7 +900,7 @@ def fleet_denials(stack: Stack) -> list[Denial]:
                     continue
                 # Not kms:Decrypt: through SSM it runs only inside a GetParameter SSM authorized
                 # first, so which secrets a host reads is decided by the SSM request.
-                if request.action.startswith(("ssm:GetParameter", "secretsmanager:", "ecr:")):
+                if request.action.startswith(("ssm:GetParameter", "secretsmanager:", "ecr:", "autoscaling:SetInstanceHealth")):
                     out.append(Denial(Request(mine.role, request.action, request.resource, request.context,
                                               f"fleet {mine.fleet}: {request.why} (fleet {theirs.fleet}'s)"), "not another fleet's"))
     return list(dict.fromkeys(out))

@@ -74,6 +74,8 @@ def test_every_host_file_is_installed_by_exactly_one_document():
         "etc/systemd/system/docker.service.d/10-showrunner.conf",
         "etc/systemd/system/docker.socket.d/10-showrunner.conf",
         "etc/systemd/system/mnt-docker.mount",
+        "etc/systemd/system/showrunner-clock-offset.service",
+        "etc/systemd/system/showrunner-clock-offset.timer",
         "etc/systemd/system/showrunner-data-volume.service",
         "etc/systemd/system/showrunner-disk-usage.service",
         "etc/systemd/system/showrunner-disk-usage.timer",
@@ -81,10 +83,12 @@ def test_every_host_file_is_installed_by_exactly_one_document():
         "etc/systemd/system/showrunner-prune-containers.timer",
         "etc/systemd/system/showrunner-prune-images.service",
         "etc/systemd/system/showrunner-prune-images.timer",
+        "usr/local/sbin/showrunner-clock-offset",
         "usr/local/sbin/showrunner-disk-guard",
         "usr/local/sbin/showrunner-disk-usage",
         "usr/local/sbin/showrunner-fetch-secrets",
         "usr/local/sbin/showrunner-format-data-volume",
+        "usr/local/sbin/showrunner-retry",
     ]
 
 

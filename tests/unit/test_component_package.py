@@ -233,6 +233,7 @@ CONSTRUCT = {
             # Each service's log group, and the hosts' alarms (the routed service has no target group suffix: no service alarms).
             ("aws:cloudwatch/logGroup:LogGroup", "x-logs-status"), ("aws:cloudwatch/logGroup:LogGroup", "x-logs-prune"),
             ("aws:cloudwatch/metricAlarm:MetricAlarm", "x-alarm-disk"), ("aws:cloudwatch/metricAlarm:MetricAlarm", "x-alarm-status-check"),
+            ("aws:cloudwatch/metricAlarm:MetricAlarm", "x-alarm-clock"),
             ("aws:ec2/securityGroup:SecurityGroup", "x-sg"), ("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "x-sg-out"),
             ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "x-sg-in-status"),
             ("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "x-alb-out-status"),

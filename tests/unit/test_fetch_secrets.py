@@ -157,3 +157,77 @@ def test_bad_credential_arguments_are_refused_in_one_line(fetcher, tmp_path, mon
     with pytest.raises(fetcher.Refused) as refused:
         fetcher.main(["--credentials", *arguments])
     assert message in str(refused.value)
+
+
+def test_a_required_secret_missing_or_empty_is_named_and_nothing_is_written(fetcher, tmp_path, monkeypatch):
+    """2015's empty SECRET_KEY: a needed secret that is not there (yet) stops the start, by name, never by value."""
+    _host_env(tmp_path, monkeypatch, f"SHOWRUNNER_SECRETS_DIR={tmp_path / 'secrets'}\n")
+    target = fetcher.run_dir / "web.env"
+    with pytest.raises(fetcher.Unavailable) as missing:
+        fetcher.main(["web", str(target), "SECRET_KEY"])
+    assert str(missing.value) == f"SECRET_KEY not in the secret store under {tmp_path / 'secrets/web'}"
+    (tmp_path / "secrets/web").mkdir(parents=True)
+    (tmp_path / "secrets/web/SECRET_KEY").write_text("\n")
+    (tmp_path / "secrets/web/OTHER").write_text("other-value-not-printed")
+    with pytest.raises(fetcher.Unavailable) as empty:
+        fetcher.main(["web", str(target), "SECRET_KEY"])
+    assert str(empty.value) == "SECRET_KEY is empty; an empty secret never reaches a container"
+    assert not target.exists()
+    (tmp_path / "secrets/web/SECRET_KEY").write_text("a-value-not-printed\n")
+    fetcher.main(["web", str(target), "SECRET_KEY"])
+    assert target.read_text() == "OTHER=other-value-not-printed\nSECRET_KEY=a-value-not-printed\n"
+
+
+def test_an_unavailable_store_exits_75_for_the_retry_and_a_refusal_1(tmp_path):
+    import subprocess
+
+    (tmp_path / "host.env").write_text(f"SHOWRUNNER_SECRETS_DIR={tmp_path / 'secrets'}\n")
+    env = {"SHOWRUNNER_HOST_ENV": str(tmp_path / "host.env"), "PATH": "/usr/bin:/bin"}
+    waiting = subprocess.run([sys.executable, str(SCRIPT), "web", "/run/showrunner/web.env", "SECRET_KEY"], env=env, capture_output=True, text=True)
+    assert (waiting.returncode, waiting.stderr) == (75, f"showrunner-fetch-secrets: SECRET_KEY not in the secret store under {tmp_path / 'secrets/web'}\n")
+    refused = subprocess.run([sys.executable, str(SCRIPT), "web", "/tmp/web.env"], env=env, capture_output=True, text=True)
+    assert refused.returncode == 1 and "is not under /run/showrunner/" in refused.stderr
+
+
+RETRY = SCRIPT.parent / "showrunner-retry"
+
+
+@pytest.fixture
+def retry(tmp_path, monkeypatch):
+    module = load_script(RETRY, "showrunner_retry")
+    module.waits, module.reports, module.clock = [], [], [0.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: module.clock[0])
+
+    def sleep(seconds):
+        module.waits.append(seconds)
+        module.clock[0] += seconds
+
+    monkeypatch.setattr(module.time, "sleep", sleep)
+    monkeypatch.setattr(module, "report_unhealthy", lambda settings, reason: module.reports.append(reason))
+    (tmp_path / "host.env").write_text("SHOWRUNNER_START_DEADLINE=30\n")
+    monkeypatch.setenv("SHOWRUNNER_HOST_ENV", str(tmp_path / "host.env"))
+    return module
+
+
+def _statuses(module, monkeypatch, statuses):
+    remaining = list(statuses)
+    monkeypatch.setattr(module.subprocess, "run", lambda command: types.SimpleNamespace(returncode=remaining.pop(0) if remaining else 75))
+
+
+def test_the_retry_backs_off_until_the_step_is_ready(retry, monkeypatch):
+    _statuses(retry, monkeypatch, [75, 75, 75, 0])
+    assert retry.main("pull/x", ["true"]) == 0
+    assert len(retry.waits) == 3 and retry.waits[0] <= 1.0 and 1.0 <= retry.waits[1] <= 2.0 and 2.0 <= retry.waits[2] <= 4.0
+    assert retry.reports == []
+
+
+def test_the_retry_reports_the_host_unhealthy_past_the_deadline_and_fails(retry, monkeypatch):
+    _statuses(retry, monkeypatch, [])
+    assert retry.main("fetch-secrets/web", ["true"]) == 1
+    assert sum(retry.waits) == pytest.approx(30.0) and max(retry.waits) <= 10.0
+    assert retry.reports == [f"fetch-secrets/web not ready in 30s ({len(retry.waits) + 1} attempts)"]
+
+
+def test_any_other_status_passes_through_at_once(retry, monkeypatch):
+    _statuses(retry, monkeypatch, [3])
+    assert retry.main("pull/x", ["false"]) == 3 and retry.waits == [] and retry.reports == []

@@ -48,7 +48,7 @@ def test_renaming_the_prod_database_is_a_replace_of_a_protected_resource_called_
     assert [s.op for s in result.steps[1:]] == ["update"] * 3, "the three fleets that read the name update their user data"
     text = diff.render_text(result)
     assert text.splitlines()[:5] == [
-        "Diff of stack prod: 3 to update, 1 to replace, 203 unchanged, 1 output changed",
+        "Diff of stack prod: 3 to update, 1 to replace, 207 unchanged, 1 output changed",
         "",
         "! aws:rds:Instance state-mysql is protected (`pulumi up` refuses to replace it until `protect` is lifted) and "
         "retained on delete (the old one stays in AWS, outside the stack)",
@@ -89,7 +89,7 @@ def test_a_changed_secret_shows_as_changed_and_nothing_reversible_is_written(tmp
     result = _diff(prod_document, head)
     assert [(s.op, s.resource.name) for s in result.steps] == [("update", "secrets-django-secret-key")]
     assert diff.render_text(result) == (
-        "Diff of stack prod: 1 to update, 206 unchanged\n\n~ aws:ssm:Parameter secrets-django-secret-key\n    value: [secret] changed\n"
+        "Diff of stack prod: 1 to update, 210 unchanged\n\n~ aws:ssm:Parameter secrets-django-secret-key\n    value: [secret] changed\n"
     )
     written = preview.dumps(head) + preview.dumps(prod_document)
     for secret in (DJANGO_CIPHERTEXT, new_ciphertext, "new-django-secret-key", base64.b64encode(b"new-django-secret-key").decode()):
@@ -232,7 +232,7 @@ def test_expect_no_changes_is_0_on_an_unchanged_tree_and_1_after_an_edit(tmp_pat
     repo = _repository(tmp_path)
     assert cli.main(["--project-dir", str(repo), "preview", "-s", "prod", "--expect-no-changes"]) == 0
     out = capsys.readouterr().out
-    assert "    207 unchanged\n" in out and "Duration: " in out
+    assert "    211 unchanged\n" in out and "Duration: " in out
     stack_file = repo / "Pulumi.prod.yaml"
     stack_file.write_text(stack_file.read_text().replace("max_size: 60\n      scaling:", "max_size: 80\n      scaling:"))
     assert cli.main(["--project-dir", str(repo), "preview", "-s", "prod", "--expect-no-changes", "--diff"]) == 1

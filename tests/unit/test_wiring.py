@@ -68,6 +68,8 @@ def test_a_service_is_its_env_over_its_stores_env_with_its_token_source(prod):
         "ports": [],
         "volumes": ["/var/log/containers:/var/log"],
         "remove_on_exit": False,
+        "memory_mb": 512,
+        "secret_names": ["SECRET_KEY"],
         "credential_files": {"DATABASE_PASSWORD": "rds-iam:db.example.internal:3306:showrunner_app"},
     }
     [clearsessions] = _fleet(prod, "ops")["services"]
@@ -91,7 +93,7 @@ def test_fleet_sizes_scaling_and_schedules_in_the_components_words(prod):
     assert www["repository_arns"] == [stand_ins.repository_arn("www")]
     # The alarms notify the stack's topic with prod's thresholds; the logs keep 90 days under the alerts key.
     assert www["alarm_actions"] == [stand_ins.TOPIC_ARN]
-    assert www["alarms"] == {"target_5xx_percent": 2, "unhealthy_hosts": 0, "p99_response_seconds": 1.5, "disk_used_percent": 80}
+    assert www["alarms"] == {"target_5xx_percent": 2, "unhealthy_hosts": 0, "p99_response_seconds": 1.5, "disk_used_percent": 80, "clock_offset_seconds": 1}
     assert (www["log_retention_days"], www["log_kms_key_arn"]) == (90, stand_ins.ALERTS_KEY_ARN)
     assert _fleet(prod, "worker")["spot"] == {"on_demand_base_capacity": 2, "on_demand_percentage_above_base_capacity": 0}
 

@@ -43,6 +43,13 @@ class FleetService(TypedDict):
     credential needs no restart). SOURCE `rds-iam:HOST:PORT:USER` is an RDS IAM authentication
     token for USER, minted with the instance role (which needs `rds-db:connect` on it).
     Default: none."""
+    secret_names: NotRequired[list[str]]
+    """The SSM parameters (`/showrunner/<stack>/<name>/NAME`) the container needs: the host's
+    fetcher retries until each is there and not empty, and the container never starts without
+    them. Default: none required (whatever parameters exist are fetched)."""
+    memory_mb: NotRequired[int]
+    """The container's memory limit in MiB, swap included (none beyond it); over it the container is
+    OOM-killed and restarted under the unit's start limits. Default: 512."""
     target_group_arn: NotRequired[pulumi.Input[str]]
     """The load balancer target group to register hosts in. Default: not routed; no port is opened."""
     target_group_arn_suffix: NotRequired[pulumi.Input[str]]
@@ -98,6 +105,8 @@ class FleetAlarms(TypedDict):
     """A routed service's 99th-percentile response time, seconds, each of 3 minutes. Default: 2."""
     disk_used_percent: NotRequired[float]
     """The fullest host's data volume or root, percent, two 5-minute reports running. Default: 80."""
+    clock_offset_seconds: NotRequired[float]
+    """The most-drifted host's clock offset from chrony's reference, seconds, 5 minutes running. Default: 1."""
 
 
 class FleetPeerSecurityGroup(TypedDict):
@@ -146,6 +155,10 @@ class FleetArgs(TypedDict):
     Default: 180."""
     min_free_mb: NotRequired[int]
     """MiB the disk guard wants free on the data root before a unit starts. Default: 2048."""
+    start_deadline_seconds: NotRequired[int]
+    """How long a service's start waits (for its secrets, then for its image, each) while the
+    secret store or the registry is away, retrying with backoff; past it the host marks itself
+    Unhealthy in its group (`autoscaling:SetInstanceHealth`) and is replaced. Default: 300."""
     image_id: pulumi.Input[str]
     """The AMI hosts boot (the golden image: Docker, the secrets fetcher, the disk guard)."""
     repository_arns: NotRequired[pulumi.Input[list[str]]]

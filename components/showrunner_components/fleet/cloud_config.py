@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from showrunner_components.aws import dump_yaml
 from showrunner_components.fleet.units import (
     DEFAULT_MIN_FREE_MB,
+    DEFAULT_START_DEADLINE_S,
     HOST_ENV,
     UNIT_DIR,
     HostLogging,
@@ -27,17 +28,29 @@ PRUNE_ENV = "/etc/showrunner/prune.env"
 """Where the golden image's prune units read a scope from; its presence lets them run in a container."""
 
 
-def host_env(stack: str, region: str, *, fleet: str | None = None, secrets_dir: str | None = None) -> str:
-    """`/etc/showrunner/host.env`: what the fetcher, the units and the disk reporter read. No secret is in it.
+def host_env(
+    stack: str,
+    region: str,
+    *,
+    fleet: str | None = None,
+    secrets_dir: str | None = None,
+    start_deadline_s: int = DEFAULT_START_DEADLINE_S,
+    stand_ins: Mapping[str, str] | None = None,
+) -> str:
+    """`/etc/showrunner/host.env`: what the fetcher, the puller, the units and the metric reporters read. No secret is in it.
 
-    `fleet` is the disk metric's `Fleet` dimension; `secrets_dir` is the local boot simulation's
-    override only (files instead of SSM).
+    `fleet` is the host metrics' `Fleet` dimension; `start_deadline_s` is how long the fetcher and
+    the puller wait for the store and the registry before the host reports itself Unhealthy;
+    `secrets_dir` (files instead of SSM) and `stand_ins` (endpoint settings) are the local boot
+    simulation's overrides only.
     """
     lines = [f"SHOWRUNNER_STACK={stack}", f"SHOWRUNNER_SSM_PREFIX=/showrunner/{stack}", f"AWS_REGION={region}"]
     if fleet is not None:
         lines.append(f"SHOWRUNNER_FLEET={fleet}")
+    lines.append(f"SHOWRUNNER_START_DEADLINE={start_deadline_s}")
     if secrets_dir is not None:
         lines.append(f"SHOWRUNNER_SECRETS_DIR={secrets_dir}")
+    lines += [f"{key}={value}" for key, value in sorted((stand_ins or {}).items())]
     return "\n".join(lines) + "\n"
 
 
@@ -84,21 +97,24 @@ def render_cloud_config(
     *,
     fleet: str | None = None,
     min_free_mb: int = DEFAULT_MIN_FREE_MB,
+    start_deadline_s: int = DEFAULT_START_DEADLINE_S,
     logging: HostLogging | None = None,
     secrets_dir: str | None = None,
+    stand_ins: Mapping[str, str] | None = None,
     prune_scope: str | None = None,
     ecr_registries: Iterable[str] = (),
 ) -> str:
     """The fleet's user data: host settings, its units, and the command that starts them.
 
-    `prune_scope` (a prune.env's text) is the boot simulation's only; a fleet host prunes unscoped.
+    `prune_scope` (a prune.env's text), `secrets_dir` and `stand_ins` are the boot simulation's
+    only; a fleet host prunes unscoped and talks to AWS.
     `ecr_registries`, when given, replaces the golden image's Docker client configuration (which
     names the account's own registry only) with one that names each of them: a fleet that runs an
     image from another account's or region's registry passes them all, its own included.
     """
     services = list(services)
     units = render_units(services, min_free_mb=min_free_mb, logging=logging)
-    settings = host_env(stack, region, fleet=fleet, secrets_dir=secrets_dir)
+    settings = host_env(stack, region, fleet=fleet, secrets_dir=secrets_dir, start_deadline_s=start_deadline_s, stand_ins=stand_ins)
     files = [{"path": HOST_ENV, "owner": "root:root", "permissions": "0644", "content": settings}]
     if prune_scope is not None:
         files.append({"path": PRUNE_ENV, "owner": "root:root", "permissions": "0644", "content": prune_scope})

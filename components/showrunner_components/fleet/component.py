@@ -43,6 +43,7 @@ DEFAULTS = {
     "data_volume_size": 60,
     "health_check_grace_period": 180,
     "min_free_mb": units.DEFAULT_MIN_FREE_MB,
+    "start_deadline_seconds": units.DEFAULT_START_DEADLINE_S,
     "deregistration_delay": 30,
     "http_put_response_hop_limit": METADATA_HOP_LIMIT,
     "log_retention_days": 30,
@@ -55,6 +56,7 @@ ALARM_DEFAULTS: FleetAlarms = {
     "unhealthy_hosts": alarms.UNHEALTHY_HOSTS,
     "p99_response_seconds": alarms.P99_RESPONSE_SECONDS,
     "disk_used_percent": alarms.DISK_USED_PERCENT,
+    "clock_offset_seconds": alarms.CLOCK_OFFSET_SECONDS,
 }
 REFRESH_CHECKPOINTS = [50, 100]
 """Pause after half of the fleet is replaced, so alarms can trigger the auto-rollback."""
@@ -285,6 +287,7 @@ class Fleet(pulumi.ComponentResource):
                 [units.HostService.from_spec(spec) for spec in v[1]],
                 fleet=self._name,
                 min_free_mb=args["min_free_mb"],
+                start_deadline_s=args["start_deadline_seconds"],
                 logging=units.HostLogging(region=v[0], group_prefix=iam.log_group_name(args["stack"], self._name)),
                 ecr_registries=_registries_beyond_own([spec["image"] for spec in v[1]], ecr_registry(v[2], v[0], v[3])),
             )
@@ -387,10 +390,11 @@ class Fleet(pulumi.ComponentResource):
         return made
 
     def _host_alarms(self, asg: aws.autoscaling.Group) -> list[aws.cloudwatch.MetricAlarm]:
-        """The fleet's fullest disk and its hosts' status checks."""
+        """The fleet's fullest disk, its most-drifted clock and its hosts' status checks."""
         name, stack = self._name, self._args["stack"]
         return [
             self._alarm(f"{name}-alarm-disk", alarms.disk_used(f"showrunner-{stack}-{name}-disk", stack, name, self._thresholds["disk_used_percent"])),
+            self._alarm(f"{name}-alarm-clock", alarms.clock_offset(f"showrunner-{stack}-{name}-clock", stack, name, self._thresholds["clock_offset_seconds"])),
             self._alarm(f"{name}-alarm-status-check", alarms.status_check(f"showrunner-{stack}-{name}-status-check", asg.name)),
         ]
 
@@ -432,7 +436,7 @@ class Fleet(pulumi.ComponentResource):
             enabled_metrics=["GroupDesiredCapacity", "GroupInServiceInstances", "GroupMaxSize", "GroupMinSize", "GroupTotalInstances"],
             tags=[
                 aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=False)
-                for k, v in merge_tags(self._tags, f"showrunner-{args['stack']}-{name}").items()
+                for k, v in merge_tags(self._tags, iam.group_name_tag(args["stack"], name)).items()
             ],
             **self._launch(template),
             # Scaling policies and schedules own the capacity once the group exists.

@@ -56,6 +56,12 @@ def log_group_name(stack: str, fleet: str, service: str | None = None) -> str:
     return f"/showrunner/{stack}/{fleet}" + (f"/{service}" if service is not None else "")
 
 
+def group_name_tag(stack: str, fleet: str) -> str:
+    """The `Name` tag of a fleet's Auto Scaling group: what its hosts' `SetInstanceHealth` is scoped to
+    (the group's own name is generated, and unknown when the role's policy is written)."""
+    return f"showrunner-{stack}-{fleet}"
+
+
 def instance_role_policy(
     *,
     partition: str,
@@ -102,6 +108,14 @@ def instance_role_policy(
             "Action": "cloudwatch:PutMetricData",
             "Resource": "*",
             "Condition": {"StringEquals": {"cloudwatch:namespace": sorted(metric_namespaces)}},
+        },
+        {
+            # showrunner-retry, past the start deadline: the group replaces a host that cannot start its services.
+            "Sid": "MarkOwnGroupInstancesUnhealthy",
+            "Effect": "Allow",
+            "Action": "autoscaling:SetInstanceHealth",
+            "Resource": f"arn:{partition}:autoscaling:{region}:{account}:autoScalingGroup:*:autoScalingGroupName/*",
+            "Condition": {"StringEquals": {"aws:ResourceTag/Name": group_name_tag(stack, fleet)}},
         },
         {"Sid": "SessionManager", "Effect": "Allow", "Action": SESSION_MANAGER_ACTIONS, "Resource": "*"},
     ]

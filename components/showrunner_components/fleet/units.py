@@ -14,11 +14,18 @@ fleet's own words (the component builds one from each `FleetService` after deplo
   fetches the service's secrets from SSM (and its `secret_refs`, values kept in Secrets Manager)
   into `/run/showrunner/<name>.env`, writes its `credential_files` (an IAM database token) under
   `/run/showrunner/<name>.d/`, and pulls the image by digest only when it is not already there;
+  the fetch (until every one of `secret_names` is there and none is empty) and the pull are
+  retried with backoff while the store or the registry is away, and past the fleet's start
+  deadline (host.env) the host reports itself Unhealthy so that its group replaces it;
+- each container gets a memory limit (`memory_mb`, no swap above it): one that exceeds it is
+  OOM-killed and restarted under the same start limits, its neighbours untouched;
 - a service with `credential_files` also gets `showrunner-<name>-credentials.timer`, which rewrites
   them every 5 minutes while the container keeps running: it reads the file again for each new
   connection, so a new credential never needs a restart;
 - containers log through Docker's `awslogs` driver to `<group prefix>/<name>` (`HostLogging`), in
-  non-blocking mode: a CloudWatch outage never stops a container or its start.
+  non-blocking mode: a CloudWatch outage never stops a container or its start. The engine's local
+  copy (what `docker logs` reads) is capped at `LOG_CACHE_FILES` files of `LOG_CACHE_SIZE`, so
+  a container writing as fast as it can never fills the data root.
 
 Secrets never pass through these files: the units name the fetcher, the env file and where a
 secret lives (an ARN, `secret_refs`), nothing else. `environment` values are plain `--env` words.
@@ -36,6 +43,9 @@ from showrunner_components.fleet import cron
 
 DOCKER = "/usr/bin/docker"
 DISK_GUARD = "/usr/local/sbin/showrunner-disk-guard"
+RETRY = "/usr/local/sbin/showrunner-retry"
+NOT_YET = 75
+"""The exit status (EX_TEMPFAIL) by which a start step tells `showrunner-retry` to try again."""
 FETCH_SECRETS = "/usr/local/sbin/showrunner-fetch-secrets"
 CONTAINER_CREDENTIALS_DIR = "/run/secrets/showrunner"
 """Where a container finds its `credential_files` (read-only): `<NAME>_FILE` in its environment names each."""
@@ -43,6 +53,9 @@ CREDENTIALS_REFRESH = "5min"
 """How often a host rewrites its services' credential files: an IAM database token lives 15 minutes."""
 LOG_BUFFER = "4m"
 """What the awslogs driver holds in memory while CloudWatch is slow or away; beyond it, lines are dropped, the container never blocks."""
+LOG_CACHE_SIZE = "10m"
+LOG_CACHE_FILES = 3
+"""The engine's local copy of a container's log (Docker's dual logging), rotated: at most 30 MB per container on the data root."""
 HOST_ENV = "/etc/showrunner/host.env"
 SECRETS_RUN_DIR = "/run/showrunner"
 DATA_ROOT = "/mnt/docker"
@@ -50,6 +63,11 @@ UNIT_DIR = "/etc/systemd/system"
 
 DEFAULT_MIN_FREE_MB = 2048
 """Default: 2048 MiB free on the data root before a start; a www image alone is over 1 GiB."""
+DEFAULT_MEMORY_MB = 512
+"""Default: a container may use 512 MiB (and no swap); gunicorn with a few workers fits."""
+DEFAULT_START_DEADLINE_S = 300
+"""Default: a service whose secrets or image are not there 300 s into its start makes the host
+report itself Unhealthy; the fetch and the pull each wait at most this, within TimeoutStartSec."""
 STOP_TIMEOUT_SECONDS = 30
 """Seconds `docker stop` gives a container after SIGTERM (gunicorn and Celery finish requests)."""
 RESTART_SECONDS = 2
@@ -98,6 +116,8 @@ class HostLogging:
             Specified("tag=%H/{{.ID}}"),
             "mode=non-blocking",
             f"max-buffer-size={LOG_BUFFER}",
+            f"cache-max-size={LOG_CACHE_SIZE}",
+            f"cache-max-file={LOG_CACHE_FILES}",
         ]
         if self.endpoint is not None:
             options.append(f"awslogs-endpoint={self.endpoint}")
@@ -155,6 +175,10 @@ class HostService:
     credential_files: Mapping[str, str] = field(default_factory=dict)
     """`NAME → SOURCE` (`rds-iam:HOST:PORT:USER`): files kept fresh under `/run/showrunner/<name>.d/`,
     mounted read-only at `CONTAINER_CREDENTIALS_DIR`."""
+    secret_names: tuple[str, ...] = ()
+    """The SSM parameters the container needs: it does not start until each is there and not empty."""
+    memory_mb: int = DEFAULT_MEMORY_MB
+    """`--memory` (and `--memory-swap`, the same: no swap), in MiB."""
 
     def __post_init__(self) -> None:
         check_service(self.name, self.type, self.schedule)
@@ -164,7 +188,7 @@ class HostService:
         """From a resolved `FleetService`; what only the group needs (its target group) is left out."""
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in spec.items() if key in known}
-        for key in ("ports", "volumes"):
+        for key in ("ports", "volumes", "secret_names"):
             if key in values:
                 values[key] = tuple(values[key])
         return cls(**values)
@@ -213,6 +237,9 @@ def docker_run_args(service: HostService, logging: HostLogging | None = None) ->
             args += ["--log-opt", option]
     for key in sorted(service.environment):
         args += ["--env", f"{key}={service.environment[key]}"]
+    if not 6 <= service.memory_mb <= 1_048_576:
+        raise HostRenderError(f'service "{name}": memory_mb {service.memory_mb} is not between 6 and 1048576 MiB')
+    args += ["--memory", f"{service.memory_mb}m", "--memory-swap", f"{service.memory_mb}m"]
     for port in service.ports:
         args += ["--publish", port]
     for volume in service.volumes:
@@ -235,14 +262,16 @@ def _credentials_command(service: HostService) -> str:
 
 def _start_pre(service: HostService, min_free_mb: int) -> list[str]:
     # The pull is skipped when the digest is already present: a digest never changes, and a
-    # restart must not depend on the registry answering.
+    # restart must not depend on the registry answering. Docker registers an image only once all
+    # its layers are in, so no container starts from a partial one.
     name, image, secret_refs = service.name, service.image, service.secret_refs
-    pull = f"{DOCKER} image inspect {image} >/dev/null 2>&1 || exec {DOCKER} pull --quiet {image}"
+    fetch = [FETCH_SECRETS, name, env_file(name), *sorted(service.secret_names), *(f"{key}={secret_refs[key]}" for key in sorted(secret_refs))]
+    pull = f"{DOCKER} image inspect {image} >/dev/null 2>&1 || {DOCKER} pull --quiet {image} || exit {NOT_YET}"
     return [
         _exec([DISK_GUARD, "--min-free-mb", str(min_free_mb), "--path", DATA_ROOT]),
-        _exec([FETCH_SECRETS, name, env_file(name), *(f"{key}={secret_refs[key]}" for key in sorted(secret_refs))]),
+        _exec([RETRY, f"fetch-secrets/{name}", *fetch]),
         *([_credentials_command(service)] if service.credential_files else []),
-        _exec(["/bin/sh", "-c", pull]),
+        _exec([RETRY, f"pull/{image}", "/bin/sh", "-c", pull]),
         "-" + _exec([DOCKER, "rm", "--force", name]),
     ]
 
@@ -302,8 +331,9 @@ def render_service_unit(service: HostService, *, min_free_mb: int = DEFAULT_MIN_
     lines += ["Type=oneshot"] if cron else ["Type=exec", "Restart=always", f"RestartSec={RESTART_SECONDS}"]
     lines += [
         f"EnvironmentFile={HOST_ENV}",
-        # The first start may pull a gigabyte, which the default 90 s would kill; a cron job's
-        # start lasts its whole run, and an hour bounds a hung one before its next period.
+        # The first start may pull a gigabyte, which the default 90 s would kill, and wait for the
+        # store and the registry (each at most the start deadline); a cron job's start lasts its
+        # whole run, and an hour bounds a hung one before its next period.
         f"TimeoutStartSec={3600 if cron else 900}",
         f"TimeoutStopSec={STOP_TIMEOUT_SECONDS + 15}",
     ]

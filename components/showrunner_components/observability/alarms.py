@@ -22,6 +22,7 @@ UNHEALTHY_HOSTS = 0
 P99_RESPONSE_SECONDS = 2.0
 LOAD_BALANCER_5XX_PER_MINUTE = 10
 DISK_USED_PERCENT = 80.0
+CLOCK_OFFSET_SECONDS = 1.0
 MYSQL_CPU_PERCENT = 80.0
 MYSQL_FREE_STORAGE_PERCENT = 10.0
 MYSQL_FREE_MEMORY_PERCENT = 10.0
@@ -31,7 +32,8 @@ CACHE_EVICTIONS = 100
 DEAD_LETTER_MESSAGES = 0
 
 HOST_NAMESPACE = "Showrunner/Host"
-"""What the golden image's `showrunner-disk-usage` publishes (dimensions Stack, Fleet, Path)."""
+"""What the golden image's `showrunner-disk-usage` (dimensions Stack, Fleet, Path) and
+`showrunner-clock-offset` (Stack, Fleet) publish."""
 HOST_PATHS = ("/mnt/docker", "/")
 """The filesystems `showrunner-disk-usage` reports: Docker's data volume and the root."""
 
@@ -127,6 +129,18 @@ def disk_used(name: str, stack: str, fleet: str, percent: float = DISK_USED_PERC
         periods=2,
         metric_queries=queries,
     )
+
+
+def clock_offset(name: str, stack: str, fleet: str, seconds: float = CLOCK_OFFSET_SECONDS) -> dict:
+    """The fleet's most-drifted host, from the per-minute `ClockOffsetSeconds` (chrony's offset), 5 minutes running.
+
+    2015's S3 refused pulls when a host's clock drifted; chrony on the Time Sync Service keeps it to
+    milliseconds, so a second means the host's time source is gone. A host whose chrony is not
+    synchronised publishes nothing (its reporter fails in the journal); the others keep the metric.
+    """
+    return _single(name, f"A host's clock is more than {seconds:g} s off (chrony's offset), 5 minutes running; "
+                   "2015: S3 refused pulls from drifted hosts",
+                   ">", seconds, 5, HOST_NAMESPACE, "ClockOffsetSeconds", {"Stack": stack, "Fleet": fleet}, "Maximum", 60)
 
 
 def status_check(name: str, group_name: Any) -> dict:

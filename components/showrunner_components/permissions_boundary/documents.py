@@ -73,6 +73,14 @@ def boundary_policy(*, partition: str, region: str, account: str, stack: str, re
             "Resource": [f"{arn}:logs:{at}:log-group:/showrunner/{stack}/*", f"{arn}:logs:{at}:log-group:/aws/imagebuilder/*"],
         },
         {"Sid": "Metrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"},
+        # A host past its start deadline marks itself Unhealthy; the groups are named by the stack (their Name tag).
+        {
+            "Sid": "StackGroupHealth",
+            "Effect": "Allow",
+            "Action": "autoscaling:SetInstanceHealth",
+            "Resource": f"{arn}:autoscaling:{at}:autoScalingGroup:*:autoScalingGroupName/*",
+            "Condition": {"StringLike": {"aws:ResourceTag/Name": f"showrunner-{stack}-*"}},
+        },
         # The image build: its components, and its logs in the stack's bucket.
         {"Sid": "ImageBuild", "Effect": "Allow", "Action": "imagebuilder:GetComponent", "Resource": f"{arn}:imagebuilder:{at}:component/showrunner-{stack}-*"},
         {"Sid": "BuildLogs", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{arn}:s3:::showrunner-{stack}-*/*"},

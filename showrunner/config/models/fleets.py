@@ -108,6 +108,11 @@ class Fleet(_Strict):
     min_free_mb: int = Field(default=2048, ge=256, le=1_000_000)
     """Free MiB the disk guard needs on the data volume before a container starts (2015: `docker pull`
     filled the disk); below the volume size. Default: `2048`."""
+    start_deadline_s: int = Field(default=300, ge=10, le=400)
+    """Seconds a service's start waits for its secrets and for its image (each), retrying with
+    backoff while the secret store or the registry is away; past them the host reports itself
+    Unhealthy and the group replaces it, rather than idling. At most 400 (the unit's 900 s start
+    timeout holds both waits). Default: `300`."""
 
     @model_validator(mode="after")
     def _rules(self) -> "Fleet":

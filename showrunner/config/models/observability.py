@@ -39,6 +39,8 @@ class Thresholds(_Strict):
     """5xx responses the load balancer itself gives (no healthy target, a timeout) per minute, for 3 consecutive minutes. Default: `10`."""
     disk_used_percent: float = Field(default=alarms.DISK_USED_PERCENT, gt=0, le=100)
     """A fleet's fullest host's data volume or root filesystem (the published `DiskUsedPercent`), for 2 of 5-minute reports. Default: `80`."""
+    clock_offset_seconds: float = Field(default=alarms.CLOCK_OFFSET_SECONDS, gt=0, le=900)
+    """A fleet's most-drifted host clock (chrony's offset, the published `ClockOffsetSeconds`), seconds, for 5 consecutive minutes. Default: `1`."""
     mysql_cpu_percent: float = Field(default=alarms.MYSQL_CPU_PERCENT, gt=0, le=100)
     """The database's CPU over 3 consecutive 5-minute periods. Default: `80`."""
     mysql_free_storage_percent: float = Field(default=alarms.MYSQL_FREE_STORAGE_PERCENT, gt=0, lt=100)

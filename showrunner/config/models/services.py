@@ -62,7 +62,11 @@ class Service(_Strict):
     health: HttpPath = "/healthz"
     """The target group's health check. Default: `/healthz`."""
     secrets: list[EnvName] = Field(default_factory=list)
-    """Env vars whose values come from `showrunner:secrets.<service>.<NAME>`. Default: none."""
+    """Env vars whose values come from `showrunner:secrets.<service>.<NAME>`; the container does not
+    start until each is in the secret store and not empty. Default: none."""
+    memory_mb: int = Field(default=512, ge=6, le=1_048_576)
+    """The container's memory limit in MiB (no swap beyond it): over it, the kernel OOM-kills the
+    container and its unit restarts it under the usual start limits. Default: `512`."""
     uses: list[Store] = Field(default_factory=list)
     """The stores of `showrunner:state` this service talks to: their endpoints reach its env
     (`DATABASE_*`, `CACHE_URL`, `CELERY_*`, `DYNAMODB_TABLE_*`; the DB password only through the

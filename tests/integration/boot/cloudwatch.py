@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CREDENTIALS_PATH = "/credentials"
 TARGET_PREFIX = "Logs_20140328."
+KEPT_PER_STREAM = 5000
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Recorded:
     groups: set[str]
     streams: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     """(group, stream) → the messages put, in order."""
+    events: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(group, stream) → how many events were put."""
     credential_requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -43,7 +46,9 @@ class Recorded:
 
 
 class CloudWatchLogsStandIn:
-    def __init__(self, groups: set[str]):
+    def __init__(self, groups: set[str], host: str = "127.0.0.1"):
+        """Listens on `host` (a fault host reaches it on the bridge gateway, through its forwarder on
+        its own 127.0.0.1 and the same port: the endpoints below hold for both)."""
         self.recorded = Recorded(groups=set(groups))
         recorded = self.recorded
 
@@ -79,11 +84,14 @@ class CloudWatchLogsStandIn:
                         return self._answer(200, {})
                     if action == "PutLogEvents":
                         messages = recorded.streams.setdefault((group, stream), [])
-                        messages += [event["message"] for event in body.get("logEvents", [])]
-                        return self._answer(200, {"nextSequenceToken": str(len(messages))})
+                        events = body.get("logEvents", [])
+                        recorded.events[(group, stream)] = recorded.events.get((group, stream), 0) + len(events)
+                        # A flood's events are counted, only the first KEPT_PER_STREAM kept.
+                        messages += [event["message"] for event in events[: max(0, KEPT_PER_STREAM - len(messages))]]
+                        return self._answer(200, {"nextSequenceToken": str(recorded.events[(group, stream)])})
                 self._answer(400, {"__type": "InvalidAction", "message": f"{action} is not served by the stand-in"})
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer((host, 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="cloudwatch-logs-stand-in", daemon=True)
 
     @property

@@ -15,3 +15,16 @@ def booted():
         yield host
     finally:
         host.stop()
+
+
+@pytest.fixture(scope="module")
+def fault_host():
+    """One fault host for the fault tests, booted with the registry down and a secret missing; the
+    tests run in file order, each injecting its fault on what the one before left."""
+    from tests.integration.boot import faults
+
+    host = faults.boot(registry_up=False)
+    try:
+        yield host
+    finally:
+        host.stop()

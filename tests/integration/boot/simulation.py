@@ -22,6 +22,9 @@ settings model and turned into the fleet's services by the program's own wiring
   engine has no instance role and must reach no AWS endpoint, so the driver's endpoint and its
   credentials point at a CloudWatch Logs stand-in on loopback (`cloudwatch.py`), which records
   what arrives. `docker logs` still reads the engine's local copy.
+- Faults around the host (a Docker restart, a reboot, the registry or the secret store away, a
+  data root filling with logs) need the host's own engine: `faults.py` boots that variant and
+  says how it differs.
 - Pruning: `/etc/showrunner/prune.env` (written by the user data here only) lets the prune units
   run in this container and scopes them to objects labelled `showrunner.host=<this host>`, with no
   minimum age: the machine's own containers and images are never candidates.
@@ -102,6 +105,16 @@ class SimulationError(Exception):
     pass
 
 
+def wait_for(predicate, timeout: float, step: float = 0.2) -> float | None:
+    """Seconds until `predicate()` held, or None after `timeout`."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(step)
+    return None
+
+
 def settings() -> Settings:
     return load_settings(CONFIG, project="showrunner", stack=STACK)
 
@@ -117,9 +130,10 @@ def pipeline_digests() -> dict[str, str]:
     return json.loads(DIGESTS_FILE.read_text())
 
 
-def user_data(config: Settings, digests: dict[str, str], *, logs: CloudWatchLogsStandIn, host_name: str) -> str:
+def user_data(config: Settings, digests: dict[str, str], *, logs: CloudWatchLogsStandIn, host_name: str,
+              stand_ins: dict[str, str] | None = None, prune: bool = True) -> str:
     """The fleet's `#cloud-config`: settings → `FleetService` (wiring) → `HostService` → text, as `Fleet` does,
-    with the simulation's log endpoint and prune scope (module docstring)."""
+    with the simulation's log endpoint, AWS stand-ins and prune scope (module docstring)."""
     # There is no load balancer here: the routed services' target groups are placeholders, which
     # only the Auto Scaling group would read; the hosts never see them.
     routed = {name: "none" for name, service in config.services.items() if service.route is not None}
@@ -142,9 +156,11 @@ def user_data(config: Settings, digests: dict[str, str], *, logs: CloudWatchLogs
         services,
         fleet=FLEET,
         min_free_mb=config.fleets[FLEET].min_free_mb,
+        start_deadline_s=config.fleets[FLEET].start_deadline_s,
         logging=logging,
         secrets_dir=SECRETS_MOUNT,
-        prune_scope=cloud_config.prune_env(f"{HOST_LABEL}={host_name}", "1s"),
+        stand_ins=stand_ins,
+        prune_scope=cloud_config.prune_env(f"{HOST_LABEL}={host_name}", "1s") if prune else None,
     )
 
 

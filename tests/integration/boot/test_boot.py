@@ -9,14 +9,7 @@ from showrunner_components.fleet import units as rendering
 from tests.integration.boot import simulation
 
 
-def _wait(predicate, timeout: float, step: float = 0.2) -> float | None:
-    """Seconds until `predicate()` held, or None after `timeout`."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if predicate():
-            return time.monotonic() - start
-        time.sleep(step)
-    return None
+_wait = simulation.wait_for
 
 
 def test_every_web_service_answers_its_health_endpoint(booted):
@@ -104,6 +97,9 @@ def test_containers_log_through_awslogs_with_the_fleets_configuration(booted):
             "tag": booted.container + "/{{.ID}}",
             "mode": "non-blocking",
             "max-buffer-size": "4m",
+            # The engine's local copy (what `docker logs` reads), rotated: a flood never fills the data root.
+            "cache-max-size": "10m",
+            "cache-max-file": "3",
             "awslogs-endpoint": logs.endpoint,
             "awslogs-credentials-endpoint": logs.credentials_endpoint,
         },

@@ -122,10 +122,12 @@ def test_host_scripts_are_installed(host):
     name, _ = host
     modes = _sh(name, "stat -c '%a %n' /usr/local/sbin/showrunner-*").stdout.splitlines()
     assert modes == [
+        "755 /usr/local/sbin/showrunner-clock-offset",
         "755 /usr/local/sbin/showrunner-disk-guard",
         "755 /usr/local/sbin/showrunner-disk-usage",
         "755 /usr/local/sbin/showrunner-fetch-secrets",
         "755 /usr/local/sbin/showrunner-format-data-volume",
+        "755 /usr/local/sbin/showrunner-retry",
     ]
 
 

@@ -61,7 +61,7 @@ def test_instance_role_statements_resource_by_resource(stack_run, fleet, service
     statements = {s["Sid"]: s for s in _policy(run, fleet)["Statement"]}
     # The store statements themselves are compared in tests/unit/components/test_state.py.
     assert sorted(statements) == sorted([
-        "DecryptParametersThroughSsm", "EcrLogin", "EcrPullStackRepositories", "PutStackMetrics",
+        "DecryptParametersThroughSsm", "EcrLogin", "EcrPullStackRepositories", "MarkOwnGroupInstancesUnhealthy", "PutStackMetrics",
         "ReadOwnServiceParameters", "SessionManager", "WriteFleetLogs", *(STORE_SIDS[u] for u in uses),
     ])
     # GetAuthorizationToken has no resource-level permissions; pulls are scoped to this fleet's image.
@@ -157,6 +157,8 @@ def test_user_data_is_the_rendered_cloud_config(stack_run):
                     remove_on_exit=s.rm,
                     schedule=s.schedule,
                     credential_files=service_credential_files(s.uses, endpoints),
+                    secret_names=tuple(sorted(s.secrets)),
+                    memory_mb=s.memory_mb,
                 )
                 for n, s in services.items()
             ],
@@ -296,18 +298,18 @@ def test_a_fleet_from_plain_args_gets_every_default(tmp_path):
     assert "ExecStart=/usr/bin/docker run --name job --label showrunner.service=job --label showrunner.host=%H " \
            "--env-file /run/showrunner/job.env --log-driver awslogs --log-opt awslogs-region=us-east-1 " \
            "--log-opt awslogs-group=/showrunner/qa/solo/job " in run.outputs["user_data"]
-    assert "--env MODE=batch --volume /var/log/containers:/var/log registry.example/job@sha256:" in run.outputs["user_data"]
+    assert "--env MODE=batch --memory 512m --memory-swap 512m --volume /var/log/containers:/var/log registry.example/job@sha256:" in run.outputs["user_data"]
     # The hosts' group and the service's, CloudWatch's own encryption, 30 days.
     assert {(g.inputs["name"], g.inputs["retentionInDays"], g.inputs.get("kmsKeyId")) for g in by_type(run, "aws:cloudwatch/logGroup:LogGroup")} == {
         ("/showrunner/qa/solo", 30, None), ("/showrunner/qa/solo/job", 30, None)}
     # Not routed: only the hosts' alarms, notifying no one, and no refresh gate.
     alarms = {a.inputs["name"]: a.inputs for a in by_type(run, "aws:cloudwatch/metricAlarm:MetricAlarm")}
-    assert sorted(alarms) == ["showrunner-qa-solo-disk", "showrunner-qa-solo-status-check"]
+    assert sorted(alarms) == ["showrunner-qa-solo-clock", "showrunner-qa-solo-disk", "showrunner-qa-solo-status-check"]
     assert all(a.get("alarmActions", []) == [] for a in alarms.values())
     assert "--min-free-mb 2048" in run.outputs["user_data"]
     # No repositories given: no ECR permission at all; no store: no statement beyond the host's own.
     assert [s["Sid"] for s in _policy(run, "solo")["Statement"]] == [
-        "ReadOwnServiceParameters", "DecryptParametersThroughSsm", "WriteFleetLogs", "PutStackMetrics", "SessionManager",
+        "ReadOwnServiceParameters", "DecryptParametersThroughSsm", "WriteFleetLogs", "PutStackMetrics", "MarkOwnGroupInstancesUnhealthy", "SessionManager",
     ]
     group = one(run, "aws:autoscaling/group:Group", "solo-asg").inputs
     assert "launchTemplate" in group and "mixedInstancesPolicy" not in group and group.get("targetGroupArns", []) == []
@@ -355,7 +357,7 @@ def test_every_fleet_and_routed_service_has_its_alarms_and_they_reach_the_topic(
     run = stack_run("prod")
     topic = one(run, "aws:sns/topic:Topic", "alerts-topic").urn
     alarms = {a.name: a.inputs for a in by_type(run, "aws:cloudwatch/metricAlarm:MetricAlarm") if a.parent.endswith(("::www", "::micro", "::worker", "::ops"))}
-    expected = {f"{fleet}-alarm-{what}" for fleet in ("www", "micro", "worker", "ops") for what in ("disk", "status-check")}
+    expected = {f"{fleet}-alarm-{what}" for fleet in ("www", "micro", "worker", "ops") for what in ("disk", "clock", "status-check")}
     expected |= {f"{fleet}-alarm-{service}-{what}" for fleet, service in (("www", "django"), ("micro", "catalog")) for what in ("5xx", "unhealthy-hosts", "p99")}
     assert set(alarms) == expected
     for alarm in alarms.values():
@@ -375,6 +377,9 @@ def test_every_fleet_and_routed_service_has_its_alarms_and_they_reach_the_topic(
     assert [q["metric"]["dimensions"] for q in disk["metricQueries"][:2]] == [
         {"Stack": "prod", "Fleet": "worker", "Path": "/mnt/docker"}, {"Stack": "prod", "Fleet": "worker", "Path": "/"}]
     assert alarms["worker-alarm-status-check"]["dimensions"] == {"AutoScalingGroupName": run.outputs["fleet_groups"]["worker"]}
+    clock = alarms["worker-alarm-clock"]
+    assert (clock["namespace"], clock["metricName"], clock["dimensions"], clock["statistic"], clock["threshold"], clock["evaluationPeriods"]) == (
+        "Showrunner/Host", "ClockOffsetSeconds", {"Stack": "prod", "Fleet": "worker"}, "Maximum", 1.0, 5)
 
 
 def test_hosts_report_their_fleet_for_the_disk_alarm(stack_run):

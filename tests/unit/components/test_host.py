@@ -35,6 +35,8 @@ DJANGO = HostService(
     command="/var/www/bin/start-django",
     ports=("8000:8000",),
     environment={"DJANGO_SETTINGS_MODULE": "www.settings", "ALLOWED_HOSTS": "www.showrunner.example"},
+    secret_names=("SECRET_KEY",),
+    memory_mb=1024,
 )
 CLEARSESSIONS = HostService(
     name="clearsessions",
@@ -46,8 +48,8 @@ CLEARSESSIONS = HostService(
     environment={"DJANGO_SETTINGS_MODULE": "www.settings"},
 )
 PULL = (
-    f'ExecStartPre=/bin/sh -c "/usr/bin/docker image inspect {WWW} >/dev/null 2>&1 '
-    f'|| exec /usr/bin/docker pull --quiet {WWW}"'
+    f'ExecStartPre=/usr/local/sbin/showrunner-retry pull/{WWW} /bin/sh -c "/usr/bin/docker image inspect {WWW} >/dev/null 2>&1 '
+    f'|| /usr/bin/docker pull --quiet {WWW} || exit 75"'
 )
 
 
@@ -69,10 +71,10 @@ EnvironmentFile=/etc/showrunner/host.env
 TimeoutStartSec=900
 TimeoutStopSec=45
 ExecStartPre=/usr/local/sbin/showrunner-disk-guard --min-free-mb 2048 --path /mnt/docker
-ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets django /run/showrunner/django.env
+ExecStartPre=/usr/local/sbin/showrunner-retry fetch-secrets/django /usr/local/sbin/showrunner-fetch-secrets django /run/showrunner/django.env SECRET_KEY
 {PULL}
 ExecStartPre=-/usr/bin/docker rm --force django
-ExecStart=/usr/bin/docker run --name django --label showrunner.service=django --label showrunner.host=%H --env-file /run/showrunner/django.env --env ALLOWED_HOSTS=www.showrunner.example --env DJANGO_SETTINGS_MODULE=www.settings --publish 8000:8000 --volume /var/log/containers:/var/log {WWW} /var/www/bin/start-django
+ExecStart=/usr/bin/docker run --name django --label showrunner.service=django --label showrunner.host=%H --env-file /run/showrunner/django.env --env ALLOWED_HOSTS=www.showrunner.example --env DJANGO_SETTINGS_MODULE=www.settings --memory 1024m --memory-swap 1024m --publish 8000:8000 --volume /var/log/containers:/var/log {WWW} /var/www/bin/start-django
 ExecStop=/usr/bin/docker stop --time 30 django
 SyslogIdentifier=django
 
@@ -95,10 +97,10 @@ EnvironmentFile=/etc/showrunner/host.env
 TimeoutStartSec=3600
 TimeoutStopSec=45
 ExecStartPre=/usr/local/sbin/showrunner-disk-guard --min-free-mb 4096 --path /mnt/docker
-ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets clearsessions /run/showrunner/clearsessions.env
+ExecStartPre=/usr/local/sbin/showrunner-retry fetch-secrets/clearsessions /usr/local/sbin/showrunner-fetch-secrets clearsessions /run/showrunner/clearsessions.env
 {PULL}
 ExecStartPre=-/usr/bin/docker rm --force clearsessions
-ExecStart=/usr/bin/docker run --name clearsessions --label showrunner.service=clearsessions --label showrunner.host=%H --env-file /run/showrunner/clearsessions.env --env DJANGO_SETTINGS_MODULE=www.settings --volume /var/log/containers:/var/log --rm {WWW} python -m django clearsessions
+ExecStart=/usr/bin/docker run --name clearsessions --label showrunner.service=clearsessions --label showrunner.host=%H --env-file /run/showrunner/clearsessions.env --env DJANGO_SETTINGS_MODULE=www.settings --memory 512m --memory-swap 512m --volume /var/log/containers:/var/log --rm {WWW} python -m django clearsessions
 SyslogIdentifier=clearsessions
 """
     assert render_timer_unit(CLEARSESSIONS) == """\
@@ -130,7 +132,7 @@ def test_store_env_goes_to_run_and_the_token_source_to_the_credentials_writer():
     spec = wiring.fleet_service("celery", CELERY, image=WWW, endpoints=ENDPOINTS, load_balancer=None)
     unit = render_service_unit(HostService.from_spec(spec))
     lines = unit.splitlines()
-    assert "ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets celery /run/showrunner/celery.env" in lines
+    assert "ExecStartPre=/usr/local/sbin/showrunner-retry fetch-secrets/celery /usr/local/sbin/showrunner-fetch-secrets celery /run/showrunner/celery.env" in lines
     credentials = (
         "/usr/local/sbin/showrunner-fetch-secrets --credentials celery /run/showrunner/celery.d DATABASE_PASSWORD=rds-iam:db.example.internal:3306:showrunner_app"
     )
@@ -146,7 +148,7 @@ def test_store_env_goes_to_run_and_the_token_source_to_the_credentials_writer():
         "--env DATABASE_HOST=db.example.internal --env DATABASE_NAME=showrunner "
         "--env DATABASE_PASSWORD_FILE=/run/secrets/showrunner/DATABASE_PASSWORD --env DATABASE_PORT=3306 "
         "--env DATABASE_TLS=required --env DATABASE_USER=showrunner_app --env DJANGO_SETTINGS_MODULE=www.settings "
-        f"--volume /var/log/containers:/var/log --volume /run/showrunner/celery.d:/run/secrets/showrunner:ro {WWW} "
+        f"--memory 512m --memory-swap 512m --volume /var/log/containers:/var/log --volume /run/showrunner/celery.d:/run/secrets/showrunner:ro {WWW} "
         "celery -A www worker --queues=celery,mail"
     ) in lines
     assert "--env DATABASE_PASSWORD=" not in unit
@@ -184,7 +186,7 @@ def test_containers_log_to_their_services_group_without_ever_blocking():
     assert (
         "--env-file /run/showrunner/django.env --log-driver awslogs --log-opt awslogs-region=eu-west-1 "
         '--log-opt awslogs-group=/showrunner/prod/www/django --log-opt "tag=%H/{{.ID}}" --log-opt mode=non-blocking '
-        "--log-opt max-buffer-size=4m --env ALLOWED_HOSTS="
+        "--log-opt max-buffer-size=4m --log-opt cache-max-size=10m --log-opt cache-max-file=3 --env ALLOWED_HOSTS="
     ) in exec_start
     # The boot simulation's stand-in endpoint and credentials, only when given.
     assert "awslogs-endpoint" not in exec_start
@@ -204,7 +206,7 @@ def test_command_and_env_words_are_quoted_for_systemd():
     exec_start = next(line for line in render_service_unit(service).splitlines() if line.startswith("ExecStart="))
     assert exec_start == (
         "ExecStart=/usr/bin/docker run --name odd --label showrunner.service=odd --label showrunner.host=%H --env-file /run/showrunner/odd.env "
-        f'--env "GREETING=hello world" {WWW} sh -c "echo \\"$$HOME\\" 100%%"'
+        f'--env "GREETING=hello world" --memory 512m --memory-swap 512m {WWW} sh -c "echo \\"$$HOME\\" 100%%"'
     )
 
 
@@ -282,6 +284,7 @@ def test_cloud_config_is_exact():
         "    SHOWRUNNER_STACK=staging\n"
         "    SHOWRUNNER_SSM_PREFIX=/showrunner/staging\n"
         "    AWS_REGION=us-east-1\n"
+        "    SHOWRUNNER_START_DEADLINE=300\n"
         "- path: /etc/systemd/system/showrunner-clearsessions.service\n"
         "  owner: root:root\n"
         "  permissions: '0644'\n"
@@ -301,9 +304,15 @@ def test_cloud_config_is_exact():
 
 
 def test_secrets_dir_override_is_only_there_when_asked():
-    assert cloud_config.host_env("prod", "eu-west-1") == "SHOWRUNNER_STACK=prod\nSHOWRUNNER_SSM_PREFIX=/showrunner/prod\nAWS_REGION=eu-west-1\n"
+    assert cloud_config.host_env("prod", "eu-west-1") == (
+        "SHOWRUNNER_STACK=prod\nSHOWRUNNER_SSM_PREFIX=/showrunner/prod\nAWS_REGION=eu-west-1\nSHOWRUNNER_START_DEADLINE=300\n"
+    )
     assert cloud_config.host_env("prod", "eu-west-1", secrets_dir="/srv/secrets").endswith("SHOWRUNNER_SECRETS_DIR=/srv/secrets\n")
-    assert cloud_config.host_env("prod", "eu-west-1", fleet="www").endswith("AWS_REGION=eu-west-1\nSHOWRUNNER_FLEET=www\n")
+    assert cloud_config.host_env("prod", "eu-west-1", fleet="www", start_deadline_s=60).endswith(
+        "AWS_REGION=eu-west-1\nSHOWRUNNER_FLEET=www\nSHOWRUNNER_START_DEADLINE=60\n"
+    )
+    stand_ins = {"SHOWRUNNER_AUTOSCALING_ENDPOINT": "http://127.0.0.1:1"}
+    assert cloud_config.host_env("prod", "eu-west-1", stand_ins=stand_ins).endswith("\nSHOWRUNNER_AUTOSCALING_ENDPOINT=http://127.0.0.1:1\n")
 
 
 def test_a_prune_scope_is_written_only_for_the_boot_simulation():

@@ -73,6 +73,13 @@ def test_instance_role_policy_is_exact():
                 "Condition": {"StringEquals": {"cloudwatch:namespace": ["CWAgent", "Showrunner"]}},
             },
             {
+                "Sid": "MarkOwnGroupInstancesUnhealthy",
+                "Effect": "Allow",
+                "Action": "autoscaling:SetInstanceHealth",
+                "Resource": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/*",
+                "Condition": {"StringEquals": {"aws:ResourceTag/Name": "showrunner-prod-www"}},
+            },
+            {
                 "Sid": "SessionManager",
                 "Effect": "Allow",
                 "Action": [
@@ -117,7 +124,7 @@ def test_nothing_is_granted_on_star_but_what_aws_cannot_scope():
 
 def test_a_fleet_without_repositories_or_services_gets_no_ecr_or_ssm_statement():
     sids = [s["Sid"] for s in _policy(repository_arns=[], services=[])["Statement"]]
-    assert sids == ["WriteFleetLogs", "PutStackMetrics", "SessionManager"]
+    assert sids == ["WriteFleetLogs", "PutStackMetrics", "MarkOwnGroupInstancesUnhealthy", "SessionManager"]
 
 
 def test_only_ec2_assumes_the_role():
@@ -138,7 +145,7 @@ def test_every_arn_the_role_builds_is_in_the_given_partition():
     key = KEY.replace("arn:aws:kms:us-east-1:", "arn:aws-cn:kms:cn-north-1:")
     policy = _policy(partition="aws-cn", region="cn-north-1", repository_arns=[], services=["django"], secrets_key_arn=key)
     arns = [r for s in policy["Statement"] for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"]) if r != "*"]
-    assert len(arns) == 7 and all(r.startswith("arn:aws-cn:") for r in arns), arns
+    assert len(arns) == 8 and all(r.startswith("arn:aws-cn:") for r in arns), arns
     decrypt = next(s for s in policy["Statement"] if s["Sid"] == "DecryptParametersThroughSsm")
     assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "ssm.cn-north-1.amazonaws.com.cn"}}
     assert ec2_trust_policy("aws-cn")["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com.cn"}

@@ -85,7 +85,7 @@ def test_one_dashboard_shows_the_alarms_the_load_balancer_every_fleet_and_every_
                            "Cache evictions", "Queue depth", "Dead-letter queue depth", "Table throttles"]
     # Every alarm of the stack is on the alarm row.
     every = sorted(f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{a['name']}" for a in _alarms(run).values())
-    assert widgets[0]["properties"]["alarms"] == every and len(every) == 27
+    assert widgets[0]["properties"]["alarms"] == every and len(every) == 31
     www_group = run.outputs["fleet_groups"]["www"]
     assert widgets[titles.index("www: CPU")]["properties"]["metrics"] == [["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", www_group]]
     assert all(w["x"] + w["width"] <= dashboard.WIDTH for w in widgets)
@@ -127,6 +127,23 @@ def test_a_dead_letter_alarm_fires_on_the_first_failed_task():
         "evaluation_periods": 1,
         "datapoints_to_alarm": 1,
         "threshold": 0.0,
+        "comparison_operator": "GreaterThanThreshold",
+        "treat_missing_data": "notBreaching",
+    }
+
+
+def test_a_clock_alarm_watches_the_most_drifted_host_of_the_fleet():
+    assert alarms.clock_offset("showrunner-prod-www-clock", "prod", "www", 0.5) == {
+        "name": "showrunner-prod-www-clock",
+        "alarm_description": "A host's clock is more than 0.5 s off (chrony's offset), 5 minutes running; 2015: S3 refused pulls from drifted hosts",
+        "namespace": "Showrunner/Host",
+        "metric_name": "ClockOffsetSeconds",
+        "dimensions": {"Stack": "prod", "Fleet": "www"},
+        "statistic": "Maximum",
+        "period": 60,
+        "evaluation_periods": 5,
+        "datapoints_to_alarm": 5,
+        "threshold": 0.5,
         "comparison_operator": "GreaterThanThreshold",
         "treat_missing_data": "notBreaching",
     }

@@ -35,7 +35,7 @@ def test_the_thresholds_default_to_the_components_own():
          "showrunner:alerts.subscriptions[0].protocol: \"sms\" is not one of 'email' or 'https'"),
         ("alerts.thresholds", {"target_5xx_percent": 0}, "showrunner:alerts.thresholds.target_5xx_percent: 0 must be greater than 0"),
         ("alerts.thresholds", {"p99": 1}, "showrunner:alerts.thresholds.p99: is not a known key; expected one of: cache_evictions, "
-         "cache_memory_percent, dead_letter_messages, disk_used_percent, load_balancer_5xx_per_minute, mysql_connections_percent, "
+         "cache_memory_percent, clock_offset_seconds, dead_letter_messages, disk_used_percent, load_balancer_5xx_per_minute, mysql_connections_percent, "
          "mysql_cpu_percent, mysql_free_memory_percent, mysql_free_storage_percent, p99_response_seconds, target_5xx_percent, unhealthy_hosts"),
         ("logs", {"retention_days": 45}, "showrunner:logs.retention_days: 45 is not a retention CloudWatch Logs accepts; pick one of "
          "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"),
