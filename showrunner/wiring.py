@@ -28,7 +28,7 @@ from showrunner.config.values import is_external_image, is_private_ecr
 from showrunner.golden import GOLDEN_DOCUMENTS, GOLDEN_FOLDER
 from showrunner_components.delivery import DeliveryArgs
 from showrunner_components.permissions_boundary import PermissionsBoundaryArgs
-from showrunner_components.fleet import FleetArgs, FleetPeerSecurityGroup, FleetScheduledAction, FleetService, FleetSpot, FleetWarmPool
+from showrunner_components.fleet import FleetAlarms, FleetArgs, FleetPeerSecurityGroup, FleetScheduledAction, FleetService, FleetSpot, FleetWarmPool
 from showrunner_components.golden_ami import GoldenAmiArgs
 from showrunner_components.image_pipeline import ImagePipelineArgs, PipelineImage
 from showrunner_components.image_pipeline.builds import repository_arn_of
@@ -36,7 +36,7 @@ from showrunner_components.load_balancer import LoadBalancerArgs, LoadBalancerRo
 from showrunner_components.network import NetworkArgs
 from showrunner_components.observability import AlertsArgs, AlertsSubscription, DashboardArgs, DashboardStores, alarms
 from showrunner_components.secrets import ServiceSecretsArgs
-from showrunner_components.state import StateArgs, StateCache, StateEndpoints, StateMysql, StateQueues, StateTable, contract, names
+from showrunner_components.state import StateAlarms, StateArgs, StateCache, StateEndpoints, StateMysql, StateQueues, StateTable, contract, names
 from showrunner_components.tagging import merge_tags
 
 T = TypeVar("T")
@@ -408,13 +408,11 @@ def delivery_args(settings: Settings, *, secrets, fleets: dict, golden_ami, imag
     )
 
 
-FLEET_THRESHOLDS = ("target_5xx_percent", "unhealthy_hosts", "p99_response_seconds", "disk_used_percent", "clock_offset_seconds")
-"""`showrunner:alerts.thresholds` keys that are `FleetAlarms`' (same names)."""
-STATE_THRESHOLDS = (
-    "mysql_cpu_percent", "mysql_free_storage_percent", "mysql_free_memory_percent", "mysql_connections_percent",
-    "cache_memory_percent", "cache_evictions", "dead_letter_messages",
-)
-"""`showrunner:alerts.thresholds` keys that are `StateAlarms`' (same names)."""
+FLEET_THRESHOLDS = tuple(FleetAlarms.__annotations__)
+"""`showrunner:alerts.thresholds` keys that are `FleetAlarms`' (same names): read from the component's
+own args, so that an alarm the fleet gains is wired (or fails loudly here) rather than left out."""
+STATE_THRESHOLDS = tuple(StateAlarms.__annotations__)
+"""`showrunner:alerts.thresholds` keys that are `StateAlarms`' (same names), likewise."""
 
 
 def dashboard_args(settings: Settings, *, load_balancer, fleets: dict, state) -> DashboardArgs:

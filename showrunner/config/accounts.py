@@ -21,11 +21,11 @@ from pydantic import TypeAdapter, ValidationError
 from showrunner.config import stackfile
 from showrunner.config.messages import path_of
 from showrunner.config.models import Delivery, LoadBalancer
+from showrunner_components.delivery.policies import GITHUB_OIDC_HOST  # the issuer the delivery component creates
 
 if TYPE_CHECKING:
     from showrunner.config.checks import Parsed
 
-GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 _ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):[a-z0-9-]+:[a-z0-9-]*:(?P<account>\d{12}):")
 
 

@@ -203,9 +203,7 @@ def namespace_problems(project: str, keys: Iterable[str]) -> list[str]:
             if known is not None and name not in known:
                 problems.append(f"{key_text(key)}: is not a setting of the {namespace} provider; {suggestion(name, known, 'setting')}")
             continue
-        close = suggestion(namespace, known_namespaces)
-        if close.startswith("did you mean"):
-            close = f'did you mean "{close.split(chr(34))[1]}:{name}"?'
+        close = suggestion(namespace, known_namespaces, shown=lambda right: f"{right}:{name}")
         problems.append(f'{key_text(key)}: the namespace {json.dumps(namespace, ensure_ascii=False)} is read by nothing in this program (it would be ignored); {close}')
     return problems
 

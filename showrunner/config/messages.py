@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import types
+from collections.abc import Callable
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -14,11 +15,13 @@ from showrunner.config.problems import ConfigError, count, key_text  # noqa: F40
 NAMESPACE = "showrunner"
 
 
-def suggestion(unknown: str, known: list[str] | tuple[str, ...] | set[str], what: str = "key") -> str:
-    """What would be right instead of an unknown name: the close one, or every known one."""
+def suggestion(
+    unknown: str, known: list[str] | tuple[str, ...] | set[str], what: str = "key", shown: Callable[[str], str] = str
+) -> str:
+    """What would be right instead of an unknown name: the close one (as `shown` writes it), or every known one."""
     close = difflib.get_close_matches(unknown, sorted(known), n=1, cutoff=0.6)
     if close:
-        return f'did you mean "{close[0]}"?'
+        return f'did you mean "{shown(close[0])}"?'
     return f"expected one of: {', '.join(sorted(known))}" if known else f"no {what} is expected here"
 
 

@@ -225,7 +225,7 @@ def namespace_values(project: Project, config: dict[str, str], namespace: str | 
             continue
         value = decode(raw)
         default = project.defaults.get(key)
-        merged = deep_merge(default, value) if default is not None and value is not None else without_nulls(value)
+        merged = deep_merge(default, value)  # no default, or a `null` value: the value with its nulls left out
         if merged is not None:
             values[key[len(prefix):]] = merged
     return values

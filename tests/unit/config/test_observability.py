@@ -22,6 +22,15 @@ def test_the_thresholds_default_to_the_components_own():
     defaults = Thresholds()
     assert (defaults.target_5xx_percent, defaults.p99_response_seconds, defaults.disk_used_percent, defaults.dead_letter_messages) == (
         alarms.TARGET_5XX_PERCENT, alarms.P99_RESPONSE_SECONDS, alarms.DISK_USED_PERCENT, alarms.DEAD_LETTER_MESSAGES)
+    # Every threshold, not only those four: each default is the component constant of its name.
+    assert {key: getattr(defaults, key) for key in Thresholds.model_fields} == {key: getattr(alarms, key.upper()) for key in Thresholds.model_fields}
+
+
+def test_every_threshold_reaches_the_component_that_alarms_on_it():
+    from showrunner import wiring
+
+    wired = [*wiring.FLEET_THRESHOLDS, *wiring.STATE_THRESHOLDS, "load_balancer_5xx_per_minute"]  # the last: `load_balancer_args`
+    assert sorted(wired) == sorted(Thresholds.model_fields)
 
 
 @pytest.mark.parametrize(
