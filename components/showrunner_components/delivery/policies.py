@@ -620,10 +620,10 @@ def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequenc
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-# --- day two (issue 13): what the roles above do not grant yet for the alert topic's
-# subscriptions, the failed-build rule, the dashboard, new alarms, the log groups' key and release
-# tags. Kept apart so the rewrite of the roles against AWS's published data (issue 11) can fold it
-# in. (The topic itself, its key, existing alarms and the access-log bucket are covered above.)
+# --- day two (issue 13): what the roles above, rewritten against AWS's published data (issue 11),
+# lack for the alert topic's subscriptions, the failed-build rule, the dashboard, new alarms, the log
+# groups' key and release tags. (The topic itself, its key, existing alarms and the access-log bucket
+# are covered above.)
 
 OBSERVABILITY_READ_ACTIONS = (
     "cloudwatch:GetDashboard",
