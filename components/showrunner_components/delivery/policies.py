@@ -523,11 +523,9 @@ def _stack_tags(scope: Scope, kind: str) -> dict:
     return {"StringEquals": {f"aws:{kind}/ManagedBy": "pulumi", f"aws:{kind}/Environment": scope.stack}}
 
 
-def _new_and_tagged(scope: Scope, **more: dict) -> dict:
+def _new_and_tagged(scope: Scope) -> dict:
     """The request tags a resource that has no tags yet (a new one) as this stack's."""
-    condition = {"StringEquals": {**_stack_tags(scope, "RequestTag")["StringEquals"], **more.get("StringEquals", {})},
-                 "Null": {"aws:ResourceTag/Environment": "true"}}
-    return condition
+    return {**_stack_tags(scope, "RequestTag"), "Null": {"aws:ResourceTag/Environment": "true"}}
 
 
 def _role_statements(scope: Scope) -> list[dict]:
