@@ -50,7 +50,7 @@ DEFAULTS = {
 }
 """What each optional scalar of `FleetArgs` is when left out (the docstrings there say why)."""
 DATA_DEVICE = "/dev/xvdb"  # formatted with label docker-data on first boot, mounted at /mnt/docker
-METRIC_NAMESPACES = (alarms.HOST_NAMESPACE,)  # the golden image's showrunner-disk-usage; nothing else publishes
+METRIC_NAMESPACES = (alarms.HOST_NAMESPACE,)  # the golden image's showrunner-disk-usage and showrunner-clock-offset; nothing else publishes
 ALARM_DEFAULTS: FleetAlarms = {
     "target_5xx_percent": alarms.TARGET_5XX_PERCENT,
     "unhealthy_hosts": alarms.UNHEALTHY_HOSTS,
