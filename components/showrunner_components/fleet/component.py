@@ -122,7 +122,7 @@ class Fleet(pulumi.ComponentResource):
         self._tags = merge_tags(args.get("tags", {}), None, Service=f"fleet-{name}", Fleet=name)
         self._routed = sorted((s for s in args["services"] if "target_group_arn" in s), key=lambda s: s["name"])
         self._thresholds = {**ALARM_DEFAULTS, **args.get("alarms", {})}
-        self._alarm_options = {"alarm_actions": args.get("alarm_actions", []), "ok_actions": args.get("alarm_actions", [])}
+        self._alarm_options = alarms.actions(args.get("alarm_actions", []))
 
         invoke = pulumi.InvokeOptions(parent=self)
         aws_partition = aws.get_partition_output(opts=invoke)
