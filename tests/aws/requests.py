@@ -580,7 +580,7 @@ SESSION_MANAGER = ("ssm:UpdateInstanceInformation", "ssmmessages:CreateControlCh
                    "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel")  # Session Manager: "Verify or add instance permissions"
 CELERY_SQS = ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage")  # kombu/transport/SQS.py with predefined_queues
 DYNAMODB_ITEMS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query")  # boto3 Table resource: the item calls
-HOST_METRICS_NAMESPACE = "Showrunner/Host"  # images/golden/files/usr/local/sbin/showrunner-disk-usage
+HOST_METRICS_NAMESPACE = "Showrunner/Host"  # images/golden/files/usr/local/sbin/showrunner-disk-usage and showrunner-clock-offset
 # Docker's awslogs driver, without awslogs-create-group (Docker docs, "Amazon CloudWatch Logs logging driver", Credentials).
 AWSLOGS = ("logs:CreateLogStream", "logs:PutLogEvents")
 FETCH_SECRETS = ("ExecStartPre=/usr/local/sbin/showrunner-fetch-secrets", "ExecStart=/usr/local/sbin/showrunner-fetch-secrets")

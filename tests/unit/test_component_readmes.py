@@ -52,3 +52,15 @@ def test_the_readme_names_every_input_output_and_nested_field(component):
     text = readme(component)
     missing = sorted(name for name in documented_names(component) if not re.search(rf"\b{name}\b", text))
     assert missing == []
+
+
+@pytest.mark.parametrize("component", provider.HOSTED, ids=lambda c: c.__name__)
+def test_every_table_row_has_its_headers_cells(component):
+    """A row with more cells than its header renders without them: the extra text is lost."""
+    header, bad = None, []
+    for line in readme(component).splitlines():
+        cells = re.sub(r"`[^`]*`", "x", line).count("|") - 1 if line.startswith("|") else None
+        header = (cells if header is None else header) if cells is not None else None
+        if cells is not None and cells != header:
+            bad.append(line)
+    assert bad == []

@@ -523,11 +523,9 @@ def _stack_tags(scope: Scope, kind: str) -> dict:
     return {"StringEquals": {f"aws:{kind}/ManagedBy": "pulumi", f"aws:{kind}/Environment": scope.stack}}
 
 
-def _new_and_tagged(scope: Scope, **more: dict) -> dict:
+def _new_and_tagged(scope: Scope) -> dict:
     """The request tags a resource that has no tags yet (a new one) as this stack's."""
-    condition = {"StringEquals": {**_stack_tags(scope, "RequestTag")["StringEquals"], **more.get("StringEquals", {})},
-                 "Null": {"aws:ResourceTag/Environment": "true"}}
-    return condition
+    return {**_stack_tags(scope, "RequestTag"), "Null": {"aws:ResourceTag/Environment": "true"}}
 
 
 def _role_statements(scope: Scope) -> list[dict]:
@@ -620,10 +618,10 @@ def deploy_policy(scope: Scope, pass_role_arns: Sequence[str], own_arns: Sequenc
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-# --- day two (issue 13): what the roles above do not grant yet for the alert topic's
-# subscriptions, the failed-build rule, the dashboard, new alarms, the log groups' key and release
-# tags. Kept apart so the rewrite of the roles against AWS's published data (issue 11) can fold it
-# in. (The topic itself, its key, existing alarms and the access-log bucket are covered above.)
+# --- day two (issue 13): what the roles above, rewritten against AWS's published data (issue 11),
+# lack for the alert topic's subscriptions, the failed-build rule, the dashboard, new alarms, the log
+# groups' key and release tags. (The topic itself, its key, existing alarms and the access-log bucket
+# are covered above.)
 
 OBSERVABILITY_READ_ACTIONS = (
     "cloudwatch:GetDashboard",

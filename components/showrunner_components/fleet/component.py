@@ -50,7 +50,7 @@ DEFAULTS = {
 }
 """What each optional scalar of `FleetArgs` is when left out (the docstrings there say why)."""
 DATA_DEVICE = "/dev/xvdb"  # formatted with label docker-data on first boot, mounted at /mnt/docker
-METRIC_NAMESPACES = (alarms.HOST_NAMESPACE,)  # the golden image's showrunner-disk-usage; nothing else publishes
+METRIC_NAMESPACES = (alarms.HOST_NAMESPACE,)  # the golden image's showrunner-disk-usage and showrunner-clock-offset; nothing else publishes
 ALARM_DEFAULTS: FleetAlarms = {
     "target_5xx_percent": alarms.TARGET_5XX_PERCENT,
     "unhealthy_hosts": alarms.UNHEALTHY_HOSTS,
@@ -122,7 +122,7 @@ class Fleet(pulumi.ComponentResource):
         self._tags = merge_tags(args.get("tags", {}), None, Service=f"fleet-{name}", Fleet=name)
         self._routed = sorted((s for s in args["services"] if "target_group_arn" in s), key=lambda s: s["name"])
         self._thresholds = {**ALARM_DEFAULTS, **args.get("alarms", {})}
-        self._alarm_options = {"alarm_actions": args.get("alarm_actions", []), "ok_actions": args.get("alarm_actions", [])}
+        self._alarm_options = alarms.actions(args.get("alarm_actions", []))
 
         invoke = pulumi.InvokeOptions(parent=self)
         aws_partition = aws.get_partition_output(opts=invoke)

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from showrunner_components.aws import ecr_registry  # noqa: F401  (re-exported: the golden image bakes its credential helper for it)
 from showrunner_components.golden_ami.documents import component_version
 
 LOG_PREFIX = "imagebuilder"

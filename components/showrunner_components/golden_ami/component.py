@@ -16,14 +16,13 @@ from typing import NotRequired, Optional, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from showrunner_components.aws import ROOT_DEVICE, ec2_trust_policy
+from showrunner_components.aws import ROOT_DEVICE, ec2_trust_policy, ecr_registry
 from showrunner_components.golden_ami.builders import (
     LOG_PREFIX,
     ami_name,
     ami_parameter_name,
     build_user_data,
     builder_policy_arns,
-    ecr_registry,
     log_bucket_name,
     log_write_policy,
     notification_key_policy,

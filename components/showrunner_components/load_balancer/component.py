@@ -194,8 +194,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 balancer.arn_suffix,
                 args.get("alarms", {}).get("elb_5xx_per_minute", alarms.LOAD_BALANCER_5XX_PER_MINUTE),
             ),
-            alarm_actions=args.get("alarm_actions", []),
-            ok_actions=args.get("alarm_actions", []),
+            **alarms.actions(args.get("alarm_actions", [])),
             tags=merge_tags(tags, f"{name}-alarm-elb-5xx"),
             opts=pulumi.ResourceOptions(parent=self),
         )

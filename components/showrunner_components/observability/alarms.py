@@ -44,6 +44,11 @@ _PER_VCPU_GIB = {"m": 4, "r": 8, "x": 16, "z": 8}
 _BURSTABLE_GIB = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
 
 
+def actions(topic_arns: Any) -> dict:
+    """An alarm's `alarm_actions` and `ok_actions`, both `topic_arns`: whoever hears it fire hears it recover."""
+    return {"alarm_actions": topic_arns, "ok_actions": topic_arns}
+
+
 def _alarm(name: str, description: str, *, threshold: float, comparison: str, periods: int, datapoints: int | None = None,
            missing: str = "notBreaching", **metric: Any) -> dict:
     spec = {

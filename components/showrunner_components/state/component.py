@@ -94,7 +94,7 @@ class State(pulumi.ComponentResource):
         self._name = name
         self._groups: dict[str, pulumi.Output[str]] = {}
         self._thresholds = {**ALARM_DEFAULTS, **args.get("alarms", {})}
-        self._alarm_options = {"alarm_actions": args.get("alarm_actions", []), "ok_actions": args.get("alarm_actions", [])}
+        self._alarm_options = alarms.actions(args.get("alarm_actions", []))
         self._alarms: list[aws.cloudwatch.MetricAlarm] = []
 
         invoke = pulumi.InvokeOptions(parent=self)

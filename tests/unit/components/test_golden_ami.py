@@ -15,11 +15,11 @@ from showrunner_components.golden_ami.builders import (
     ami_parameter_name,
     build_user_data,
     builder_policy_arns,
-    ecr_registry,
     log_bucket_name,
     log_write_policy,
     recipe_version,
 )
+from showrunner_components.aws import ecr_registry
 from showrunner_components.golden_ami.documents import component_version, load_documents
 from showrunner.engine import run_stack
 from showrunner.golden import GOLDEN_DIR, GOLDEN_DOCUMENTS
