@@ -5,7 +5,8 @@
     showrunner policy FILE... [--json OUT]
     showrunner diff BASE.json HEAD.json [--markdown] [--exit-code] [--as-stack] [--color WHEN]
     showrunner drift PREVIEW.json [--markdown OUT] [--run-url URL]
-    showrunner doctor -s NAME [--offline] [--check NAME]...
+    showrunner doctor -s NAME [--config-file PATH] [--offline] [--check NAME]...
+    showrunner config-reference [--check]
     showrunner schema
     showrunner rollout wait --stack NAME [--since TIME] [--timeout SECONDS] [--region REGION]
 
