@@ -21,7 +21,7 @@ help:
 	@echo "make diff BASE=<ref> [STACK=...]    offline preview diff of a git ref against the working tree"
 	@echo "make doctor STACK=...               what the stack's first pulumi up needs, and what to do for each miss"
 	@echo "make deploy-prepare STACK=...       wheelhouses built and Docker checked, before any real preview or deploy"
-	@echo "make lint-shell | lint-workflows     shellcheck over scripts and golden-image steps | actionlint"
+	@echo "make lint-shell | lint-workflows    shellcheck over scripts and golden-image steps | actionlint"
 	@echo "make local-db | local-db-stop       MariaDB and Redis on loopback with the www fixtures"
 	@echo "make bench-preview | bench-config | bench-images | bench-boot   benchmarks that print figures"
 

@@ -5,7 +5,8 @@
     showrunner policy FILE... [--json OUT]
     showrunner diff BASE.json HEAD.json [--markdown] [--exit-code] [--as-stack] [--color WHEN]
     showrunner drift PREVIEW.json [--markdown OUT] [--run-url URL]
-    showrunner doctor -s NAME [--offline] [--check NAME]...
+    showrunner doctor -s NAME [--config-file PATH] [--offline] [--check NAME]...
+    showrunner config-reference [--check]
     showrunner schema
     showrunner rollout wait --stack NAME [--since TIME] [--timeout SECONDS] [--region REGION]
 
@@ -232,6 +233,8 @@ def _rollout_wait(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from showrunner.rollout import DEFAULT_POLL_SECONDS, DEFAULT_TIMEOUT_SECONDS  # the standard library only: cheap
+
     parser = argparse.ArgumentParser(prog="showrunner", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--project-dir", type=Path, default=PROJECT_DIR, help="directory holding Pulumi.yaml (default: this checkout)"
@@ -290,8 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     wait = rollout_commands.add_parser("wait", help="wait for every fleet's instance refresh; exit 1 unless each succeeded")
     wait.add_argument("--stack", required=True, help="the stack whose fleets (tag Environment=<stack>) to wait for")
     wait.add_argument("--since", help="ignore refreshes started before this ISO 8601 time (the deploy's start)")
-    wait.add_argument("--timeout", type=float, default=3600, help="seconds before giving up (default 3600)")
-    wait.add_argument("--poll", type=float, default=15, help=argparse.SUPPRESS)
+    wait.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS,
+                      help=f"seconds before giving up (default {DEFAULT_TIMEOUT_SECONDS})")
+    wait.add_argument("--poll", type=float, default=DEFAULT_POLL_SECONDS, help=argparse.SUPPRESS)
     wait.add_argument("--region", help="default: AWS_REGION")
     wait.set_defaults(handler=_rollout_wait)
     return parser

@@ -36,7 +36,7 @@ import yaml
 
 from showrunner import replacement
 from showrunner.mocks import REDACTED
-from showrunner.policy import rules
+from showrunner.policy import read_json, rules
 from showrunner.style import OP_SYMBOLS, paint
 
 COMMENT_LIMIT = 65536
@@ -202,13 +202,7 @@ def _with_secrets(value: Any, fingerprints: dict[str, str], path: str = "") -> A
 
 
 def _load(path: Path) -> Preview:
-    try:
-        document = json.loads(path.read_text())
-    except OSError as error:
-        raise DocumentError(f"{path}: cannot read ({error.strerror})") from None
-    except json.JSONDecodeError as error:
-        raise DocumentError(f"{path}: not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
-    return _load_document(document, str(path))
+    return _load_document(read_json(path, DocumentError), str(path))
 
 
 def _load_document(document: Any, path: str) -> Preview:

@@ -12,10 +12,11 @@ with `op`, `urn`, `oldState`/`newState`, `diffReasons`, `detailedDiff`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from showrunner.policy import read_json
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 GROUP = "aws:autoscaling/group:Group"
@@ -98,12 +99,7 @@ def classify(document: Any) -> DriftReport:
 
 
 def load(path: Path) -> DriftReport:
-    try:
-        document = json.loads(Path(path).read_text())
-    except OSError as error:
-        raise DocumentError(f"{path}: cannot read ({error.strerror})") from None
-    except json.JSONDecodeError as error:
-        raise DocumentError(f"{path}: not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+    document = read_json(path, DocumentError)
     try:
         return classify(document)
     except DocumentError as error:

@@ -159,6 +159,11 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+def _uuid_like(hex_digits: str) -> str:
+    """A UUID-shaped id (8-4-4-4-12) from 16 or more hex digits, as AWS writes the ids it assigns."""
+    return f"{hex_digits[:8]}-{hex_digits[8:12]}-{hex_digits[12:16]}-0000-{hex_digits[:12]}"
+
+
 def _service_of(type_token: str) -> str:
     module = type_token.split(":")[1].split("/")[0]
     return {"index": "aws", "lb": "elasticloadbalancing", "vpc": "ec2", "cloudwatch": "cloudwatch"}.get(
@@ -211,7 +216,7 @@ def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "",
     if type_token in _EC2_ARN_KINDS:
         outputs["arn"] = f"arn:aws:ec2:{region}:{ACCOUNT_ID}:{_EC2_ARN_KINDS[type_token]}/{resource_id}"
     if type_token == "aws:autoscaling/group:Group":
-        uuid = f"{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"
+        uuid = _uuid_like(short)
         outputs["arn"] = f"{prefix}:autoScalingGroup:{uuid}:autoScalingGroupName/{physical_name}"
     elif type_token == "aws:cloudwatch/logGroup:LogGroup":
         outputs["arn"] = f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{physical_name}"
@@ -251,7 +256,7 @@ def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "",
     elif type_token == "aws:kms/key:Key":
         # Key ids are random: two stacks' keys never share one (the digest includes the stack).
         keyed = digest(type_token, name, stack)[:17]
-        key_id = f"{keyed[:8]}-{keyed[8:12]}-{keyed[12:16]}-0000-{keyed[:12]}"
+        key_id = _uuid_like(keyed)
         resource_id = key_id
         outputs["keyId"] = key_id
         outputs["arn"] = f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}"
@@ -286,7 +291,7 @@ def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "",
         outputs.pop("arn", None)
     elif type_token == "aws:sns/topicSubscription:TopicSubscription":
         # <topic ARN>:<subscription id>, a UUID AWS assigns.
-        outputs["arn"] = f"{inputs.get('topic')}:{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"
+        outputs["arn"] = f"{inputs.get('topic')}:{_uuid_like(short)}"
         resource_id = outputs["arn"]
     elif type_token == "aws:ec2/launchTemplate:LaunchTemplate":
         outputs["latestVersion"] = 1
@@ -300,7 +305,7 @@ def _resource_outputs(type_token: str, name: str, inputs: dict, stack: str = "",
         outputs["resourceId"] = f"db-{short.upper()[:26]}"
         if inputs.get("manageMasterUserPassword"):
             # RDS names the secret it manages rds!db-<uuid>; Secrets Manager appends six characters.
-            uuid = f"{short[:8]}-{short[8:12]}-{short[12:16]}-0000-{short[:12]}"
+            uuid = _uuid_like(short)
             outputs["masterUserSecrets"] = [
                 {
                     "secretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!db-{uuid}-{short[:6]}",

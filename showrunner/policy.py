@@ -104,16 +104,22 @@ def stacks_in(document: Any) -> int:
     return sum(1 for s in states if isinstance(s, dict) and s.get("type") == "pulumi:pulumi:Stack")
 
 
+def read_json(path: Path, error_type: type[Exception] = DocumentError) -> Any:
+    """A JSON file's content, or `error_type` with one line naming the file and what is wrong
+    (the policy, diff and drift commands read their documents alike)."""
+    try:
+        text = Path(path).read_text()
+    except OSError as error:
+        raise error_type(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise error_type(f"{path}: not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+
+
 def load(path: Path) -> tuple[list, int]:
     """The resources of a file and how many it counts (its Stack included)."""
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise DocumentError(f"{path}: cannot read ({error.strerror})") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DocumentError(f"{path}: not JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+    document = read_json(path)
     found = resources_of(document, str(path))
     return found, len(found) + stacks_in(document)
 

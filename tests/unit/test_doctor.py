@@ -283,3 +283,11 @@ def test_the_repository_is_read_through_gh(tmp_path, monkeypatch):
         monkeypatch.setenv(name, fakes.env()[name])
     repository = doctor.GhRepository("acme/shop")
     assert (repository.variables(), repository.environments()) == ({"AWS_REGION": "us-east-1"}, ["prod"])
+
+
+def test_the_cli_s_check_list_is_doctor_s():
+    """cli.py spells the checks out for `doctor --help` (importing doctor there would slow every command)."""
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command")
+    check = next(a for a in commands.choices["doctor"]._actions if a.dest == "check")
+    assert check.help == "only this check (repeatable): " + ", ".join(doctor.CHECKS)

@@ -87,6 +87,9 @@ def test_a_change_beside_the_roll_is_drift_and_only_it_is_reported_as_such(deplo
     (lambda d: change(d, "www-lt", paths={"imageId": "update", "userData": "update"}, imageId=NEW_AMI), ["www-lt"]),
     # A group's template version moves with no AMI roll of its template.
     (lambda d: change(d, "ops-asg", paths={"launchTemplate.version": "update"}), ["ops-asg"]),
+    # ... nor when another fleet's template rolled: a group follows its own fleet's template only.
+    (lambda d: change(change(d, "www-lt", paths={"imageId": "update"}, imageId=NEW_AMI), "ops-asg",
+                      paths={"launchTemplate.version": "update"}), ["ops-asg"]),
     # The group's size changed outside Pulumi, in the roll's week.
     (lambda d: change(ami_roll(d), "www-asg", paths={"maxSize": "update", "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.version": "update"}), ["www-asg"]),
     # Deleted outside Pulumi: the refresh drops it and the preview would create it again.
