@@ -150,7 +150,8 @@ def test_fault_3_a_docker_restart_or_crash_brings_the_services_back_without_a_re
     host = fault_host
     before = faults.container_ids(host)
     recovery = faults.daemon_restart(host)
-    for service, ids in faults.container_ids(host).items():
+    after_restart = faults.container_ids(host)
+    for service, ids in after_restart.items():
         assert len(ids) == 1, (service, ids)
         assert host.unit_state(service) == "active" and host.inspect(ids[0], "{{.State.Running}}") == "true", service
     # The unit still supervises its container: a kill is noticed and repaired, as before the restart.
@@ -166,7 +167,7 @@ def test_fault_3_a_docker_restart_or_crash_brings_the_services_back_without_a_re
     for service, ids in faults.container_ids(host).items():
         assert len(ids) == 1, (service, ids)
         assert host.unit_state(service) == "active" and host.inspect(ids[0], "{{.State.Running}}") == "true", service
-    print(f"docker-restart-recovery-s: {recovery:.1f} (containers {'replaced' if faults.container_ids(host) != before else 'kept'}); "
+    print(f"docker-restart-recovery-s: {recovery:.1f} (containers {'replaced' if after_restart != before else 'kept'}); "
           f"docker-crash-recovery-s: {crash:.1f}")
 
 
