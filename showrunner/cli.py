@@ -16,6 +16,7 @@ Every failure is reported as short lines on stderr and a non-zero exit, never a 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -79,6 +80,24 @@ def _base(args: argparse.Namespace):
 
 
 def _preview(args: argparse.Namespace) -> int:
+    """`showrunner preview`, with the cyclic garbage collector off until it returns.
+
+    A preview allocates mostly what lives to its end (provider classes, typing caches, Outputs,
+    the recorded resources), which each full collection would walk again for nothing; reference
+    counting still frees the rest. Measured: the prod preview takes a fifth less time for 2 MiB
+    more at peak (116 MiB); with 50 services, 30% less for 13 MiB more (167 MiB).
+    `make bench-preview` prints the prod preview's time and peak.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_preview(args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run_preview(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     _writable(args.json, "--json")
     _read_first(args)

@@ -98,3 +98,22 @@ def test_an_output_path_in_a_missing_directory_is_refused_before_any_work(tmp_pa
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == f"error: --json {target}: directory {target.parent} does not exist\n"
+
+
+def test_a_preview_run_in_process_leaves_the_garbage_collector_as_it_found_it(tmp_path, capsys):
+    """The preview turns cyclic collection off while it runs; a caller's process gets it back, also after a failure."""
+    import gc
+
+    assert gc.isenabled()
+    assert main(["preview", "--stack", "prod"]) == 0
+    assert gc.isenabled()
+    stack_file = tmp_path / "Pulumi.qa.yaml"
+    stack_file.write_text(QA_STACK.replace("refresh_key: 2026-W48", "refresh_key: weekly"))
+    assert main(["preview", "--stack", "qa", "--config-file", str(stack_file)]) == 2
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        main(["preview", "--stack", "prod"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
