@@ -1,0 +1,125 @@
+"""The offline engine's lazy provider imports, checked against the provider imported as written.
+
+`showrunner.lazy_providers` builds pulumi_aws's classes on first use. The oracle is the provider
+itself, imported in full in another process (`SHOWRUNNER_EAGER_PROVIDERS=1`): the whole preview
+and every type hint the SDK can resolve must come out the same.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from showrunner import lazy_providers
+from tests.conftest import PROJECT_DIR
+
+PROVIDER_DIR = Path(importlib.util.find_spec("pulumi_aws").origin).parent
+SHOWRUNNER = PROJECT_DIR / ".venv" / "bin" / "showrunner"
+
+# Run in a fresh process: the prod preview, then every type hint of every class of every
+# pulumi_aws module it imported (resource modules, their overloads, argument and output classes),
+# as text. A hint that cannot be resolved is recorded as the error it raised.
+HINTS_SCRIPT = """
+import inspect, io, json, sys, typing, contextlib
+from showrunner import cli
+with contextlib.redirect_stdout(io.StringIO()):
+    assert cli.main(["preview", "--stack", "prod"]) == 0
+
+import pulumi
+LOCALS = {"Output": pulumi.Output, "T": type(None)}  # as pulumi._types resolves them (a localns of its
+# own also keeps typing from reusing a forward reference evaluated in another module)
+
+def hints(thing, namespace):
+    try:
+        return repr(sorted(typing.get_type_hints(thing, globalns=namespace, localns=LOCALS).items()))
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+
+found = {}
+for name, module in sorted(sys.modules.items()):
+    if not name.startswith("pulumi_aws.") or name.endswith("._enums") or name.count(".") != 2:
+        continue
+    for attribute in sorted(dir(module)) if name.rpartition(".")[2] in ("_inputs", "outputs") else sorted(vars(module)):
+        cls = getattr(module, attribute)
+        if not inspect.isclass(cls) or cls.__module__ != name:
+            continue
+        namespace = dict(vars(module))  # as the SDK takes it, once the class is there (_globals_for_cls)
+        found[f"{name}.{attribute}"] = hints(cls, namespace)
+        for member, function in sorted(vars(cls).items()):
+            function = function.fget if isinstance(function, property) else function
+            if inspect.isfunction(function):
+                variants = [function, *typing.get_overloads(function)]
+                found[f"{name}.{attribute}.{member}"] = [hints(f, namespace) for f in variants]
+json.dump(found, sys.stdout)
+"""
+
+
+def _run(script_or_args: list[str], eager: bool) -> subprocess.CompletedProcess:
+    env = {**os.environ, lazy_providers.EAGER_ENV: "1" if eager else "0"}
+    return subprocess.run(script_or_args, capture_output=True, text=True, check=False, env=env, cwd=PROJECT_DIR)
+
+
+def test_the_prod_preview_is_the_same_with_the_provider_imported_in_full(tmp_path):
+    documents = {}
+    for eager in (False, True):
+        out = tmp_path / f"eager-{eager}.json"
+        result = _run([str(SHOWRUNNER), "preview", "--stack", "prod", "--json", str(out)], eager)
+        assert result.returncode == 0, result.stderr
+        document = json.loads(out.read_text())
+        document.pop("duration", None)
+        documents[eager] = document
+    assert documents[False] == documents[True]
+
+
+def test_every_type_hint_resolves_as_it_does_with_the_provider_imported_in_full():
+    lazy, eager = (_run([sys.executable, "-c", HINTS_SCRIPT], eager) for eager in (False, True))
+    assert lazy.returncode == 0, lazy.stderr
+    assert eager.returncode == 0, eager.stderr
+    lazy_hints, eager_hints = json.loads(lazy.stdout), json.loads(eager.stdout)
+    # The full import loads whole packages; compare the modules the lazy run imported.
+    modules = {".".join(key.split(".")[:3]) for key in lazy_hints}
+    eager_hints = {key: value for key, value in eager_hints.items() if ".".join(key.split(".")[:3]) in modules}
+    assert len(modules) > 50
+    assert len(eager_hints) > 10000
+    # Every class the full provider has in these modules exists lazily, with the same hints.
+    assert {key: lazy_hints.get(key) for key in eager_hints} == eager_hints
+
+
+def test_only_the_classes_the_program_names_are_built(stack_run):
+    stack_run("prod")
+    modules = [m for m in sys.modules.values() if isinstance(m, lazy_providers._TypesModule)]
+    assert len(modules) >= 20, "the prod preview imports pulumi_aws's types modules lazily"
+    index = {m.__name__: m.__dict__["__showrunner_types__"] for m in modules}
+    total = sum(len(i.names) for i in index.values())
+    built = sum(1 for m in modules for n in index[m.__name__].names if n in vars(m))
+    assert built < total / 3, f"{built} of {total} classes were built"
+
+
+@pytest.mark.parametrize("kind", lazy_providers.TYPES_MODULES)
+def test_every_types_module_of_the_installed_provider_splits_into_its_classes(kind):
+    """A provider upgrade that changes the generated layout shows here, not as a silent full import."""
+    files = sorted(PROVIDER_DIR.glob(f"**/{kind}.py"))
+    assert len(files) > 100
+    unsplit = [str(f.relative_to(PROVIDER_DIR)) for f in files if lazy_providers.split_types_source(f.read_text()) is None]
+    assert unsplit == []
+
+
+def test_a_module_with_other_top_level_code_is_not_split():
+    source = "import pulumi\n__all__ = ['A']\n\n@pulumi.input_type\nclass A:\n    pass\n\nclass B(dict):\n    x: int\n"
+    preamble, shapes = lazy_providers.split_types_source(source)
+    assert preamble == "import pulumi\n__all__ = ['A']\n\n"
+    assert shapes == {"A": ("pulumi.input_type", None), "B": (None, "dict")}
+    assert lazy_providers.split_types_source(source.replace("class B(dict):", "class B(Base, metaclass=M)():")) is None
+    assert lazy_providers.split_types_source("import pulumi\nX = 1\n") is None
+
+
+def test_the_escape_hatch_leaves_the_import_system_alone():
+    result = _run([sys.executable, "-c", "import sys; from showrunner import engine, lazy_providers; "
+                   "print(any(isinstance(f, lazy_providers.LazyProviderFinder) for f in sys.meta_path))"], eager=True)
+    assert result.stdout.strip() == "False", result.stderr
