@@ -5,7 +5,8 @@ function modules; a program that uses `aws.ec2.Vpc` and a dozen more ec2 classes
 of them (about 0.2 s of CPU for ec2 alone; 852 pulumi_aws modules are imported for the prod
 preview without this, 336 with it). This finder gives each `pulumi_aws.<module>` package a
 module-level `__getattr__` instead: a name is looked up in the star-imported modules' `__all__`
-lists (read as text, not imported) and only the module that defines it is imported. A name that no
+lists (read as text, not imported) and only the module that defines it is imported (pulumi_docker,
+one flat package, the same way). A name that no
 `__all__` lists (an attribute the generated `__init__.py` makes some other way) runs that
 package's real `__init__.py` in full, as an ordinary import would have.
 
@@ -34,7 +35,9 @@ import threading
 from pathlib import Path
 from types import CodeType, FunctionType, ModuleType
 
-PACKAGES = ("pulumi_aws",)
+PACKAGES = {"pulumi_aws": 2, "pulumi_docker": 1}
+"""Each provider, and the depth of its lazy packages: pulumi_aws's service packages
+(`pulumi_aws.ec2`), pulumi_docker itself (one flat package)."""
 _STAR = re.compile(r"^from \.(\w+) import \*$", re.M)
 _SUBMODULE = re.compile(r"^from \. import (\w+)$", re.M)
 _ALL = re.compile(r"^__all__ = \[(.*?)\]", re.M | re.S)
@@ -266,18 +269,19 @@ class _LazyTypes(importlib.abc.Loader):
 
 
 class LazyProviderFinder(importlib.abc.MetaPathFinder):
-    """Finds `pulumi_aws.<module>` packages and their types modules, for `_LazyPackage` and `_LazyTypes`."""
+    """Finds the `PACKAGES` and their types modules, for `_LazyPackage` and `_LazyTypes`."""
 
     def find_spec(self, fullname, path, target=None):
         parts = fullname.split(".")
-        if parts[0] not in PACKAGES or len(parts) not in (2, 3):
+        depth = PACKAGES.get(parts[0])
+        if depth is None or len(parts) not in (depth, depth + 1):
             return None
-        if parts[-1] in TYPES_MODULES:
+        if len(parts) > 1 and parts[-1] in TYPES_MODULES:
             spec = importlib.machinery.PathFinder.find_spec(fullname, path)
             if spec is not None and isinstance(spec.loader, importlib.machinery.SourceFileLoader):
                 spec.loader = _LazyTypes(spec.loader)
             return spec
-        if len(parts) != 2:
+        if len(parts) != depth:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or not spec.submodule_search_locations or spec.origin is None:
