@@ -5,6 +5,7 @@ Prints:
   preview-import-floor-s: <median seconds of `python -c "import pulumi, pulumi_aws, pulumi_docker"`>
   preview-prod-floor-ratio: <preview-prod-s / preview-import-floor-s>                   target <= 2.5
   preview-scaling-ratio-50-5: <median with 50 services / median with 5 services>         target <= 2
+  preview-prod-peak-mib: <the prod preview's peak resident memory>
 
 The import floor is what any Pulumi Python program with these providers pays before its first line:
 the ratio is how much of the preview is the program's own work, whatever the machine's speed.
@@ -12,6 +13,7 @@ the ratio is how much of the preview is the program's own work, whatever the mac
 
 from __future__ import annotations
 
+import resource
 import statistics
 import subprocess
 import sys
@@ -65,6 +67,8 @@ def generated_stack(total_services: int) -> dict:
 def main() -> int:
     floor = median_seconds(command=[str(PYTHON), "-c", "import pulumi, pulumi_aws, pulumi_docker"])
     prod = median_seconds("--stack", "prod")
+    # The largest child so far; the floor's interpreter is far smaller than the preview.
+    prod_peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     with tempfile.TemporaryDirectory() as tmp:
         timings = {}
         for count in (5, 50):
@@ -75,6 +79,7 @@ def main() -> int:
     print(f"preview-import-floor-s: {floor:.2f}")
     print(f"preview-prod-floor-ratio: {prod / floor:.2f}")
     print(f"preview-scaling-ratio-50-5: {timings[50] / timings[5]:.2f}")
+    print(f"preview-prod-peak-mib: {prod_peak_mib:.0f}")
     print(f"  (5 services: {timings[5]:.2f} s, 50 services: {timings[50]:.2f} s, median of {RUNS} runs each)", file=sys.stderr)
     return 0
 

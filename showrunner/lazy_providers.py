@@ -5,10 +5,10 @@ function modules; a program that uses `aws.ec2.Vpc` and a dozen more ec2 classes
 of them (about 0.2 s of CPU for ec2 alone; 852 pulumi_aws modules are imported for the prod
 preview without this, 336 with it). This finder gives each `pulumi_aws.<module>` package a
 module-level `__getattr__` instead: a name is looked up in the star-imported modules' `__all__`
-lists (read as text, not imported) and only the module that defines it is imported (pulumi_docker,
-one flat package, the same way). A name that no
-`__all__` lists (an attribute the generated `__init__.py` makes some other way) runs that
-package's real `__init__.py` in full, as an ordinary import would have.
+lists (read as text, not imported) and only the module that defines it is imported; pulumi_docker,
+one flat package, goes the same way. A name that no `__all__` lists (an attribute the generated
+`__init__.py` makes some other way) runs that package's real `__init__.py` in full, as an ordinary
+import would have.
 
 The same goes one level down, for each package's `_inputs` and `outputs` modules: every resource
 module star-imports them, and they define every argument and output class of the package (1,231
