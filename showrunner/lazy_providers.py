@@ -10,9 +10,10 @@ one flat package, goes the same way. A name that no `__all__` lists (an attribut
 `__init__.py` makes some other way) runs that package's real `__init__.py` in full, as an ordinary
 import would have.
 
-The same goes one level down, for each package's `_inputs` and `outputs` modules: every resource
-module star-imports them, and they define every argument and output class of the package (1,231
-in ec2 alone; the prod preview uses 452 of the 3,118 classes in the 25 modules it imports).
+The same goes one level down, for each package's `_enums`, `_inputs` and `outputs` modules: every
+resource module star-imports them, and they define every enum, argument and output class of the
+package (1,236 in ec2 alone, among them an 800-member instance type enum; the prod preview uses
+about 450 of the 3,150 classes in the modules it imports).
 `_LazyTypes` builds a class when it is first asked for, with the classes it names: a star import
 gets the names that the importing module's code refers to. The class bodies are the provider's own
 compiled code (from Python's bytecode cache of that module), run as a `class` statement runs them.
@@ -42,8 +43,8 @@ _STAR = re.compile(r"^from \.(\w+) import \*$", re.M)
 _SUBMODULE = re.compile(r"^from \. import (\w+)$", re.M)
 _ALL = re.compile(r"^__all__ = \[(.*?)\]", re.M | re.S)
 _NAME = re.compile(r"'(\w+)'")
-TYPES_MODULES = ("_inputs", "outputs")
-"""The modules of argument and output classes that `_LazyTypes` loads class by class."""
+TYPES_MODULES = ("_enums", "_inputs", "outputs")
+"""The modules of enums, argument and output classes that `_LazyTypes` loads class by class."""
 # A generated class statement after its `class `: `Name:` or `Name(bases):`.
 _HEADER = re.compile(r"(\w+)(?:\(([^()\n]*)\))?:[ \t]*\n")
 _WORD = re.compile(r"\w+")
@@ -166,6 +167,8 @@ class _TypesIndex:
 
     def __init__(self, package: str, names: list[str], bodies: dict[str, CodeType], shapes: dict[str, tuple[str | None, str | None]]):
         self.package = package
+        self.stars: list[ModuleType] = []
+        """The lazy types modules the preamble star-imports (`from ._enums import *`)."""
         self.names = names
         self.bodies = bodies
         self.shapes = shapes
@@ -190,7 +193,15 @@ class _TypesIndex:
             if decorator:
                 cls = eval(decorator, namespace)(cls)  # noqa: S307 (the provider's own decorator name)
             namespace[current] = cls
-            todo.extend(n for n in _referenced(self.bodies[current]) if n in self.bodies and n not in namespace)
+            for named in _referenced(self.bodies[current]) - namespace.keys():
+                if named in self.bodies:
+                    todo.append(named)
+                else:
+                    # A name its preamble star-imports from a sibling types module (an enum).
+                    for star in self.stars:
+                        if named in star.__dict__["__showrunner_types__"].bodies:
+                            namespace[named] = getattr(star, named)
+                            break
 
 
 def split_types_source(source: str) -> tuple[str, dict[str, tuple[str | None, str | None]]] | None:
@@ -265,7 +276,9 @@ class _LazyTypes(importlib.abc.Loader):
             if names is not None:
                 module.__dict__["__all__"] = names
             return None
-        return _TypesIndex(module.__name__.rpartition(".")[0], list(names), bodies, shapes)
+        index = _TypesIndex(module.__name__.rpartition(".")[0], list(names), bodies, shapes)
+        index.stars = [m for m in (sys.modules.get(f"{index.package}.{star}") for star in _STAR.findall(preamble)) if isinstance(m, _TypesModule)]
+        return index
 
 
 class LazyProviderFinder(importlib.abc.MetaPathFinder):
