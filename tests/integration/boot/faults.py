@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import io
+import ipaddress
 import json
 import os
 import socket
@@ -83,8 +84,17 @@ WEB = ("bootsim-django", "bootsim-catalog")
 
 
 def gateway() -> str:
-    """This machine's address on Docker's default bridge: what a host container reaches it by."""
-    return simulation.run("docker", "network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}").stdout.strip()
+    """This machine's address on Docker's default bridge: what a host container reaches it by.
+
+    Some engines (Debian's docker.io 20.10) record only the bridge's subnet, no gateway; Docker
+    gives the bridge the subnet's first address then. An empty answer would make every stand-in
+    listen everywhere and the host's forwarder dial nothing, so it is refused here.
+    """
+    found = simulation.run("docker", "network", "inspect", "bridge", "--format", "{{json .IPAM.Config}}").stdout.strip()
+    configs = [c for c in json.loads(found or "[]") if ipaddress.ip_network(c.get("Subnet", "::/128")).version == 4]
+    if not configs:
+        raise simulation.SimulationError(f"Docker's bridge network has no IPv4 subnet: {found}")
+    return configs[0].get("Gateway") or str(next(ipaddress.ip_network(configs[0]["Subnet"]).hosts()))
 
 
 class RegistryProxy:
