@@ -12,8 +12,8 @@ import would have.
 
 The same goes one level down, for each package's `_enums`, `_inputs` and `outputs` modules: every
 resource module star-imports them, and they define every enum, argument and output class of the
-package (1,236 in ec2 alone, among them an 800-member instance type enum; the prod preview uses
-about 450 of the 3,150 classes in the modules it imports).
+package (1,236 in ec2 alone, among them a 1,405-member instance type enum; the prod preview
+builds 742 of the 3,304 classes in the modules it imports).
 `_LazyTypes` builds a class when it is first asked for, with the classes it names: a star import
 gets the names that the importing module's code refers to. The class bodies are the provider's own
 compiled code (from Python's bytecode cache of that module), run as a `class` statement runs them.
@@ -165,9 +165,10 @@ class _TypesModule(ModuleType):
 class _TypesIndex:
     """Where each class of one types module is: its body's code, its decorator and bases."""
 
-    def __init__(self, package: str, names: list[str], bodies: dict[str, CodeType], shapes: dict[str, tuple[str | None, str | None]]):
+    def __init__(self, package: str, names: list[str], bodies: dict[str, CodeType],
+                 shapes: dict[str, tuple[str | None, str | None]], stars: list[ModuleType]):
         self.package = package
-        self.stars: list[ModuleType] = []
+        self.stars = stars
         """The lazy types modules the preamble star-imports (`from ._enums import *`)."""
         self.names = names
         self.bodies = bodies
@@ -276,9 +277,9 @@ class _LazyTypes(importlib.abc.Loader):
             if names is not None:
                 module.__dict__["__all__"] = names
             return None
-        index = _TypesIndex(module.__name__.rpartition(".")[0], list(names), bodies, shapes)
-        index.stars = [m for m in (sys.modules.get(f"{index.package}.{star}") for star in _STAR.findall(preamble)) if isinstance(m, _TypesModule)]
-        return index
+        package = module.__name__.rpartition(".")[0]
+        stars = [sys.modules.get(f"{package}.{star}") for star in _STAR.findall(preamble)]
+        return _TypesIndex(package, list(names), bodies, shapes, [m for m in stars if isinstance(m, _TypesModule)])
 
 
 class LazyProviderFinder(importlib.abc.MetaPathFinder):

@@ -7,11 +7,13 @@ and every type hint the SDK can resolve must come out the same.
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import json
 import os
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -113,13 +115,50 @@ def test_every_types_module_of_the_installed_provider_splits_into_its_classes(ki
     assert unsplit == []
 
 
-def test_a_module_with_other_top_level_code_is_not_split():
+def test_the_split_reads_each_class_decorator_and_bases_and_refuses_other_headers():
     source = "import pulumi\n__all__ = ['A']\n\n@pulumi.input_type\nclass A:\n    pass\n\nclass B(dict):\n    x: int\n"
     preamble, shapes = lazy_providers.split_types_source(source)
     assert preamble == "import pulumi\n__all__ = ['A']\n\n"
     assert shapes == {"A": ("pulumi.input_type", None), "B": (None, "dict")}
     assert lazy_providers.split_types_source(source.replace("class B(dict):", "class B(Base, metaclass=M)():")) is None
     assert lazy_providers.split_types_source("import pulumi\nX = 1\n") is None
+
+
+GENERATED = """import typing
+__all__ = ['A', 'B']
+
+class A(dict):
+    b: typing.Optional['B']
+
+class B(dict):
+    pass
+"""
+
+
+def _load(tmp_path, source: str):
+    path = tmp_path / "_inputs.py"
+    path.write_text(source)
+    loader = lazy_providers._LazyTypes(importlib.machinery.SourceFileLoader("showrunner_test_types._inputs", str(path)))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("showrunner_test_types._inputs", loader, origin=str(path)))
+    loader.exec_module(module)
+    return module
+
+
+def test_a_generated_module_builds_a_class_and_the_classes_it_names_on_first_use(tmp_path):
+    module = _load(tmp_path, GENERATED)
+    assert isinstance(module, lazy_providers._TypesModule)
+    assert "A" not in vars(module) and "B" not in vars(module)
+    assert {"A", "B"} <= set(dir(module)), "dir() lists the classes not built yet"
+    assert module.A.__annotations__ == {"b": typing.Optional["B"]}
+    assert "B" in vars(module), "A names B: built with it, so that A's hints resolve"
+    assert typing.get_type_hints(module.A, globalns=vars(module)) == {"b": typing.Optional[module.B]}
+
+
+def test_a_module_with_other_top_level_code_loads_in_full(tmp_path):
+    """A statement between the classes (no generated module has one) would be lost class by class."""
+    module = _load(tmp_path, GENERATED.replace("class B(dict):", "LIMIT = 3\n\nclass B(dict):"))
+    assert not isinstance(module, lazy_providers._TypesModule)
+    assert module.LIMIT == 3 and {"A", "B"} <= set(vars(module)) and module.__all__ == ["A", "B"]
 
 
 def test_the_escape_hatch_leaves_the_import_system_alone():
