@@ -91,7 +91,7 @@ def gateway() -> str:
     listen everywhere and the host's forwarder dial nothing, so it is refused here.
     """
     found = simulation.run("docker", "network", "inspect", "bridge", "--format", "{{json .IPAM.Config}}").stdout.strip()
-    configs = [c for c in json.loads(found or "[]") if ipaddress.ip_network(c.get("Subnet", "::/128")).version == 4]
+    configs = [c for c in json.loads(found or "[]") if "." in c.get("Subnet", "")]  # IPv4 ones
     if not configs:
         raise simulation.SimulationError(f"Docker's bridge network has no IPv4 subnet: {found}")
     return configs[0].get("Gateway") or str(next(ipaddress.ip_network(configs[0]["Subnet"]).hosts()))
