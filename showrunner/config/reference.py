@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
 import re
+import textwrap
 import types
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -103,6 +107,37 @@ def type_text(annotation: Any, metadata: list | None = None) -> str:
     return f"{text}, {bounds}" if bounds else text
 
 
+@functools.cache
+def _attribute_docstrings(cls: type) -> dict[str, str]:
+    """The string literal under each annotated attribute of `cls`'s own body (`x: int = 1` then `\"\"\"What x is.\"\"\"`)."""
+    try:
+        source = textwrap.dedent(inspect.getsource(cls))
+    except (OSError, TypeError):
+        return {}
+    body = ast.parse(source).body[0].body
+    found = {}
+    for statement, after in zip(body, body[1:]):
+        if (isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
+                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant) and isinstance(after.value.value, str)):
+            found[statement.target.id] = inspect.cleandoc(after.value.value)
+    return found
+
+
+def description(model: type[BaseModel], name: str) -> str | None:
+    """A field's description: its `Field(description=...)`, else the docstring under it where it is declared.
+
+    Read here, not by pydantic's `use_attribute_docstrings`, which parses every model's source
+    each time the models are imported (a quarter of their import time, on every preview).
+    """
+    field = model.model_fields[name]
+    if field.description:
+        return field.description
+    for cls in model.__mro__:
+        if name in cls.__dict__.get("__annotations__", {}):
+            return _attribute_docstrings(cls).get(name)
+    return None
+
+
 def split(description: str | None) -> tuple[str, str | None]:
     """A docstring as (what the field is, its default as behaviour or None)."""
     text = " ".join((description or "").split())
@@ -134,7 +169,7 @@ def rows(model: type[BaseModel], prefix: str = "") -> list[Row]:
     """One row per field of `model`, then the rows of the model under it (`scaling.cpu_percent`)."""
     found = []
     for name, field in model.model_fields.items():
-        meaning, default = split(field.description)
+        meaning, default = split(description(model, name))
         if field.is_required():
             default = "required"
         elif default is None:
@@ -172,8 +207,9 @@ def gaps(among: list[type[BaseModel]] | None = None) -> list[str]:
     for model in models() if among is None else among:
         for name, field in model.model_fields.items():
             where = f"{model.__module__}.{model.__name__}.{name}"
-            meaning, default = split(field.description)
-            if not field.description:
+            text = description(model, name)
+            meaning, default = split(text)
+            if not text:
                 problems.append(f"{where}: no docstring saying what it is and its default")
             elif not meaning:
                 problems.append(f"{where}: its docstring says only the default, not what it is")

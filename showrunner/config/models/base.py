@@ -1,4 +1,4 @@
-"""The base of every model (strict types, unknown keys refused, frozen once parsed, field docstrings as descriptions)."""
+"""The base of every model (strict types, unknown keys refused, frozen once parsed); field docstrings are read by `showrunner.config.reference`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def replaces(attribute: str) -> dict[str, str]:

@@ -96,3 +96,21 @@ def test_a_readme_without_markers_is_one_line(tmp_path, capsys):
     (tmp_path / "README.md").write_text("# nothing here\n")
     assert cli.main(["--project-dir", str(tmp_path), "config-reference"]) == 2
     assert capsys.readouterr().err.splitlines()[-1].startswith(f"error: {tmp_path / 'README.md'}: no configuration reference to rewrite")
+
+
+class ToyChild(Toy):
+    colour: str = "red"
+    """Paint. Default: `red`."""
+    label: str = Field(default="x", description="Set in the field. Default: `x`.")
+
+
+def test_descriptions_come_from_the_declaring_class_or_the_field():
+    # Read from the source, not by pydantic: the models are imported on every preview.
+    assert reference.description(ToyChild, "size") == "Disk size, GiB. Default: `20`."
+    assert reference.description(ToyChild, "colour") == "Paint. Default: `red`."
+    assert reference.description(ToyChild, "label") == "Set in the field. Default: `x`."
+    assert ToyChild.model_fields["colour"].description is None
+
+
+def test_an_undocumented_field_has_no_description():
+    assert reference.description(Toy, "undocumented") is None
