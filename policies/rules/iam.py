@@ -43,6 +43,13 @@ def _action_regex(pattern: str) -> re.Pattern:
 
 def action_matches(pattern: str, action: str) -> bool:
     """IAM's matching: case-insensitive, `*` any run of characters, `?` exactly one."""
+    if "?" not in pattern:
+        # Most patterns are a plain action or a prefix with one trailing `*`: no regex to compile.
+        stars = pattern.count("*")
+        if stars == 0:
+            return pattern.lower() == action.lower()
+        if stars == 1 and pattern.endswith("*"):
+            return action.lower().startswith(pattern[:-1].lower())
     return _action_regex(pattern).fullmatch(action) is not None
 
 

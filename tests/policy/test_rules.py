@@ -62,6 +62,11 @@ def test_packer_2015_and_its_untagged_twin():
         ("*", "kms:Decrypt", True),
         ("kms:De*", "kms:Decrypt", True),
         ("kms:D.crypt", "kms:Decrypt", False),
+        ("KMS:decrypt", "kms:Decrypt", True),
+        ("kms:Decrypt", "kms:DecryptData", False),
+        ("kms:Decrypt*", "kms:Decrypt", True),
+        ("ec2:*Instances", "ec2:StopInstances", True),
+        ("ec2:*Instances", "ec2:StopInstance", False),
     ],
 )
 def test_iam_wildcard_semantics(pattern, action, expected):
