@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import ast
 import functools
-import inspect
 import re
-import textwrap
 import types
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
 from pydantic import AfterValidator, BaseModel
+from pydantic._internal._docs_extraction import extract_docstrings_from_cls
 from pydantic.fields import FieldInfo
 
 from showrunner.config.models import SECTIONS, Section
@@ -109,18 +107,13 @@ def type_text(annotation: Any, metadata: list | None = None) -> str:
 
 @functools.cache
 def _attribute_docstrings(cls: type) -> dict[str, str]:
-    """The string literal under each annotated attribute of `cls`'s own body (`x: int = 1` then `\"\"\"What x is.\"\"\"`)."""
-    try:
-        source = textwrap.dedent(inspect.getsource(cls))
-    except (OSError, TypeError):
-        return {}
-    body = ast.parse(source).body[0].body
-    found = {}
-    for statement, after in zip(body, body[1:]):
-        if (isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
-                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant) and isinstance(after.value.value, str)):
-            found[statement.target.id] = inspect.cleandoc(after.value.value)
-    return found
+    """The docstring under each annotated attribute of `cls`'s own body, as pydantic reads them.
+
+    pydantic's own reader (what `use_attribute_docstrings` calls at class creation), asked to use
+    `inspect` because the class already exists; the README reference test catches a pydantic
+    upgrade that moves it.
+    """
+    return extract_docstrings_from_cls(cls, use_inspect=True)
 
 
 def description(model: type[BaseModel], name: str) -> str | None:
