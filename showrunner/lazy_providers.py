@@ -13,11 +13,27 @@ import would have.
 The same goes one level down, for each package's `_enums`, `_inputs` and `outputs` modules: every
 resource module star-imports them, and they define every enum, argument and output class of the
 package (1,236 in ec2 alone, among them a 1,405-member instance type enum; the prod preview
-builds 742 of the 3,304 classes in the modules it imports).
-`_LazyTypes` builds a class when it is first asked for, with the classes it names: a star import
-gets the names that the importing module's code refers to. The class bodies are the provider's own
-compiled code (from Python's bytecode cache of that module), run as a `class` statement runs them.
-A module whose layout is not the generated one loads in full.
+builds 357 of the 3,304 classes in the modules it imports).
+`_LazyTypes` builds a class when it is first asked for, with the classes its code uses as globals
+(bases, decorators, defaults): a star import gets the names that the importing module's code uses as
+globals. The class bodies are the provider's own compiled code (from Python's bytecode cache of that
+module), run as a `class` statement runs them. A module whose layout is not the generated one loads
+in full.
+
+Generated annotations name classes as strings (`pulumi.Input['VpcArgs']`), which only resolving
+type hints evaluates, in the SDK's `pulumi._types` (the output and input types of a resource, when
+it serializes and deserializes its properties). There the hook `_sdk_type_hints` passes a `localns`
+that builds such a class when the evaluation asks for it (`_LazyNames`); a name the module has
+already resolves as before. Building at import every class the annotations name built 742
+classes; this builds the 357 that the SDK's hint resolution reaches. Another caller of
+`typing.get_type_hints` on a provider class, with the module's `vars()` as its globals, finds
+only the classes built so far.
+
+Both indexes are kept on disk (`IndexCache`, under `$XDG_CACHE_HOME/showrunner/providers`), as
+Python keeps bytecode: a package's names, and a types module's preamble, class shapes and each class
+body marshalled on its own, so that a preview reads them back and unmarshals only the bodies it
+builds. An entry is used only for the same file, modification time and size, Python and cache
+format; anything else (or a cache that cannot be read or written) indexes from the source as above.
 
 The classes are the provider's own: what they register and send is unchanged (a unit test compares
 the whole prod preview with and without this module; `SHOWRUNNER_EAGER_PROVIDERS=1` turns it off).
@@ -26,13 +42,20 @@ the whole prod preview with and without this module; `SHOWRUNNER_EAGER_PROVIDERS
 from __future__ import annotations
 
 import builtins
+import hashlib
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
+import marshal
+import mmap
 import os
 import re
+import struct
 import sys
+import tempfile
 import threading
+import typing
 from pathlib import Path
 from types import CodeType, FunctionType, ModuleType
 
@@ -48,6 +71,86 @@ TYPES_MODULES = ("_enums", "_inputs", "outputs")
 # A generated class statement after its `class `: `Name:` or `Name(bases):`.
 _HEADER = re.compile(r"(\w+)(?:\(([^()\n]*)\))?:[ \t]*\n")
 _WORD = re.compile(r"\w+")
+
+
+CACHE_ENV = "SHOWRUNNER_CACHE_DIR"
+"""Where the provider indexes are kept, instead of `$XDG_CACHE_HOME/showrunner/providers`."""
+
+
+class IndexCache:
+    """The lazy indexes on disk: one file per provider package and per types module.
+
+    A file holds a marshalled header (what it was made from, and the entry) and, for a types
+    module, the marshalled class bodies after it; `load` returns None for anything that does not
+    match, and `store` writes through a temporary file, so that a reader never sees half a file.
+    """
+
+    FORMAT = 1
+    """Bumped whenever what an entry holds, or how it is computed, changes."""
+
+    def __init__(self, directory: Path | None = None):
+        if directory is None:
+            explicit = os.environ.get(CACHE_ENV)
+            base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+            directory = Path(explicit) if explicit else base / "showrunner" / "providers"
+        self.directory = directory
+
+    def _file(self, kind: str, source: Path) -> Path:
+        digest = hashlib.sha256(str(source).encode()).hexdigest()[:16]
+        return self.directory / f"{source.parent.name}.{source.stem}.{kind}.{digest}"
+
+    @classmethod
+    def stamp(cls, *sources: Path) -> tuple:
+        """What an entry was made from: each file with its modification time and size, the Python and the format."""
+        stats = [(str(path), stat.st_mtime_ns, stat.st_size) for path in sources for stat in (os.stat(path),)]
+        return (cls.FORMAT, importlib.util.MAGIC_NUMBER, *stats)
+
+    def load(self, kind: str, source: Path) -> tuple[object, mmap.mmap, int] | None:
+        """(the entry, the file mapped, where its payload starts) when it matches the source; else None.
+
+        Mapped, not read: a preview touches only the bodies of the classes it builds.
+        """
+        try:
+            with self._file(kind, source).open("rb") as handle:
+                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            (size,) = struct.unpack_from("<Q", data)
+            header_stamp, entry = marshal.loads(data[8:8 + size])
+            if header_stamp != self.stamp(source):
+                return None
+            return entry, data, 8 + size
+        except (OSError, ValueError, EOFError, TypeError, struct.error):
+            return None
+
+    def store(self, kind: str, source: Path, entry, payload: bytes = b"") -> None:
+        """Keep `entry` (and `payload` after it); a cache that cannot be written is left alone."""
+        try:
+            header = marshal.dumps((self.stamp(source), entry))
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as out:
+                out.write(struct.pack("<Q", len(header)) + header + payload)
+            os.replace(name, self._file(kind, source))
+        except (OSError, ValueError):
+            return
+
+
+class _Bodies:
+    """Class name → body code, unmarshalled from the cached bytes on first use."""
+
+    def __init__(self, data: mmap.mmap, offsets: dict[str, tuple[int, int]]):
+        self.data = data
+        self.offsets = offsets
+        self.loaded: dict[str, CodeType] = {}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.offsets
+
+    def __getitem__(self, name: str) -> CodeType:
+        code = self.loaded.get(name)
+        if code is None:
+            start, end = self.offsets[name]
+            code = self.loaded[name] = marshal.loads(memoryview(self.data)[start:end])
+        return code
 
 
 def _exported_names(path: Path) -> list[str] | None:
@@ -71,18 +174,12 @@ class _LazyPackage(importlib.abc.Loader):
         return None
 
     def exec_module(self, module: ModuleType) -> None:
-        source = self.init_file.read_text(encoding="utf-8")
-        stars = _STAR.findall(source)
-        submodules = set(_SUBMODULE.findall(source))
-        index: dict[str, str] = {}
-        for star in stars:
-            names = _exported_names(self.init_file.parent / f"{star}.py")
-            if names is None:
-                # A module without __all__: nothing to index it by, so this package loads in full.
-                self.real.exec_module(module)
-                return
-            for name in names:
-                index[name] = star
+        found = self._names()
+        if found is None:
+            # A module without __all__: nothing to index it by, so this package loads in full.
+            self.real.exec_module(module)
+            return
+        index, submodules = found
         package = module.__name__
         real = self.real
         state = {"full": False}
@@ -106,30 +203,49 @@ class _LazyPackage(importlib.abc.Loader):
 
         module.__getattr__ = __getattr__
 
+    def _names(self) -> tuple[dict[str, str], set[str]] | None:
+        """(name → the module that defines it, the sub-packages), from the cache or the source."""
+        cache = IndexCache()
+        cached = cache.load("names", self.init_file)
+        if cached is not None:
+            (stars, stars_stamp, index, submodules), _, _ = cached
+            # The star-imported modules' stamps too: one rewritten in place shows.
+            if stars_stamp == self._stamp(cache, stars):
+                return index, submodules
+        source = self.init_file.read_text(encoding="utf-8")
+        stars = _STAR.findall(source)
+        submodules = set(_SUBMODULE.findall(source))
+        index: dict[str, str] = {}
+        for star in stars:
+            names = _exported_names(self.init_file.parent / f"{star}.py")
+            if names is None:
+                return None
+            for name in names:
+                index[name] = star
+        cache.store("names", self.init_file, (stars, self._stamp(cache, stars), index, submodules))
+        return index, submodules
 
-def _referenced(code: CodeType) -> set[str]:
-    """Every global name and every string constant in `code` and the code nested in it.
+    def _stamp(self, cache: IndexCache, stars: list[str]) -> tuple:
+        return cache.stamp(*(self.init_file.parent / f"{star}.py" for star in stars))
 
-    Generated annotations name classes as strings (`pulumi.Input['VpcArgs']`); code names them as
-    globals. Together they are all a module or a class body can ask of a types module.
+
+def _global_names(code: CodeType) -> set[str]:
+    """Every name `code` and the code nested in it may look up as a global (and attribute names).
+
+    What running a module's or a class's code can ask of a types module; names in string
+    annotations are left to hint resolution (`_LazyNames`).
     """
     found: set[str] = set(code.co_names)
-    _constants(code.co_consts, found)
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            found |= _global_names(constant)
     return found
 
 
-def _constants(constants, found: set[str]) -> None:
-    # Constant folding turns `Union['A', 'B']` into one tuple constant ('A', 'B').
-    for constant in constants:
-        if isinstance(constant, str):
-            found.add(constant)
-        elif isinstance(constant, CodeType):
-            found |= _referenced(constant)
-        elif isinstance(constant, (tuple, frozenset)):
-            _constants(constant, found)
-
-
 _BUILDING = threading.RLock()
+
+_STARRED: dict[str, list[ModuleType]] = {}
+"""Module name → the lazy types modules it star-imported: where its string annotations' classes are."""
 
 
 class _TypesModule(ModuleType):
@@ -138,13 +254,17 @@ class _TypesModule(ModuleType):
     @property
     def __all__(self) -> list[str]:
         # Read by `from .<this> import *`: a sibling module's star import gets what its own code
-        # names; anything else (the package's __init__, a user's star import) gets every class.
+        # uses as globals (the rest is built when its hints are resolved: `_LazyNames`); anything
+        # else (the package's __init__, a user's star import) gets every class.
         index: _TypesIndex = self.__dict__["__showrunner_types__"]
         frame = sys._getframe(1)
         caller = frame.f_globals.get("__name__", "")
         if caller.startswith(index.package + ".") and caller != self.__name__:
-            named = _referenced(frame.f_code)
+            named = _global_names(frame.f_code)
             wanted = [name for name in index.names if name in named]
+            starred = _STARRED.setdefault(caller, [])
+            if self not in starred:
+                starred.append(self)
         else:
             wanted = index.names
         for name in wanted:
@@ -175,7 +295,7 @@ class _TypesIndex:
         self.shapes = shapes
 
     def build(self, module: ModuleType, name: str) -> None:
-        """Define `name` in `module` as its `class` statement would, and every class it names.
+        """Define `name` in `module` as its `class` statement would, and the classes its code uses.
 
         Under a lock: the SDK's worker threads may ask for a class too, and each must be built once.
         """
@@ -183,26 +303,35 @@ class _TypesIndex:
             self._build(module.__dict__, name)
 
     def _build(self, namespace: dict, name: str) -> None:
-        todo = [name]
-        while todo:
-            current = todo.pop()
-            if current in namespace:
-                continue
-            decorator, bases = self.shapes[current]
-            body = FunctionType(self.bodies[current], namespace, current)
-            cls = builtins.__build_class__(body, current, *(eval(f"({bases},)", namespace) if bases else ()))  # noqa: S307 (the provider's own base list)
-            if decorator:
-                cls = eval(decorator, namespace)(cls)  # noqa: S307 (the provider's own decorator name)
-            namespace[current] = cls
-            for named in _referenced(self.bodies[current]) - namespace.keys():
-                if named in self.bodies:
-                    todo.append(named)
-                else:
-                    # A name its preamble star-imports from a sibling types module (an enum).
-                    for star in self.stars:
-                        if named in star.__dict__["__showrunner_types__"].bodies:
-                            namespace[named] = getattr(star, named)
-                            break
+        if name in namespace:
+            return
+        decorator, bases = self.shapes[name]
+        bases_code = compile(f"({bases},)", self.package, "eval") if bases else None
+        decorator_code = compile(decorator, self.package, "eval") if decorator else None
+        # Its class statement evaluates its bases and decorator: a class of this module there
+        # (`class B(A)`) comes first.
+        for code in (bases_code, decorator_code):
+            for named in code.co_names if code else ():
+                self._provide(namespace, named)
+        body = FunctionType(self.bodies[name], namespace, name)
+        cls = builtins.__build_class__(body, name, *(eval(bases_code, namespace) if bases_code else ()))  # noqa: S307 (the provider's own base list)
+        if decorator_code:
+            cls = eval(decorator_code, namespace)(cls)  # noqa: S307 (the provider's own decorator)
+        namespace[name] = cls
+        for named in _global_names(self.bodies[name]):
+            self._provide(namespace, named)
+
+    def _provide(self, namespace: dict, name: str) -> None:
+        """Define `name` in `namespace` if it is a class of this module or an enum its preamble star-imports."""
+        if name in namespace:
+            return
+        if name in self.bodies:
+            self._build(namespace, name)
+            return
+        for star in self.stars:
+            if name in star.__dict__["__showrunner_types__"].bodies:
+                namespace[name] = getattr(star, name)
+                return
 
 
 def split_types_source(source: str) -> tuple[str, dict[str, tuple[str | None, str | None]]] | None:
@@ -229,12 +358,69 @@ def code_objects(code: CodeType) -> list[CodeType]:
     return [c for c in code.co_consts if isinstance(c, CodeType)]
 
 
+class _LazyNames(dict):
+    """The `localns` for resolving a provider class's type hints: classes not built yet are built.
+
+    It holds the globals and the SDK's own locals (which win, as `eval` looks at locals first), so
+    every name the eager import would have found is found here as before. A name that neither
+    has and that one of the lazy types modules the class's module star-imported defines (or, for
+    a class of a types module, that module or the ones it star-imports) is built on the spot, as
+    the eager import would have had it in the module already.
+    """
+
+    def __init__(self, globalns: dict, localns: dict | None, modules: list[ModuleType]):
+        super().__init__(globalns)
+        self.update(localns or {})
+        self.modules = modules
+
+    def __missing__(self, name: str):
+        for module in self.modules:
+            if name in module.__dict__["__showrunner_types__"].bodies:
+                return getattr(module, name)
+        raise KeyError(name)
+
+
+def _lazy_modules(module_name: str | None) -> list[ModuleType]:
+    module = sys.modules.get(module_name or "")
+    if isinstance(module, _TypesModule):
+        return [module, *module.__dict__["__showrunner_types__"].stars]
+    return _STARRED.get(module_name or "", [])
+
+
+_last_names: tuple[dict | None, dict | None, _LazyNames | None] = (None, None, None)
+"""The last (globalns, localns, `_LazyNames`): the SDK resolves one class's getters with the same pair."""
+
+
+def _sdk_type_hints(obj, globalns=None, localns=None, include_extras=False):
+    """`typing.get_type_hints` as `pulumi._types` calls it, with `_LazyNames` as the locals.
+
+    The SDK passes the globals of the class's modules (`_globals_for_cls`), its own module last,
+    so their `__name__` says which lazy types modules the class's string annotations name.
+    """
+    global _last_names
+    if globalns is not None:
+        last_globals, last_locals, names = _last_names
+        if globalns is not last_globals or localns is not last_locals:
+            modules = _lazy_modules(globalns.get("__name__"))
+            names = _LazyNames(globalns, localns, modules) if modules else None
+            _last_names = (globalns, localns, names)
+        if names is not None:
+            localns = names
+    return typing.get_type_hints(obj, globalns=globalns, localns=localns, include_extras=include_extras)
+
+
+def _hook_sdk_type_hints() -> None:
+    from pulumi import _types as sdk_types  # noqa: PLC0415 (the SDK, after the finder is in place)
+
+    sdk_types.get_type_hints = _sdk_type_hints
+
+
 class _LazyTypes(importlib.abc.Loader):
     """Loads a provider's `_inputs` or `outputs` module as an index of its classes.
 
     The module's preamble (its imports) runs as written; each class is built from the body the
-    provider's compiled module holds, when first asked for, together with the classes its
-    annotations name, so that resolving its type hints finds them all.
+    provider's compiled module holds, when first asked for, together with the classes its code
+    uses as globals; the classes its annotations name are built when its hints are resolved.
     """
 
     def __init__(self, real: importlib.machinery.SourceFileLoader):
@@ -259,7 +445,30 @@ class _LazyTypes(importlib.abc.Loader):
         code objects are exactly those classes' bodies, and it names nothing the preamble, the
         classes, their decorators and bases do not.
         """
-        split = split_types_source(Path(self.real.get_filename(module.__name__)).read_text(encoding="utf-8"))
+        layout = self._layout(module)
+        if layout is None:
+            return None
+        preamble_code, stars, shapes, bodies = layout
+        exec(preamble_code, module.__dict__)  # noqa: S102 (the provider's imports)
+        names = module.__dict__.pop("__all__", None)
+        if names is None or sorted(names) != sorted(shapes):
+            if names is not None:
+                module.__dict__["__all__"] = names
+            return None
+        package = module.__name__.rpartition(".")[0]
+        starred = [sys.modules.get(f"{package}.{star}") for star in stars]
+        return _TypesIndex(package, list(names), bodies, shapes, [m for m in starred if isinstance(m, _TypesModule)])
+
+    def _layout(self, module: ModuleType) -> tuple[CodeType, list[str], dict, _Bodies | dict[str, CodeType]] | None:
+        """(the preamble's code, the siblings it star-imports, class name → (decorator, bases), the
+        class bodies), from the cache or the source; None when the module is not laid out as generated."""
+        path = Path(self.real.get_filename(module.__name__))
+        cache = IndexCache()
+        cached = cache.load("types", path)
+        if cached is not None:
+            (preamble_code, stars, shapes, offsets), data, start = cached
+            return preamble_code, stars, shapes, _Bodies(data, {name: (start + a, start + b) for name, (a, b) in offsets.items()})
+        split = split_types_source(path.read_text(encoding="utf-8"))
         if split is None:
             return None
         preamble, shapes = split
@@ -271,15 +480,14 @@ class _LazyTypes(importlib.abc.Loader):
             allowed.update(_WORD.findall(decorator or ""), _WORD.findall(bases or ""))
         if sorted(bodies) != sorted(shapes) or len(bodies) != len(code_objects(code)) or not set(code.co_names) <= allowed:
             return None  # something besides generated classes at the top level: no safe way to split it
-        exec(preamble_code, module.__dict__)  # noqa: S102 (the provider's imports)
-        names = module.__dict__.pop("__all__", None)
-        if names is None or sorted(names) != sorted(shapes):
-            if names is not None:
-                module.__dict__["__all__"] = names
-            return None
-        package = module.__name__.rpartition(".")[0]
-        stars = [sys.modules.get(f"{package}.{star}") for star in _STAR.findall(preamble)]
-        return _TypesIndex(package, list(names), bodies, shapes, [m for m in stars if isinstance(m, _TypesModule)])
+        payload, offsets = bytearray(), {}
+        for name, body in bodies.items():
+            blob = marshal.dumps(body)
+            offsets[name] = (len(payload), len(payload) + len(blob))
+            payload += blob
+        stars = _STAR.findall(preamble)
+        cache.store("types", path, (preamble_code, stars, shapes, offsets), bytes(payload))
+        return preamble_code, stars, shapes, bodies
 
 
 class LazyProviderFinder(importlib.abc.MetaPathFinder):
@@ -309,8 +517,12 @@ EAGER_ENV = "SHOWRUNNER_EAGER_PROVIDERS"
 
 
 def install() -> None:
-    """Put the finder first on `sys.meta_path`; packages imported already stay as they are."""
+    """Put the finder first on `sys.meta_path`, and the SDK's hint resolution through `_LazyNames`.
+
+    Packages imported already stay as they are.
+    """
     if os.environ.get(EAGER_ENV) == "1":
         return
     if not any(isinstance(finder, LazyProviderFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, LazyProviderFinder())
+        _hook_sdk_type_hints()
