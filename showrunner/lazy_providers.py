@@ -56,6 +56,7 @@ import sys
 import tempfile
 import threading
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from types import CodeType, FunctionType, ModuleType
 
@@ -387,8 +388,9 @@ def _lazy_modules(module_name: str | None) -> list[ModuleType]:
     return _STARRED.get(module_name or "", [])
 
 
-_last_names: tuple[dict | None, dict | None, _LazyNames | None] = (None, None, None)
-"""The last (globalns, localns, `_LazyNames`): the SDK resolves one class's getters with the same pair."""
+_last: tuple[dict | None, dict | None, Mapping | None, dict] = (None, None, None, {})
+"""The last (globalns, localns) the SDK passed, the locals to pass instead, and the return hints
+resolved with them: the SDK resolves each getter of one class with the same pair."""
 
 
 def _sdk_type_hints(obj, globalns=None, localns=None, include_extras=False):
@@ -396,17 +398,28 @@ def _sdk_type_hints(obj, globalns=None, localns=None, include_extras=False):
 
     The SDK passes the globals of the class's modules (`_globals_for_cls`), its own module last,
     so their `__name__` says which lazy types modules the class's string annotations name.
+    A class's getters mostly repeat a few annotations (`pulumi.Output[Optional[str]]`): with the
+    same namespaces the same annotation resolves the same, so each is resolved once per class.
     """
-    global _last_names
-    if globalns is not None:
-        last_globals, last_locals, names = _last_names
-        if globalns is not last_globals or localns is not last_locals:
-            modules = _lazy_modules(globalns.get("__name__"))
-            names = _LazyNames(globalns, localns, modules) if modules else None
-            _last_names = (globalns, localns, names)
-        if names is not None:
-            localns = names
-    return typing.get_type_hints(obj, globalns=globalns, localns=localns, include_extras=include_extras)
+    global _last
+    if globalns is None:
+        return typing.get_type_hints(obj, globalns=globalns, localns=localns, include_extras=include_extras)
+    last_globals, last_locals, names, resolved = _last
+    if globalns is not last_globals or localns is not last_locals:
+        modules = _lazy_modules(globalns.get("__name__"))
+        names, resolved = (_LazyNames(globalns, localns, modules) if modules else localns), {}
+        _last = (globalns, localns, names, resolved)
+    annotations = getattr(obj, "__annotations__", None) if isinstance(obj, FunctionType) else None
+    if include_extras or not annotations or annotations.keys() != {"return"}:
+        return typing.get_type_hints(obj, globalns=globalns, localns=names, include_extras=include_extras)
+    annotation = annotations["return"]
+    try:
+        hint = resolved[annotation]
+    except KeyError:
+        hint = resolved[annotation] = typing.get_type_hints(obj, globalns=globalns, localns=names)["return"]
+    except TypeError:  # an unhashable annotation: resolved every time
+        return typing.get_type_hints(obj, globalns=globalns, localns=names)
+    return {"return": hint}
 
 
 def _hook_sdk_type_hints() -> None:

@@ -192,6 +192,24 @@ def test_a_class_named_in_an_annotation_is_built_when_the_sdk_resolves_the_hints
         lazy_providers._sdk_type_hints(missing, globalns=dict(vars(module)), localns=locals_)
 
 
+def test_an_annotation_repeated_by_a_class_getters_is_resolved_once_for_the_same_namespaces(monkeypatch):
+    resolved = []
+    real = typing.get_type_hints
+    monkeypatch.setattr(typing, "get_type_hints", lambda obj, **kw: resolved.append(obj.__name__) or real(obj, **kw))
+
+    def first() -> typing.Optional["int"]: ...
+    def second() -> typing.Optional["int"]: ...
+    def third(x: int) -> typing.Optional["int"]: ...
+
+    globalns, localns = {"__name__": "not_a_provider", "typing": typing}, {"T": type(None)}
+    for getter in (first, second):
+        assert lazy_providers._sdk_type_hints(getter, globalns=globalns, localns=localns) == {"return": typing.Optional[int]}
+    assert resolved == ["first"], "the second getter's annotation was resolved already"
+    lazy_providers._sdk_type_hints(second, globalns=dict(globalns), localns=localns)
+    assert resolved == ["first", "second"], "other namespaces (another class): resolved again"
+    assert lazy_providers._sdk_type_hints(third, globalns=globalns, localns=localns) == {"x": int, "return": typing.Optional[int]}
+
+
 def test_the_sdk_resolves_hints_through_the_hook():
     from pulumi import _types as sdk_types
 
