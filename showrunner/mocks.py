@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from showrunner.config.stackfile import SECRET_PLACEHOLDER
 
@@ -113,6 +116,36 @@ def plain(value: Any, path: str = "", secrets: dict[str, str] | None = None) -> 
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+_PLAIN_SCALARS = (str, bool, int, float)
+
+
+def _is_plain(value: Any) -> bool:
+    kind = type(value)
+    if kind in _PLAIN_SCALARS or value is None:
+        return True
+    if kind is dict:
+        return all(type(key) is str and _is_plain(item) for key, item in value.items())
+    if kind is list:
+        return all(_is_plain(item) for item in value)
+    return False
+
+
+def plain_struct(state: dict) -> struct_pb2.Struct | None:
+    """`state` as `rpc.serialize_properties(state, {})` makes it, for plain data; None for anything else.
+
+    Plain data is str, bool, int, float, None and dicts and lists of them (exactly those types: an
+    enum, an Output, an asset or a tuple is not): the SDK's serializer returns such values as they
+    are, drops a top-level None and keeps a nested one, and it does so through a coroutine per
+    value on an event loop of the worker thread. A unit test holds the two to the same bytes for
+    every resource of the prod preview.
+    """
+    if not all(type(key) is str and _is_plain(value) for key, value in state.items()):
+        return None
+    struct = struct_pb2.Struct()
+    struct.update({key: value for key, value in state.items() if value is not None})
+    return struct
 
 
 def _wire(struct, secrets: dict[str, str] | None = None) -> Any:
@@ -436,39 +469,65 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 paths += [path for path, leaf in _string_leaves(value, key) if leaf in made_up]
         return sorted(paths)
 
+    def _register(self, request) -> tuple[resource_pb2.RegisterResourceResponse, dict]:
+        """`MockMonitor.RegisterResource` for a resource, and the state it answered with.
+
+        As the SDK's: the inputs deserialized, the mocks asked, the registration kept; the state
+        is serialized by `plain_struct` where it can be (most of a registration's time in this
+        thread went to the SDK's coroutine-per-value serializer), else by the SDK.
+        """
+        urn = self.make_urn(request.parent, request.type, request.name)
+        _ensure_event_loop()  # the SDK's deserializer needs one in this worker thread
+        args = pulumi.runtime.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=rpc.deserialize_properties(request.object),
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+            transforms=pulumi_mocks._resolve_callbacks(request.transforms),
+        )
+        resource_id, state = self.mocks.new_resource(args)
+        struct = plain_struct(state)
+        if struct is None:
+            struct = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=struct), state
+
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            secrets: dict[str, str] = {}
-            inputs = _wire(request.object, secrets)
-            aliases = self._resolve_aliases(request)
-            self._aliases[response.urn] = aliases
-            outputs = json_format.MessageToDict(response.object)
-            # What the provider made up: outputs that are not inputs, and the id, unless one of
-            # them is also an input value or the resource's name (then it is known already).
-            made_up = {leaf for key, value in outputs.items() if key not in inputs and key != "name"
-                       for _, leaf in _string_leaves(value, key)}
-            if request.custom and response.id:
-                made_up.add(response.id)
-            self.made_up[response.urn] = made_up - {leaf for _, leaf in _string_leaves(inputs, "")} - {request.name}
-            self.recorded.append(
-                RecordedResource(
-                    urn=response.urn,
-                    type=request.type,
-                    name=request.name,
-                    parent=request.parent,
-                    custom=request.custom,
-                    inputs=inputs,
-                    protect=request.protect,
-                    retain_on_delete=request.retainOnDelete,
-                    ignore_changes=list(request.ignoreChanges),
-                    dependencies=sorted(request.dependencies),
-                    replace_with=list(request.replace_with),
-                    aliases=aliases,
-                    secrets=secrets,
-                    unknowns=self._unknowns(request, inputs),
-                )
+        if request.type == "pulumi:pulumi:Stack":
+            return super().RegisterResource(request)
+        response, state = self._register(request)
+        secrets: dict[str, str] = {}
+        inputs = _wire(request.object, secrets)
+        aliases = self._resolve_aliases(request)
+        self._aliases[response.urn] = aliases
+        outputs = json_format.MessageToDict(response.object)
+        # What the provider made up: outputs that are not inputs, and the id, unless one of
+        # them is also an input value or the resource's name (then it is known already).
+        made_up = {leaf for key, value in outputs.items() if key not in inputs and key != "name"
+                   for _, leaf in _string_leaves(value, key)}
+        if request.custom and response.id:
+            made_up.add(response.id)
+        self.made_up[response.urn] = made_up - {leaf for _, leaf in _string_leaves(inputs, "")} - {request.name}
+        self.recorded.append(
+            RecordedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=request.custom,
+                inputs=inputs,
+                protect=request.protect,
+                retain_on_delete=request.retainOnDelete,
+                ignore_changes=list(request.ignoreChanges),
+                dependencies=sorted(request.dependencies),
+                replace_with=list(request.replace_with),
+                aliases=aliases,
+                secrets=secrets,
+                unknowns=self._unknowns(request, inputs),
             )
+        )
         return response
 
     def RegisterResourceOutputs(self, request):  # noqa: N802
