@@ -469,8 +469,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 paths += [path for path, leaf in _string_leaves(value, key) if leaf in made_up]
         return sorted(paths)
 
-    def _register(self, request) -> tuple[resource_pb2.RegisterResourceResponse, dict]:
-        """`MockMonitor.RegisterResource` for a resource, and the state it answered with.
+    def _register(self, request) -> tuple[resource_pb2.RegisterResourceResponse, dict | None]:
+        """`MockMonitor.RegisterResource` for a resource, and the state it answered with when that is plain data.
 
         As the SDK's: the inputs deserialized, the mocks asked, the registration kept; the state
         is serialized by `plain_struct` where it can be (most of a registration's time in this
@@ -488,11 +488,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             transforms=pulumi_mocks._resolve_callbacks(request.transforms),
         )
         resource_id, state = self.mocks.new_resource(args)
-        struct = plain_struct(state)
+        struct = plain = plain_struct(state)
         if struct is None:
             struct = _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=struct), state
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=struct), state if plain is not None else None
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         if request.type == "pulumi:pulumi:Stack":
@@ -502,7 +502,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         inputs = _wire(request.object, secrets)
         aliases = self._resolve_aliases(request)
         self._aliases[response.urn] = aliases
-        outputs = json_format.MessageToDict(response.object)
+        # Plain state is what the response carries (the same strings, which is all `made_up` reads).
+        outputs = state if state is not None else json_format.MessageToDict(response.object)
         # What the provider made up: outputs that are not inputs, and the id, unless one of
         # them is also an input value or the resource's name (then it is known already).
         made_up = {leaf for key, value in outputs.items() if key not in inputs and key != "name"
