@@ -94,6 +94,31 @@ def _without_source_positions():
         runtime_resource._get_stack_trace = original
 
 
+@contextlib.contextmanager
+def _without_unused_urns():
+    """No stand-in URN per registration, for one offline run.
+
+    The SDK's `do_register` computes a URN from the name, type and parent before every
+    registration (a chain of Outputs and tasks), for the response it fakes when there is no
+    monitor. There is one here, which answers with its own URN, so the chain is work for
+    nothing: 2.4% of the prod preview's instructions. Only that caller gets an empty Output;
+    alias URNs (the other callers) are computed as before. Should the SDK rename its
+    `do_register`, the URNs are simply computed again.
+    """
+    original = runtime_resource.create_urn
+
+    def create_urn(name, type_, parent=None, project=None, stack=None):
+        if sys._getframe(1).f_code.co_name == "do_register":
+            return pulumi.Output.from_input("")
+        return original(name, type_, parent, project, stack)
+
+    runtime_resource.create_urn = create_urn
+    try:
+        yield
+    finally:
+        runtime_resource.create_urn = original
+
+
 def _mark_secure(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"secure"}:
         return offline.secret_marker(str(value["secure"]))
@@ -171,7 +196,7 @@ def run_stack(project_dir: Path | str, stack: str, config_file: Path | str | Non
         # build contexts mean the same as under `pulumi preview`), inside a fresh Stack, which
         # registers the exports as its outputs when the program is done.
         os.chdir(project_dir)
-        with _without_source_positions():
+        with _without_source_positions(), _without_unused_urns():
             _sync_await(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
     except Exception as error:
         if mocks.unmocked_calls:
