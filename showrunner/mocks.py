@@ -139,7 +139,7 @@ def plain_struct(state: dict) -> struct_pb2.Struct | None:
     enum, an Output, an asset or a tuple is not): the SDK's serializer returns such values as they
     are, drops a top-level None and keeps a nested one, and it does so through a coroutine per
     value on an event loop of the worker thread. A unit test holds the two to the same bytes for
-    every resource of the prod preview.
+    every resource of the prod and staging previews.
     """
     if not all(type(key) is str and _is_plain(value) for key, value in state.items()):
         return None

@@ -7,6 +7,8 @@ own mock runs (and any other program in the process) see the SDK as it ships.
 
 from __future__ import annotations
 
+import sys
+
 from pulumi.runtime import resource as runtime_resource
 
 from showrunner import engine
@@ -29,6 +31,21 @@ def test_a_run_puts_the_sdk_back_as_it_found_it():
         engine.runpy.run_path = real
     assert seen["during"][0] is not shipped[0] and seen["during"][1] is not shipped[1], "both patched while the program runs"
     assert (runtime_resource.create_urn, runtime_resource._get_stack_trace) == shipped
+
+
+def test_the_sdk_s_registrations_are_the_caller_that_gets_no_urn(monkeypatch):
+    """Should the SDK rename `do_register`, every registration would reach `create_urn` again."""
+    callers = []
+    shipped = runtime_resource.create_urn
+
+    def counting(*args):
+        callers.append(sys._getframe(1).f_code.co_name)
+        return shipped(*args)
+
+    monkeypatch.setattr(runtime_resource, "create_urn", counting)
+    run = engine.run_stack(PROJECT_DIR, "staging")
+    assert "do_register" not in callers
+    assert len(callers) < len(run.resources) / 2, f"{len(callers)} URNs computed for {len(run.resources)} resources"
 
 
 def test_only_the_registration_gets_no_urn_other_callers_get_the_sdk_s():

@@ -282,10 +282,9 @@ def test_a_package_index_is_cached_and_follows_a_star_imported_module_rewritten_
     def not_read(path):
         raise AssertionError(f"{path} was read, not taken from the cache")
 
-    monkeypatch.setattr(lazy_providers, "_exported_names", not_read)
-    assert loader._names() == ({"One": "alpha"}, {"sub"})
-    monkeypatch.undo()
-    monkeypatch.setenv(lazy_providers.CACHE_ENV, str(cache_dir))
+    with monkeypatch.context() as patched:
+        patched.setattr(lazy_providers, "_exported_names", not_read)
+        assert loader._names() == ({"One": "alpha"}, {"sub"})
     alpha.write_text("__all__ = ['One', 'Two']\nOne, Two = 1, 2\n")
     os.utime(alpha, ns=(alpha.stat().st_atime_ns, alpha.stat().st_mtime_ns + 10**9))
     assert loader._names() == ({"One": "alpha", "Two": "alpha"}, {"sub"})
