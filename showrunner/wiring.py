@@ -288,8 +288,10 @@ def fleet_service(name: str, service: Service, *, image: pulumi.Input[str], endp
     if "mysql" in service.uses:
         spec["credential_files"] = _with(endpoints, lambda e: contract.service_credential_files(service.uses, e))
     if service.route is not None:
-        spec["target_group_arn"] = _with(load_balancer.target_group_arns, lambda arns: arns[name])
-        spec["target_group_arn_suffix"] = _with(load_balancer.target_group_arn_suffixes, lambda suffixes: suffixes[name])
+        # The route's own group: its alarms and its fleet's Auto Scaling group depend on it alone.
+        target_group = load_balancer.target_groups[name]
+        spec["target_group_arn"] = target_group.arn
+        spec["target_group_arn_suffix"] = target_group.arn_suffix
     return spec
 
 

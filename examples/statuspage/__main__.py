@@ -63,9 +63,9 @@ fleet = Fleet(SERVICE, FleetArgs(
             "STATUS_CHECKS": ",".join(f"{name}={url}" for name, url in sorted(checks.items())),
             "STATUS_INTERVAL": config.require("interval"),
         },
-        target_group_arn=web.target_group_arns.apply(lambda arns: arns[SERVICE]),
+        target_group_arn=web.target_groups[SERVICE].arn,
         # With the load balancer's suffix below: the service's alarms, which gate its rollouts (the pack requires them in prod).
-        target_group_arn_suffix=web.target_group_arn_suffixes.apply(lambda suffixes: suffixes[SERVICE]),
+        target_group_arn_suffix=web.target_groups[SERVICE].arn_suffix,
     )],
     instance_types=[hosts["instance_type"]],
     min_size=hosts["min"],

@@ -622,7 +622,7 @@ def fleet_cloud_configs(config: Parsed) -> dict[str, str]:
     endpoints = placeholder_endpoints(config, region)
     routed = [name for name, service in config.services.items() if service.route is not None]
     arns = {name: f"arn:aws:elasticloadbalancing:{region}:{_ACCOUNT}:targetgroup/web-{name}/{_hex(name, length=16)}" for name in routed}
-    load_balancer = SimpleNamespace(target_group_arns=arns, target_group_arn_suffixes={n: a.split(":", 5)[5] for n, a in arns.items()})
+    load_balancer = SimpleNamespace(target_groups={n: SimpleNamespace(arn=a, arn_suffix=a.split(":", 5)[5]) for n, a in arns.items()})
     defined = set(config.state.defined()) if config.state is not None else set()
     rendered = {}
     for fleet_name, fleet in sorted(config.fleets.items()):

@@ -32,8 +32,10 @@ def components(endpoints) -> dict[str, SimpleNamespace]:
         "load_balancer": SimpleNamespace(
             security_group_id="sg-alb",
             arn_suffix="app/web-alb/0001",
-            target_group_arns={"django": "arn:tg/web-django", "catalog": "arn:tg/web-catalog"},
-            target_group_arn_suffixes={"django": "targetgroup/web-django/01", "catalog": "targetgroup/web-catalog/02"},
+            target_groups={
+                "django": SimpleNamespace(arn="arn:tg/web-django", arn_suffix="targetgroup/web-django/01"),
+                "catalog": SimpleNamespace(arn="arn:tg/web-catalog", arn_suffix="targetgroup/web-catalog/02"),
+            },
         ),
         "state": SimpleNamespace(endpoints=endpoints, security_group_ids={"mysql": "sg-mysql", "cache": "sg-cache"}),
         "alerts": SimpleNamespace(topic_arn=TOPIC_ARN, key_arn=ALERTS_KEY_ARN),

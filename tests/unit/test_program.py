@@ -101,3 +101,28 @@ def test_state_endpoints_export_names_every_store(stack_run, stack):
     exported = stack_run(stack).outputs["state_endpoints"]
     assert sorted(exported) == sorted(StateEndpoints.__annotations__)
     assert all(value is not None for value in exported.values()), "both stacks define every store"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_route_s_alarms_rule_and_fleet_depend_on_its_own_target_group_only(stack_run, stack):
+    """A value picked out of the load balancer's map of target groups depends on every route's
+    group; the program reads each route's own group, so a service's alarms, its listener rule, its
+    scaling policy and its fleet's group wait on (and list) only that route's."""
+    run = stack_run(stack)
+    groups = {r.urn: r.name.removeprefix("web-") for r in by_type(run, "aws:lb/targetGroup:TargetGroup")}
+    routed = {name: service.fleet for name, service in run.settings.services.items() if service.route is not None}
+    assert len(routed) >= 2 and set(groups.values()) == set(routed)
+    checked = 0
+    for resource in run.resources:
+        routes = {groups[urn] for urn in resource.dependencies if urn in groups}
+        if not routes:
+            continue
+        if resource.type == "aws:cloudwatch/dashboard:Dashboard":
+            expected = set(routed)  # the dashboard shows every route
+        elif resource.type == "aws:autoscaling/group:Group":
+            expected = {name for name, fleet in routed.items() if resource.name == f"{fleet}-asg"}
+        else:
+            expected = {name for name in routed if f"-{name}-" in f"-{resource.name}-"}
+        assert routes == expected, f"{resource.type} {resource.name} depends on the target groups of {sorted(routes)}"
+        checked += 1
+    assert checked >= 4 * len(routed)

@@ -158,7 +158,13 @@ def _check(name: str, routes: list[LoadBalancerRoute]) -> None:
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    """An internet-facing ALB: HTTPS with the certificate, HTTP redirected, 404 unless a route matches."""
+    """An internet-facing ALB: HTTPS with the certificate, HTTP redirected, 404 unless a route matches.
+
+    A Python program also gets `target_groups` (route name → its `aws.lb.TargetGroup`): what reads
+    one route's `arn` or `arn_suffix` there depends on that route's group only, where a value read
+    out of `target_group_arns` depends on every route's group (an Output carries the resources of
+    the whole map).
+    """
 
     arn: pulumi.Output[str]
     """The load balancer's ARN."""
@@ -203,6 +209,7 @@ class LoadBalancer(pulumi.ComponentResource):
         self.arn_suffix = balancer.arn_suffix
         self.dns_name = balancer.dns_name
         self.security_group_id = group.id
+        self.target_groups = target_groups
         self.target_group_arns = pulumi.Output.from_input({n: tg.arn for n, tg in target_groups.items()})
         self.target_group_arn_suffixes = pulumi.Output.from_input({n: tg.arn_suffix for n, tg in target_groups.items()})
         self.access_log_bucket = logs.bucket if logs is not None else pulumi.Output.from_input("")

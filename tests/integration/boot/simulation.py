@@ -136,8 +136,8 @@ def user_data(config: Settings, digests: dict[str, str], *, logs: CloudWatchLogs
     with the simulation's log endpoint, AWS stand-ins and prune scope (module docstring)."""
     # There is no load balancer here: the routed services' target groups are placeholders, which
     # only the Auto Scaling group would read; the hosts never see them.
-    routed = {name: "none" for name, service in config.services.items() if service.route is not None}
-    load_balancer = SimpleNamespace(target_group_arns=routed, target_group_arn_suffixes=routed)
+    routed = {name: SimpleNamespace(arn="none", arn_suffix="none") for name, service in config.services.items() if service.route is not None}
+    load_balancer = SimpleNamespace(target_groups=routed)
     services = [
         units.HostService.from_spec(
             wiring.fleet_service(name, service, image=wiring.service_image(service, digests), endpoints=None, load_balancer=load_balancer)
