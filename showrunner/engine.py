@@ -24,6 +24,7 @@ lazy_providers.install()  # before pulumi_aws is first imported: see the module
 
 import pulumi  # noqa: E402
 from pulumi.runtime import resource as runtime_resource  # noqa: E402
+from pulumi.runtime import rpc  # noqa: E402
 from pulumi.runtime import settings as runtime_settings  # noqa: E402
 from pulumi.runtime.proto import source_pb2  # noqa: E402
 from pulumi.runtime.stack import run_in_stack  # noqa: E402
@@ -119,6 +120,32 @@ def _without_unused_urns():
         runtime_resource.create_urn = original
 
 
+@contextlib.contextmanager
+def _without_unset_inputs():
+    """Unset inputs left out before the SDK serializes a registration, for one offline run.
+
+    A generated resource hands the SDK every argument and output name it has, most of them None,
+    and the SDK looks up each one's type (`types.get(name)`) before it drops the None: with the
+    type tables resolved a name at a time (`lazy_providers.PropertyTypes`), that lookup is what
+    resolves the hints of every argument a resource could take, and builds their classes. Without
+    the Nones the same properties and dependencies are sent (a None serializes to nothing, and
+    gets no dependency list), and only what is set is resolved: 8% of the prod preview's
+    instructions. Restored afterwards, like the patches above.
+    """
+    original = rpc.serialize_properties
+
+    async def serialize_properties(inputs, *args, **kwargs):
+        if type(inputs) is dict:
+            inputs = {key: value for key, value in inputs.items() if value is not None}
+        return await original(inputs, *args, **kwargs)
+
+    rpc.serialize_properties = serialize_properties
+    try:
+        yield
+    finally:
+        rpc.serialize_properties = original
+
+
 def _mark_secure(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"secure"}:
         return offline.secret_marker(str(value["secure"]))
@@ -196,7 +223,7 @@ def run_stack(project_dir: Path | str, stack: str, config_file: Path | str | Non
         # build contexts mean the same as under `pulumi preview`), inside a fresh Stack, which
         # registers the exports as its outputs when the program is done.
         os.chdir(project_dir)
-        with _without_source_positions(), _without_unused_urns():
+        with _without_source_positions(), _without_unused_urns(), _without_unset_inputs():
             _sync_await(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
     except Exception as error:
         if mocks.unmocked_calls:

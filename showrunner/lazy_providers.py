@@ -13,7 +13,7 @@ import would have.
 The same goes one level down, for each package's `_enums`, `_inputs` and `outputs` modules: every
 resource module star-imports them, and they define every enum, argument and output class of the
 package (1,236 in ec2 alone, among them a 1,405-member instance type enum; the prod preview
-builds 357 of the 3,304 classes in the modules it imports).
+builds 136 of the 3,304 classes in the modules it imports).
 `_LazyTypes` builds a class when it is first asked for, with the classes its code uses as globals
 (bases, decorators, defaults): a star import gets the names that the importing module's code uses as
 globals. The class bodies are the provider's own compiled code (from Python's bytecode cache of that
@@ -24,8 +24,11 @@ Generated annotations name classes as strings (`pulumi.Input['VpcArgs']`), which
 type hints evaluates, in the SDK's `pulumi._types` (the output and input types of a resource, when
 it serializes and deserializes its properties). There the hook `_sdk_type_hints` passes a `localns`
 that builds such a class when the evaluation asks for it (`_LazyNames`); a name the module has
-already resolves as before. Building at import every class the annotations name built 742
-classes; this builds the 357 that the SDK's hint resolution reaches. Another caller of
+already resolves as before. The SDK's tables of a class's property types are resolved a name at a
+time (`PropertyTypes`), so that only the properties a preview sets (the offline engine leaves the
+unset ones out before the SDK looks them up) or reads back are resolved. Building
+at import every class the annotations name built 742 classes; resolving every getter of each class
+the SDK serialized built 357; this builds 136. Another caller of
 `typing.get_type_hints` on a provider class, with the module's `vars()` as its globals, finds
 only the classes built so far.
 
@@ -42,6 +45,7 @@ the whole prod preview with and without this module; `SHOWRUNNER_EAGER_PROVIDERS
 from __future__ import annotations
 
 import builtins
+import functools
 import hashlib
 import importlib
 import importlib.abc
@@ -422,10 +426,96 @@ def _sdk_type_hints(obj, globalns=None, localns=None, include_extras=False):
     return {"return": hint}
 
 
-def _hook_sdk_type_hints() -> None:
+_UNRESOLVED = object()
+
+
+class PropertyTypes(Mapping):
+    """Pulumi name → type of one class's properties (a resource, argument or output class), each
+    resolved when the SDK first asks for it.
+
+    The SDK's `_types_from_py_properties` resolves the return hint of every property getter of a
+    class the first time it serializes or deserializes one value of it, and so builds every class
+    those hints name (an `InstanceArgs` names some forty); yet all the SDK ever does with the table
+    is `get` the one name it is serializing or deserializing. This resolves that name only, as the
+    SDK resolves it: the getter's return hint, with the class's globals (`_globals_for_cls`) and
+    the SDK's locals behind `_LazyNames`, then `unwrap_type`, a bare `Output` left out. Iterating
+    (which nothing in the SDK does) resolves every name and gives the SDK's own table.
+    """
+
+    def __init__(self, cls: type):
+        from pulumi import _types as sdk_types  # noqa: PLC0415
+
+        self._cls = cls
+        self._getters = {pulumi_name: prop.fget for _, pulumi_name, prop in sdk_types._py_properties(cls)}
+        self._types: dict[str, object] = {}
+        self._scope: tuple[dict, Mapping, dict] | None = None
+
+    def _resolve(self, name: str) -> object:
+        from pulumi import Output, _types as sdk_types  # noqa: PLC0415
+
+        if self._scope is None:
+            globalns = sdk_types._globals_for_cls(self._cls) or {}
+            localns = {"Output": Output, "T": type(None)}  # the SDK's locals (`_raw_return_hints`)
+            modules = _lazy_modules(globalns.get("__name__"))
+            self._scope = (globalns, _LazyNames(globalns, localns, modules) if modules else localns, {})
+        globalns, names, resolved = self._scope
+        getter = self._getters[name]
+        annotation = getattr(getter, "__annotations__", {}).get("return", _UNRESOLVED)
+        if annotation is _UNRESOLVED:
+            return None  # no return hint: the SDK's table leaves the name out
+        # A class's getters mostly repeat a few annotations: each is resolved once.
+        try:
+            hint = resolved[annotation]
+        except KeyError:
+            hint = resolved[annotation] = typing.get_type_hints(getter, globalns=globalns, localns=names)["return"]
+        except TypeError:  # an unhashable annotation: resolved every time
+            hint = typing.get_type_hints(getter, globalns=globalns, localns=names)["return"]
+        typ = sdk_types.unwrap_type(hint)
+        return None if typ is Output else typ
+
+    def get(self, name, default=None):
+        typ = self._types.get(name, _UNRESOLVED)
+        if typ is _UNRESOLVED:
+            if name not in self._getters:
+                return default
+            typ = self._types[name] = self._resolve(name)
+        return default if typ is None else typ
+
+    def __getitem__(self, name):
+        typ = self.get(name)
+        if typ is None:
+            raise KeyError(name)
+        return typ
+
+    def __iter__(self):
+        return iter([name for name in self._getters if self.get(name) is not None])
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
+@functools.cache
+def _property_types(cls: type) -> PropertyTypes:
+    """`pulumi._types._types_from_py_properties`, resolved one name at a time: see `PropertyTypes`."""
+    return PropertyTypes(cls)
+
+
+def _resource_types(resource_cls: type) -> Mapping:
+    """`pulumi._types.resource_types`: the class's annotated properties, then its getters (which win)."""
+    from pulumi import _types as sdk_types  # noqa: PLC0415
+
+    annotated = sdk_types._types_from_annotations(resource_cls)
+    properties = _property_types(resource_cls)
+    return {**annotated, **properties} if annotated else properties
+
+
+def _hook_sdk() -> None:
+    """The SDK resolves hints through `_sdk_type_hints`, and its type tables are `PropertyTypes`."""
     from pulumi import _types as sdk_types  # noqa: PLC0415 (the SDK, after the finder is in place)
 
     sdk_types.get_type_hints = _sdk_type_hints
+    sdk_types._types_from_py_properties = _property_types
+    sdk_types.resource_types = _resource_types
 
 
 class _LazyTypes(importlib.abc.Loader):
@@ -530,7 +620,8 @@ EAGER_ENV = "SHOWRUNNER_EAGER_PROVIDERS"
 
 
 def install() -> None:
-    """Put the finder first on `sys.meta_path`, and the SDK's hint resolution through `_LazyNames`.
+    """Put the finder first on `sys.meta_path`, the SDK's hint resolution through `_LazyNames` and
+    its type tables one name at a time (`PropertyTypes`).
 
     Packages imported already stay as they are.
     """
@@ -538,4 +629,4 @@ def install() -> None:
         return
     if not any(isinstance(finder, LazyProviderFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, LazyProviderFinder())
-        _hook_sdk_type_hints()
+        _hook_sdk()

@@ -1,26 +1,37 @@
-"""The offline engine's two patches of SDK internals hold for its own run only.
+"""The offline engine's patches of SDK internals hold for its own run only.
 
-`engine.run_stack` leaves out the per-registration stack trace and the stand-in URN the SDK
-computes for a monitor-less response; both are put back when the run ends, so the unit tests'
-own mock runs (and any other program in the process) see the SDK as it ships.
+`engine.run_stack` leaves out the per-registration stack trace, the stand-in URN the SDK
+computes for a monitor-less response, and the unset (None) inputs before serializing; all are put
+back when the run ends, so the unit tests' own mock runs (and any other program in the process)
+see the SDK as it ships.
 """
 
 from __future__ import annotations
 
 import sys
 
+import pulumi
+import pulumi_aws as aws
 from pulumi.runtime import resource as runtime_resource
+from pulumi.runtime import rpc
 
 from showrunner import engine
 from tests.conftest import PROJECT_DIR
+from tests.unit.under_mocks import run_program
+
+shipped_serialize = rpc.serialize_properties
+
+
+def _patched() -> tuple:
+    return runtime_resource.create_urn, runtime_resource._get_stack_trace, rpc.serialize_properties
 
 
 def test_a_run_puts_the_sdk_back_as_it_found_it():
-    shipped = (runtime_resource.create_urn, runtime_resource._get_stack_trace)
+    shipped = _patched()
     seen = {}
 
     def spy(*args, **kwargs):
-        seen["during"] = (runtime_resource.create_urn, runtime_resource._get_stack_trace)
+        seen["during"] = _patched()
         return real(*args, **kwargs)
 
     real = engine.runpy.run_path
@@ -29,8 +40,31 @@ def test_a_run_puts_the_sdk_back_as_it_found_it():
         engine.run_stack(PROJECT_DIR, "staging")
     finally:
         engine.runpy.run_path = real
-    assert seen["during"][0] is not shipped[0] and seen["during"][1] is not shipped[1], "both patched while the program runs"
-    assert (runtime_resource.create_urn, runtime_resource._get_stack_trace) == shipped
+    assert all(during is not before for during, before in zip(seen["during"], shipped)), "each patched while the program runs"
+    assert _patched() == shipped
+
+
+def test_unset_inputs_left_out_register_as_the_sdk_registers_them_all():
+    """The SDK itself is the oracle: the same registrations (inputs, dependencies, outputs) with the Nones left out."""
+
+    def program():
+        bucket = aws.s3.Bucket("probe-bucket", tags={"Name": "probe"})
+        aws.s3.BucketPolicy("probe-policy", bucket=bucket.id, policy=bucket.arn.apply(lambda arn: f'{{"Resource": "{arn}"}}'))
+        aws.cloudwatch.MetricAlarm("probe-alarm", comparison_operator="GreaterThanThreshold", evaluation_periods=1,
+                                   metric_name="Errors", namespace="AWS/S3", period=60, statistic="Sum", threshold=1,
+                                   dimensions={"BucketName": bucket.bucket}, alarm_actions=None, ok_actions=[])
+        pulumi.export("bucket", bucket.bucket)
+        pulumi.export("unset", None)
+
+    shipped = run_program(program)
+    with engine._without_unset_inputs():
+        assert rpc.serialize_properties is not shipped_serialize
+        left_out = run_program(program)
+    assert left_out == shipped
+    resources, outputs = shipped
+    policy = next(r for r in resources if r.name == "probe-policy")
+    assert policy.dependencies == [next(r.urn for r in resources if r.name == "probe-bucket")]
+    assert "acl" not in policy.inputs and outputs["bucket"]
 
 
 def test_the_sdk_s_registrations_are_the_caller_that_gets_no_urn(monkeypatch):
