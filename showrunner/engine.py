@@ -129,8 +129,8 @@ def _without_unset_inputs():
     type tables resolved a name at a time (`lazy_providers.PropertyTypes`), that lookup is what
     resolves the hints of every argument a resource could take, and builds their classes. Without
     the Nones the same properties and dependencies are sent (a None serializes to nothing, and
-    gets no dependency list), and only what is set is resolved: 8% of the prod preview's
-    instructions. Restored afterwards, like the patches above.
+    gets no dependency list), and only what is set is resolved: with the tables, 6.5% of the prod
+    preview's instructions (4.92 G -> 4.60 G). Restored afterwards, like the patches above.
     """
     original = rpc.serialize_properties
 

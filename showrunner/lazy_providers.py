@@ -392,38 +392,55 @@ def _lazy_modules(module_name: str | None) -> list[ModuleType]:
     return _STARRED.get(module_name or "", [])
 
 
-_last: tuple[dict | None, dict | None, Mapping | None, dict] = (None, None, None, {})
-"""The last (globalns, localns) the SDK passed, the locals to pass instead, and the return hints
-resolved with them: the SDK resolves each getter of one class with the same pair."""
+class _HintScope:
+    """The namespaces the SDK resolves one class's hints in, with `_LazyNames` as the locals, and
+    the return hints resolved there.
+
+    A class's getters mostly repeat a few annotations (`pulumi.Output[Optional[str]]`): with the
+    same namespaces the same annotation resolves the same, so each is resolved once per scope.
+    """
+
+    def __init__(self, globalns: dict, localns: dict | None):
+        self.globalns = globalns
+        self.localns = localns
+        modules = _lazy_modules(globalns.get("__name__"))
+        self.names = _LazyNames(globalns, localns, modules) if modules else localns
+        self._returns: dict = {}
+
+    def hints(self, obj, include_extras: bool = False) -> dict:
+        return typing.get_type_hints(obj, globalns=self.globalns, localns=self.names, include_extras=include_extras)
+
+    def return_hint(self, getter: FunctionType):
+        """`getter`'s resolved return annotation."""
+        annotation = getter.__annotations__["return"]
+        try:
+            return self._returns[annotation]
+        except KeyError:
+            hint = self._returns[annotation] = self.hints(getter)["return"]
+            return hint
+        except TypeError:  # an unhashable annotation: resolved every time
+            return self.hints(getter)["return"]
+
+
+_last: _HintScope | None = None
+"""The scope of the last (globalns, localns) the SDK passed: it resolves each getter of one class with the same pair."""
 
 
 def _sdk_type_hints(obj, globalns=None, localns=None, include_extras=False):
-    """`typing.get_type_hints` as `pulumi._types` calls it, with `_LazyNames` as the locals.
+    """`typing.get_type_hints` as `pulumi._types` calls it, in a `_HintScope`.
 
     The SDK passes the globals of the class's modules (`_globals_for_cls`), its own module last,
     so their `__name__` says which lazy types modules the class's string annotations name.
-    A class's getters mostly repeat a few annotations (`pulumi.Output[Optional[str]]`): with the
-    same namespaces the same annotation resolves the same, so each is resolved once per class.
     """
     global _last
     if globalns is None:
         return typing.get_type_hints(obj, globalns=globalns, localns=localns, include_extras=include_extras)
-    last_globals, last_locals, names, resolved = _last
-    if globalns is not last_globals or localns is not last_locals:
-        modules = _lazy_modules(globalns.get("__name__"))
-        names, resolved = (_LazyNames(globalns, localns, modules) if modules else localns), {}
-        _last = (globalns, localns, names, resolved)
+    if _last is None or globalns is not _last.globalns or localns is not _last.localns:
+        _last = _HintScope(globalns, localns)
     annotations = getattr(obj, "__annotations__", None) if isinstance(obj, FunctionType) else None
     if include_extras or not annotations or annotations.keys() != {"return"}:
-        return typing.get_type_hints(obj, globalns=globalns, localns=names, include_extras=include_extras)
-    annotation = annotations["return"]
-    try:
-        hint = resolved[annotation]
-    except KeyError:
-        hint = resolved[annotation] = typing.get_type_hints(obj, globalns=globalns, localns=names)["return"]
-    except TypeError:  # an unhashable annotation: resolved every time
-        return typing.get_type_hints(obj, globalns=globalns, localns=names)
-    return {"return": hint}
+        return _last.hints(obj, include_extras)
+    return {"return": _last.return_hint(obj)}
 
 
 _UNRESOLVED = object()
@@ -437,9 +454,9 @@ class PropertyTypes(Mapping):
     class the first time it serializes or deserializes one value of it, and so builds every class
     those hints name (an `InstanceArgs` names some forty); yet all the SDK ever does with the table
     is `get` the one name it is serializing or deserializing. This resolves that name only, as the
-    SDK resolves it: the getter's return hint, with the class's globals (`_globals_for_cls`) and
-    the SDK's locals behind `_LazyNames`, then `unwrap_type`, a bare `Output` left out. Iterating
-    (which nothing in the SDK does) resolves every name and gives the SDK's own table.
+    SDK resolves it: the getter's return hint in a `_HintScope` of the class's globals
+    (`_globals_for_cls`) and the SDK's locals, then `unwrap_type`, a bare `Output` left out.
+    Iterating (which nothing in the SDK does) resolves every name and gives the SDK's own table.
     """
 
     def __init__(self, cls: type):
@@ -448,29 +465,18 @@ class PropertyTypes(Mapping):
         self._cls = cls
         self._getters = {pulumi_name: prop.fget for _, pulumi_name, prop in sdk_types._py_properties(cls)}
         self._types: dict[str, object] = {}
-        self._scope: tuple[dict, Mapping, dict] | None = None
+        self._scope: _HintScope | None = None
 
     def _resolve(self, name: str) -> object:
         from pulumi import Output, _types as sdk_types  # noqa: PLC0415
 
-        if self._scope is None:
-            globalns = sdk_types._globals_for_cls(self._cls) or {}
-            localns = {"Output": Output, "T": type(None)}  # the SDK's locals (`_raw_return_hints`)
-            modules = _lazy_modules(globalns.get("__name__"))
-            self._scope = (globalns, _LazyNames(globalns, localns, modules) if modules else localns, {})
-        globalns, names, resolved = self._scope
         getter = self._getters[name]
-        annotation = getattr(getter, "__annotations__", {}).get("return", _UNRESOLVED)
-        if annotation is _UNRESOLVED:
+        if "return" not in getattr(getter, "__annotations__", {}):
             return None  # no return hint: the SDK's table leaves the name out
-        # A class's getters mostly repeat a few annotations: each is resolved once.
-        try:
-            hint = resolved[annotation]
-        except KeyError:
-            hint = resolved[annotation] = typing.get_type_hints(getter, globalns=globalns, localns=names)["return"]
-        except TypeError:  # an unhashable annotation: resolved every time
-            hint = typing.get_type_hints(getter, globalns=globalns, localns=names)["return"]
-        typ = sdk_types.unwrap_type(hint)
+        if self._scope is None:
+            # The SDK's namespaces (`_raw_return_hints`): the class's globals, and its locals.
+            self._scope = _HintScope(sdk_types._globals_for_cls(self._cls) or {}, {"Output": Output, "T": type(None)})
+        typ = sdk_types.unwrap_type(self._scope.return_hint(getter))
         return None if typ is Output else typ
 
     def get(self, name, default=None):

@@ -64,7 +64,9 @@ def test_unset_inputs_left_out_register_as_the_sdk_registers_them_all():
     resources, outputs = shipped
     policy = next(r for r in resources if r.name == "probe-policy")
     assert policy.dependencies == [next(r.urn for r in resources if r.name == "probe-bucket")]
-    assert "acl" not in policy.inputs and outputs["bucket"]
+    alarm = next(r for r in resources if r.name == "probe-alarm")
+    assert alarm.inputs["okActions"] == [] and "alarmActions" not in alarm.inputs, "an empty list is sent, a None is not"
+    assert outputs["bucket"]
 
 
 def test_the_sdk_s_registrations_are_the_caller_that_gets_no_urn(monkeypatch):
