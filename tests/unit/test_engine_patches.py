@@ -1,29 +1,34 @@
 """The offline engine's patches of SDK internals hold for its own run only.
 
 `engine.run_stack` leaves out the per-registration stack trace, the stand-in URN the SDK
-computes for a monitor-less response, and the unset (None) inputs before serializing; all are put
+computes for a monitor-less response, and the unset (None) inputs before serializing, and resolves
+each resource output in one step; all are put
 back when the run ends, so the unit tests' own mock runs (and any other program in the process)
 see the SDK as it ships.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 
 import pulumi
 import pulumi_aws as aws
 from pulumi.runtime import resource as runtime_resource
 from pulumi.runtime import rpc
+from pulumi.runtime import settings as runtime_settings
 
 from showrunner import engine
 from tests.conftest import PROJECT_DIR
 from tests.unit.under_mocks import run_program
 
 shipped_serialize = rpc.serialize_properties
+shipped_transfer = rpc.transfer_properties
 
 
 def _patched() -> tuple:
-    return runtime_resource.create_urn, runtime_resource._get_stack_trace, rpc.serialize_properties
+    return runtime_resource.create_urn, runtime_resource._get_stack_trace, rpc.serialize_properties, rpc.transfer_properties
 
 
 def test_a_run_puts_the_sdk_back_as_it_found_it():
@@ -100,3 +105,85 @@ def test_only_the_registration_gets_no_urn_other_callers_get_the_sdk_s():
             assert inherited_child_alias() == "computed" and calls == [("name", "type", None, None, None)]
     finally:
         runtime_resource.create_urn = original
+
+
+_still_tracked: list[bool] = []
+"""Whether the bucket's `arn` was still in `SETTINGS.outputs` once the program could read it."""
+
+
+def _outputs_program():
+    """Outputs read back every way a program reads them: applied, combined, secret, unknown in preview, exported."""
+    bucket = aws.s3.Bucket("probe-bucket", tags={"Name": "probe"})
+    secret = pulumi.Output.secret("s3cr3t")
+    policy = aws.s3.BucketPolicy("probe-policy", bucket=bucket.id,
+                                 policy=pulumi.Output.all(bucket.arn, secret).apply(lambda both: f'{{"Resource": "{both[0]}"}}'))
+    # Registered after the bucket's outputs resolved; the bucket's `bucket_regional_domain_name`, which nothing applies (an apply untracks).
+    policy.bucket.apply(lambda _: _still_tracked.append(bucket.bucket_regional_domain_name._data in runtime_settings.SETTINGS.outputs))
+    aws.ssm.Parameter("probe-param", type="SecureString", value=secret, description=bucket.bucket.apply(lambda name: f"for {name}"))
+    pulumi.export("bucket", bucket.bucket)
+    pulumi.export("arn", bucket.arn)
+    pulumi.export("zone", bucket.hosted_zone_id)  # an output the mock leaves unset: unknown in preview
+    pulumi.export("secret", secret)
+
+
+def test_outputs_resolved_in_one_step_register_and_export_as_the_sdk_s_do():
+    """The SDK itself is the oracle: the same registrations, dependencies and stack outputs."""
+    _still_tracked.clear()
+    shipped = run_program(_outputs_program)
+    with engine._with_direct_outputs():
+        assert rpc.transfer_properties is not shipped_transfer
+        direct = run_program(_outputs_program)
+    assert rpc.transfer_properties is shipped_transfer
+    assert direct == shipped
+    assert _still_tracked == [False, False], "a resolved output is no longer tracked, as the SDK's done-callback sees to"
+    resources, outputs = shipped
+    policy = next(r for r in resources if r.name == "probe-policy")
+    assert policy.dependencies == [next(r.urn for r in resources if r.name == "probe-bucket")]
+    assert outputs["bucket"] and outputs["arn"] and outputs["zone"] == "[unknown]"
+
+
+_FAILING_RUN = """
+import json, sys
+import pulumi, pulumi_aws as aws
+from pulumi.runtime import settings
+from showrunner import engine
+from showrunner.mocks import ShowrunnerMocks
+from tests.unit.under_mocks import run_program
+
+shipped = ShowrunnerMocks.new_resource
+def refusing(self, args):
+    if args.name == "broken":
+        raise RuntimeError("the provider refused broken")
+    return shipped(self, args)
+ShowrunnerMocks.new_resource = refusing
+
+def program():
+    bucket = aws.s3.Bucket("broken")
+    aws.s3.BucketPolicy("after", bucket=bucket.id, policy=bucket.arn.apply(lambda arn: arn))
+    pulumi.export("arn", bucket.arn)
+
+try:
+    if sys.argv[1] == "direct":
+        with engine._with_direct_outputs():
+            run_program(program)
+    else:
+        run_program(program)
+    raised = None
+except Exception as error:
+    raised = f"{type(error).__name__}: {error}"
+failed = [f for f in settings.SETTINGS.outputs if f.done() and not f.cancelled() and f.exception() is not None]
+print(json.dumps({"raised": raised, "failed_outputs_kept": bool(failed)}))
+"""
+
+
+def test_a_failed_registration_fails_its_outputs_as_the_sdk_s_do():
+    """Each in a process of its own: the SDK chains a failed registration's error into a cycle,
+    which the interpreter's own error reporting should not meet in the test run."""
+
+    def run(which: str) -> dict:
+        result = subprocess.run([sys.executable, "-c", _FAILING_RUN, which], cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+        return json.loads(result.stdout.splitlines()[-1])
+
+    shipped, direct = run("shipped"), run("direct")
+    assert shipped == {"raised": "RuntimeError: the provider refused broken", "failed_outputs_kept": True}
+    assert direct == shipped
