@@ -155,7 +155,7 @@ def _with_direct_outputs():
 
     For every property of every resource the SDK's `transfer_properties` makes four futures
     (value, known, secret, dependencies) and an Output whose data is a task awaiting the four in
-    turn, tracked in `SETTINGS.outputs` until a done-callback takes it out: some 6,000 Outputs in
+    turn, tracked in `SETTINGS.outputs` until a done-callback takes it out: some 3,500 Outputs in
     the prod preview, each woken by the event loop five times once its resource's outputs arrive.
     Here the resolver sets the Output's data itself, with the same `_OutputData` (dependencies:
     the given ones and the resource), and takes it out of `SETTINGS.outputs` when it succeeds; a
