@@ -2,9 +2,8 @@
 
 `engine.run_stack` leaves out the per-registration stack trace, the stand-in URN the SDK
 computes for a monitor-less response, and the unset (None) inputs before serializing, and resolves
-each resource output in one step; all are put
-back when the run ends, so the unit tests' own mock runs (and any other program in the process)
-see the SDK as it ships.
+each resource output in one step; all are put back when the run ends, so the unit tests' own mock
+runs (and any other program in the process) see the SDK as it ships.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
 
 from showrunner import engine
+from showrunner.mocks import Secret
 from tests.conftest import PROJECT_DIR
 from tests.unit.under_mocks import run_program
 
@@ -108,7 +108,7 @@ def test_only_the_registration_gets_no_urn_other_callers_get_the_sdk_s():
 
 
 _still_tracked: list[bool] = []
-"""Whether the bucket's `arn` was still in `SETTINGS.outputs` once the program could read it."""
+"""Whether the bucket's `bucket_regional_domain_name` was still in `SETTINGS.outputs` once a later resource's output resolved."""
 
 
 def _outputs_program():
@@ -119,11 +119,12 @@ def _outputs_program():
                                  policy=pulumi.Output.all(bucket.arn, secret).apply(lambda both: f'{{"Resource": "{both[0]}"}}'))
     # Registered after the bucket's outputs resolved; the bucket's `bucket_regional_domain_name`, which nothing applies (an apply untracks).
     policy.bucket.apply(lambda _: _still_tracked.append(bucket.bucket_regional_domain_name._data in runtime_settings.SETTINGS.outputs))
-    aws.ssm.Parameter("probe-param", type="SecureString", value=secret, description=bucket.bucket.apply(lambda name: f"for {name}"))
+    parameter = aws.ssm.Parameter("probe-param", type="SecureString", value=secret, description=bucket.bucket.apply(lambda name: f"for {name}"))
     pulumi.export("bucket", bucket.bucket)
     pulumi.export("arn", bucket.arn)
     pulumi.export("zone", bucket.hosted_zone_id)  # an output the mock leaves unset: unknown in preview
     pulumi.export("secret", secret)
+    pulumi.export("param", parameter.value)  # a resource output the SDK marks secret
 
 
 def test_outputs_resolved_in_one_step_register_and_export_as_the_sdk_s_do():
@@ -140,6 +141,7 @@ def test_outputs_resolved_in_one_step_register_and_export_as_the_sdk_s_do():
     policy = next(r for r in resources if r.name == "probe-policy")
     assert policy.dependencies == [next(r.urn for r in resources if r.name == "probe-bucket")]
     assert outputs["bucket"] and outputs["arn"] and outputs["zone"] == "[unknown]"
+    assert isinstance(outputs["param"], Secret), "a secret resource output stays secret"
 
 
 _FAILING_RUN = """
@@ -157,8 +159,11 @@ def refusing(self, args):
     return shipped(self, args)
 ShowrunnerMocks.new_resource = refusing
 
+held = {}
+
 def program():
     bucket = aws.s3.Bucket("broken")
+    held["unread"] = bucket.bucket_regional_domain_name  # an output nothing applies (an apply untracks)
     aws.s3.BucketPolicy("after", bucket=bucket.id, policy=bucket.arn.apply(lambda arn: arn))
     pulumi.export("arn", bucket.arn)
 
@@ -171,8 +176,9 @@ try:
     raised = None
 except Exception as error:
     raised = f"{type(error).__name__}: {error}"
-failed = [f for f in settings.SETTINGS.outputs if f.done() and not f.cancelled() and f.exception() is not None]
-print(json.dumps({"raised": raised, "failed_outputs_kept": bool(failed)}))
+data = held["unread"]._data
+kept = data in settings.SETTINGS.outputs and data.done() and repr(data.exception()) == repr(RuntimeError("the provider refused broken"))
+print(json.dumps({"raised": raised, "failed_output_kept": kept}))
 """
 
 
@@ -185,5 +191,5 @@ def test_a_failed_registration_fails_its_outputs_as_the_sdk_s_do():
         return json.loads(result.stdout.splitlines()[-1])
 
     shipped, direct = run("shipped"), run("direct")
-    assert shipped == {"raised": "RuntimeError: the provider refused broken", "failed_outputs_kept": True}
+    assert shipped == {"raised": "RuntimeError: the provider refused broken", "failed_output_kept": True}
     assert direct == shipped
